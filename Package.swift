@@ -1,0 +1,81 @@
+// swift-tools-version:6.0
+// Salience: find the task-relevant subspace of large pretrained embeddings, and prove it by retraining
+// small models on it. See README.md for the two commands and ../shared/docs/architecture.md for the design.
+import PackageDescription
+
+/// Numeric targets are optimised even in debug builds: the test suite trains real models and scores real
+/// data, and unoptimised Swift is 10-50x slower on those loops.
+let optimised: [SwiftSetting] = [.unsafeFlags(["-O"])]
+
+let package = Package(
+    name: "Salience",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "salience", targets: ["salience"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    ],
+    targets: [
+        // C libraries, found with pkg-config; installed by ops/setup.
+        .systemLibrary(
+            name: "CZeroMQ", pkgConfig: "libzmq",
+            providers: [.apt(["libzmq3-dev"])]),
+        .systemLibrary(
+            name: "CHDF5", pkgConfig: "hdf5-serial",
+            providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(
+            name: "COpenBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
+
+        // Thin Swift modules over the C libraries; they know nothing of Salience.
+        .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
+        .target(name: "HDF5", dependencies: ["CHDF5"]),
+
+        // Salience's own rooms, one job each (see ../shared/docs/architecture.md).
+        .target(name: "Shards", dependencies: ["HDF5"], swiftSettings: optimised),
+        .target(name: "Saliency", dependencies: ["COpenBLAS", "Shards"], swiftSettings: optimised),
+        .target(name: "Learn", dependencies: ["COpenBLAS", "HDF5", "Shards"], swiftSettings: optimised),
+        .target(name: "Attribution", dependencies: ["Learn", "Saliency"], swiftSettings: optimised),
+        .target(
+            name: "Cluster",
+            dependencies: [
+                "ZeroMQ",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+        .target(
+            name: "Scan",
+            dependencies: [
+                "Shards", "Saliency", "Learn", "Attribution", "Cluster",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .target(name: "Reports", dependencies: ["Scan"]),
+        .executableTarget(
+            name: "salience",
+            dependencies: [
+                "Shards", "Saliency", "Learn", "Attribution", "Cluster", "Scan", "Reports",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+
+        // One test target per library target, plus end-to-end tests of the command line.
+        .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
+        .testTarget(name: "HDF5Tests", dependencies: ["HDF5"]),
+        .testTarget(name: "ShardsTests", dependencies: ["Shards", "HDF5"]),
+        .testTarget(name: "SaliencyTests", dependencies: ["Saliency", "Shards"], swiftSettings: optimised),
+        .testTarget(name: "LearnTests", dependencies: ["Learn", "Shards"], swiftSettings: optimised),
+        .testTarget(name: "AttributionTests", dependencies: ["Attribution", "Learn"], swiftSettings: optimised),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "ZeroMQ"]),
+        .testTarget(name: "ScanTests", dependencies: ["Scan"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
+        .testTarget(name: "SalienceCLITests", dependencies: ["Shards"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

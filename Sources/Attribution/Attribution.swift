@@ -1,0 +1,1 @@
+/// Attribution: see ../shared/docs/architecture.md for what this module owns.

@@ -1,0 +1,1 @@
+/// Cluster: see ../shared/docs/architecture.md for what this module owns.

@@ -1,0 +1,1 @@
+/// Learn: see ../shared/docs/architecture.md for what this module owns.

@@ -1,0 +1,1 @@
+/// Reports: see ../shared/docs/architecture.md for what this module owns.

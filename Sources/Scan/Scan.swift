@@ -1,0 +1,1 @@
+/// Scan: see ../shared/docs/architecture.md for what this module owns.

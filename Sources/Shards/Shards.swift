@@ -1,0 +1,1 @@
+/// Shards: see ../shared/docs/architecture.md for what this module owns.

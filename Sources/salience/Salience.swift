@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// The `salience` command: finds the task-relevant subspace of pretrained embeddings.
+@main
+struct Salience: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "salience",
+        abstract: "Find the task-relevant subspace of pretrained embeddings, and prove it by retraining.",
+        subcommands: [])
+}

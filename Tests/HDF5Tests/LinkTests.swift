@@ -1,0 +1,10 @@
+import XCTest
+import HDF5
+
+final class LinkTests: XCTestCase {
+    func testLinksHDF5OneDotTen() {
+        let v = libhdf5Version()
+        XCTAssertEqual(v.major, 1)
+        XCTAssertGreaterThanOrEqual(v.minor, 10)
+    }
+}

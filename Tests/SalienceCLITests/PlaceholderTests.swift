@@ -1,0 +1,6 @@
+import XCTest
+@testable import Shards
+
+final class SalienceCLITestsPlaceholder: XCTestCase {
+    func testModuleImports() { XCTAssertTrue(true) }
+}
