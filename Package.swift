@@ -65,17 +65,20 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
+        // Test helpers shared by the test targets (package root, built binaries, reference venv, ../shared).
+        .target(name: "TestSupport", path: "Sources/TestSupport"),
+
         // One test target per library target, plus end-to-end tests of the command line.
-        .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
-        .testTarget(name: "HDF5Tests", dependencies: ["HDF5"]),
-        .testTarget(name: "ShardsTests", dependencies: ["Shards", "HDF5"]),
-        .testTarget(name: "SaliencyTests", dependencies: ["Saliency", "Shards"], swiftSettings: optimised),
-        .testTarget(name: "LearnTests", dependencies: ["Learn", "Shards"], swiftSettings: optimised),
-        .testTarget(name: "AttributionTests", dependencies: ["Attribution", "Learn"], swiftSettings: optimised),
-        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "ZeroMQ"]),
-        .testTarget(name: "ScanTests", dependencies: ["Scan"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
-        .testTarget(name: "SalienceCLITests", dependencies: ["Shards"]),
+        .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ", "TestSupport"]),
+        .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
+        .testTarget(name: "ShardsTests", dependencies: ["Shards", "HDF5", "TestSupport"]),
+        .testTarget(name: "SaliencyTests", dependencies: ["Saliency", "Shards", "TestSupport"], swiftSettings: optimised),
+        .testTarget(name: "LearnTests", dependencies: ["Learn", "Shards", "TestSupport"], swiftSettings: optimised),
+        .testTarget(name: "AttributionTests", dependencies: ["Attribution", "Learn", "TestSupport"], swiftSettings: optimised),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "ZeroMQ", "TestSupport"]),
+        .testTarget(name: "ScanTests", dependencies: ["Scan", "TestSupport"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "TestSupport"]),
+        .testTarget(name: "SalienceCLITests", dependencies: ["salience", "Shards", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

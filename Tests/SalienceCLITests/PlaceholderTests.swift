@@ -1,6 +1,10 @@
+import TestSupport
 import XCTest
-@testable import Shards
 
-final class SalienceCLITestsPlaceholder: XCTestCase {
-    func testModuleImports() { XCTAssertTrue(true) }
+final class HelpTests: XCTestCase {
+    func testHelpNamesTheCommand() throws {
+        let result = try runProcess(TestEnvironment.salienceBinary, ["--help"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("salience"), result.stdout)
+    }
 }
