@@ -72,9 +72,11 @@ let package = Package(
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ", "TestSupport"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
         .testTarget(name: "ShardsTests", dependencies: ["Shards", "HDF5", "TestSupport"]),
-        .testTarget(name: "SaliencyTests", dependencies: ["Saliency", "Shards", "TestSupport"], swiftSettings: optimised),
+        .testTarget(
+            name: "SaliencyTests", dependencies: ["Saliency", "Shards", "TestSupport"], swiftSettings: optimised),
         .testTarget(name: "LearnTests", dependencies: ["Learn", "Shards", "TestSupport"], swiftSettings: optimised),
-        .testTarget(name: "AttributionTests", dependencies: ["Attribution", "Learn", "TestSupport"], swiftSettings: optimised),
+        .testTarget(
+            name: "AttributionTests", dependencies: ["Attribution", "Learn", "TestSupport"], swiftSettings: optimised),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "ZeroMQ", "TestSupport"]),
         .testTarget(name: "ScanTests", dependencies: ["Scan", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "TestSupport"]),

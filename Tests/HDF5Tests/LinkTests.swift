@@ -1,5 +1,5 @@
-import XCTest
 import HDF5
+import XCTest
 
 final class LinkTests: XCTestCase {
     func testLinksHDF5OneDotTen() {

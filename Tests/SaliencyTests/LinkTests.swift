@@ -1,5 +1,5 @@
-import XCTest
 import Saliency
+import XCTest
 
 final class LinkTests: XCTestCase {
     func testLinksOpenBLAS() {
