@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import Scan
 
 final class ScanTestsPlaceholder: XCTestCase {
