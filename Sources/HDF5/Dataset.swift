@@ -1,0 +1,296 @@
+import CHDF5
+
+/// A compression or reorganisation filter applied to a chunked dataset.
+public enum Filter: Equatable, Sendable {
+    /// gzip (deflate) at a level.
+    case gzip(level: Int)
+    /// The byte shuffle filter.
+    case shuffle
+    /// Any other filter, by HDF5 filter id and name.
+    case other(id: Int, name: String)
+}
+
+/// An open dataset: its shape, element type and layout; whole and partial reads and writes.
+///
+/// Partial reads select a row range of the first dimension and, for 2-D datasets, a set of columns; the
+/// columns are selected as a union of hyperslab blocks (runs of adjacent columns) and read in one `H5Dread`,
+/// so HDF5 visits each chunk once.
+public final class Dataset: Location {
+    /// The current extent, one entry per dimension.
+    public var shape: [Int] {
+        get throws {
+            HDF5Library.prepareThread()
+            let space = try checked(H5Dget_space(id), "get dataspace of", qualifiedPath)
+            defer { H5Sclose(space) }
+            return try dimensions(of: space)
+        }
+    }
+
+    /// The element type stored in the file.
+    public var elementType: ElementType {
+        get throws {
+            HDF5Library.prepareThread()
+            let type = try checked(H5Dget_type(id), "get type of", qualifiedPath)
+            defer { H5Tclose(type) }
+            return ElementType.of(type)
+        }
+    }
+
+    /// The chunk shape, or nil when the dataset is not chunked.
+    public var chunkShape: [Int]? {
+        get throws {
+            HDF5Library.prepareThread()
+            let creation = try checked(H5Dget_create_plist(id), "get creation properties of", qualifiedPath)
+            defer { H5Pclose(creation) }
+            guard H5Pget_layout(creation) == H5D_CHUNKED else { return nil }
+            var dims = [hsize_t](repeating: 0, count: 32)
+            let rank = try checked(H5Pget_chunk(creation, 32, &dims), "get chunk shape of", qualifiedPath)
+            return dims.prefix(Int(rank)).map { Int($0) }
+        }
+    }
+
+    /// The filters of a chunked dataset, in the order they are applied on write.
+    public var filters: [Filter] {
+        get throws {
+            HDF5Library.prepareThread()
+            let creation = try checked(H5Dget_create_plist(id), "get creation properties of", qualifiedPath)
+            defer { H5Pclose(creation) }
+            let count = try checked(H5Pget_nfilters(creation), "get filters of", qualifiedPath)
+            var result: [Filter] = []
+            for index in 0..<UInt32(count) {
+                var flags: UInt32 = 0
+                var valueCount = 8
+                var values = [UInt32](repeating: 0, count: 8)
+                var name = [CChar](repeating: 0, count: 128)
+                var config: UInt32 = 0
+                let filterID = H5Pget_filter2(creation, index, &flags, &valueCount, &values, 128, &name, &config)
+                switch filterID {
+                case H5Z_FILTER_DEFLATE: result.append(.gzip(level: Int(values[0])))
+                case H5Z_FILTER_SHUFFLE: result.append(.shuffle)
+                default: result.append(.other(id: Int(filterID), name: String(cString: name)))
+                }
+            }
+            return result
+        }
+    }
+
+    /// Total number of elements.
+    public var elementCount: Int { get throws { try shape.reduce(1, *) } }
+
+    // MARK: reading
+
+    /// Reads the whole dataset (row-major), converting to `T`.
+    public func read<T: NativeElement>(as _: T.Type = T.self) throws -> [T] {
+        let count = try elementCount
+        var values = [T](repeating: T.zeroElement, count: count)
+        guard count > 0 else { return values }
+        try checkNumeric(T.self, operation: "read dataset")
+        HDF5Library.prepareThread()
+        _ = try values.withUnsafeMutableBytes { buffer in
+            try checked(
+                H5Dread(
+                    id, nativeType(T.nativeElementType), CHDF5_S_ALL(), CHDF5_S_ALL(), CHDF5_P_DEFAULT(),
+                    buffer.baseAddress),
+                "read dataset", qualifiedPath)
+        }
+        return values
+    }
+
+    /// Reads rows `rows` of the first dimension (all other dimensions whole) and, for a 2-D dataset, only
+    /// `columns` (any order, repeats allowed; nil means all). Returns row-major values of shape
+    /// `[rows.count, columns.count]` (or `[rows.count, rest...]`).
+    public func read<T: NativeElement>(rows: Range<Int>, columns: [Int]? = nil, as _: T.Type = T.self) throws -> [T] {
+        let dims = try shape
+        let width = columns?.count ?? dims.dropFirst().reduce(1, *)
+        var values = [T](repeating: T.zeroElement, count: rows.count * width)
+        try values.withUnsafeMutableBufferPointer { buffer in
+            try read(rows: rows, columns: columns, into: buffer)
+        }
+        return values
+    }
+
+    /// Like `read(rows:columns:as:)`, into `buffer`, which must hold exactly `rows.count x width` values.
+    public func read<T: NativeElement>(
+        rows: Range<Int>, columns: [Int]?, into buffer: UnsafeMutableBufferPointer<T>
+    ) throws {
+        try checkNumeric(T.self, operation: "read rows of")
+        let dims = try shape
+        guard !dims.isEmpty, rows.lowerBound >= 0, rows.upperBound <= dims[0] else {
+            throw invalid("read rows of", "rows \(rows) outside 0..<\(dims.first ?? 0)")
+        }
+        let rest = dims.dropFirst().reduce(1, *)
+        guard let columns else {
+            guard buffer.count == rows.count * rest else {
+                throw invalid("read rows of", "buffer holds \(buffer.count) values, need \(rows.count * rest)")
+            }
+            var start = [hsize_t](repeating: 0, count: dims.count)
+            var count = dims.map { hsize_t($0) }
+            start[0] = hsize_t(rows.lowerBound)
+            count[0] = hsize_t(rows.count)
+            try readSelection(dims: dims, memoryCount: count, into: UnsafeMutableRawPointer(buffer.baseAddress), T.self)
+            {
+                space in H5Sselect_hyperslab(space, H5S_SELECT_SET, &start, nil, &count, nil)
+            }
+            return
+        }
+        guard dims.count == 2 else { throw invalid("read columns of", "column subsets need a 2-D dataset") }
+        guard buffer.count == rows.count * columns.count else {
+            throw invalid("read columns of", "buffer holds \(buffer.count) values, need \(rows.count * columns.count)")
+        }
+        if let bad = columns.first(where: { $0 < 0 || $0 >= dims[1] }) {
+            throw invalid("read columns of", "column \(bad) outside 0..<\(dims[1])")
+        }
+        if rows.isEmpty || columns.isEmpty { return }
+        let sortedUnique = Array(Set(columns)).sorted()
+        let blocks = columnBlocks(sortedUnique)
+        let select: (hid_t) -> herr_t = { space in
+            for (index, block) in blocks.enumerated() {
+                var start = [hsize_t(rows.lowerBound), hsize_t(block.lowerBound)]
+                var count: [hsize_t] = [1, 1]
+                var blockShape = [hsize_t(rows.count), hsize_t(block.count)]
+                let status = H5Sselect_hyperslab(
+                    space, index == 0 ? H5S_SELECT_SET : H5S_SELECT_OR, &start, nil, &count, &blockShape)
+                if status < 0 { return status }
+            }
+            return 0
+        }
+        let memoryCount = [hsize_t(rows.count), hsize_t(sortedUnique.count)]
+        if sortedUnique == columns {
+            try readSelection(
+                dims: dims, memoryCount: memoryCount, into: UnsafeMutableRawPointer(buffer.baseAddress), T.self,
+                select: select)
+            return
+        }
+        // Read the distinct columns in ascending order (the order HDF5 fills memory in), then place them.
+        var scratch = [T](repeating: T.zeroElement, count: rows.count * sortedUnique.count)
+        try scratch.withUnsafeMutableBytes { raw in
+            try readSelection(dims: dims, memoryCount: memoryCount, into: raw.baseAddress, T.self, select: select)
+        }
+        var position: [Int: Int] = [:]
+        for (index, column) in sortedUnique.enumerated() { position[column] = index }
+        let sources = columns.map { position[$0]! }
+        let width = sortedUnique.count
+        for row in 0..<rows.count {
+            for (target, source) in sources.enumerated() {
+                buffer[row * columns.count + target] = scratch[row * width + source]
+            }
+        }
+    }
+
+    private func readSelection<T: NativeElement>(
+        dims: [Int], memoryCount: [hsize_t], into pointer: UnsafeMutableRawPointer?, _: T.Type,
+        select: (hid_t) -> herr_t
+    ) throws {
+        HDF5Library.prepareThread()
+        let fileSpace = try checked(H5Dget_space(id), "get dataspace of", qualifiedPath)
+        defer { H5Sclose(fileSpace) }
+        try checked(select(fileSpace), "select hyperslab of", qualifiedPath)
+        var memoryDims = memoryCount
+        let memorySpace = try checked(
+            H5Screate_simple(Int32(memoryDims.count), &memoryDims, nil), "create memory space for", qualifiedPath)
+        defer { H5Sclose(memorySpace) }
+        try checked(
+            H5Dread(id, nativeType(T.nativeElementType), memorySpace, fileSpace, CHDF5_P_DEFAULT(), pointer),
+            "read dataset", qualifiedPath)
+    }
+
+    // MARK: writing
+
+    /// Writes the whole dataset from row-major `values`, converting from `T` to the stored type.
+    public func write<T: NativeElement>(_ values: [T]) throws {
+        try checkNumeric(T.self, operation: "write dataset")
+        let count = try elementCount
+        guard values.count == count else {
+            throw invalid("write dataset", "\(values.count) values for \(count) elements")
+        }
+        guard count > 0 else { return }
+        HDF5Library.prepareThread()
+        _ = try values.withUnsafeBytes { buffer in
+            try checked(
+                H5Dwrite(
+                    id, nativeType(T.nativeElementType), CHDF5_S_ALL(), CHDF5_S_ALL(), CHDF5_P_DEFAULT(),
+                    buffer.baseAddress),
+                "write dataset", qualifiedPath)
+        }
+    }
+
+    /// Writes whole rows (of the first dimension) starting at row `firstRow` from row-major `values`.
+    public func write<T: NativeElement>(_ values: [T], atRow firstRow: Int) throws {
+        try checkNumeric(T.self, operation: "write rows of")
+        let dims = try shape
+        let rest = dims.dropFirst().reduce(1, *)
+        guard rest > 0, values.count % rest == 0 else {
+            throw invalid("write rows of", "\(values.count) values are not whole rows of \(rest)")
+        }
+        let rowCount = values.count / rest
+        guard firstRow >= 0, firstRow + rowCount <= dims[0] else {
+            throw invalid("write rows of", "rows \(firstRow)..<\(firstRow + rowCount) outside 0..<\(dims[0])")
+        }
+        guard rowCount > 0 else { return }
+        HDF5Library.prepareThread()
+        let fileSpace = try checked(H5Dget_space(id), "get dataspace of", qualifiedPath)
+        defer { H5Sclose(fileSpace) }
+        var start = [hsize_t](repeating: 0, count: dims.count)
+        var count = dims.map { hsize_t($0) }
+        start[0] = hsize_t(firstRow)
+        count[0] = hsize_t(rowCount)
+        try checked(
+            H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, &start, nil, &count, nil), "select rows of", qualifiedPath)
+        let memorySpace = try checked(
+            H5Screate_simple(Int32(count.count), &count, nil), "create memory space for", qualifiedPath)
+        defer { H5Sclose(memorySpace) }
+        _ = try values.withUnsafeBytes { buffer in
+            try checked(
+                H5Dwrite(
+                    id, nativeType(T.nativeElementType), memorySpace, fileSpace, CHDF5_P_DEFAULT(), buffer.baseAddress),
+                "write rows of", qualifiedPath)
+        }
+    }
+
+    /// Changes the extent of a dataset created with a larger (or unlimited) `maxShape`.
+    public func resize(to newShape: [Int]) throws {
+        HDF5Library.prepareThread()
+        var dims = newShape.map { hsize_t($0) }
+        try checked(H5Dset_extent(id, &dims), "resize dataset", qualifiedPath)
+    }
+
+    // MARK: helpers
+
+    func dimensions(of space: hid_t) throws -> [Int] {
+        let rank = try checked(H5Sget_simple_extent_ndims(space), "get rank of", qualifiedPath)
+        var dims = [hsize_t](repeating: 0, count: Int(rank))
+        try checked(H5Sget_simple_extent_dims(space, &dims, nil), "get extent of", qualifiedPath)
+        return dims.map { Int($0) }
+    }
+
+    private func checkNumeric<T: NativeElement>(_: T.Type, operation: String) throws {
+        let stored = try elementType
+        guard stored.isFloatingPoint || stored.isInteger else {
+            throw HDF5Error(
+                .mismatch, operation: operation, path: qualifiedPath,
+                messages: ["stored type \(stored) cannot be read as \(T.self)"])
+        }
+    }
+
+    func invalid(_ operation: String, _ message: String) -> HDF5Error {
+        HDF5Error(.invalidArgument, operation: operation, path: qualifiedPath, messages: [message])
+    }
+}
+
+/// Runs of adjacent values in a sorted list of distinct columns, e.g. [1, 2, 3, 7, 9, 10] -> [1..<4, 7..<8, 9..<11].
+func columnBlocks(_ sortedColumns: [Int]) -> [Range<Int>] {
+    var blocks: [Range<Int>] = []
+    guard var start = sortedColumns.first else { return blocks }
+    var end = start + 1
+    for column in sortedColumns.dropFirst() {
+        if column == end {
+            end += 1
+        } else {
+            blocks.append(start..<end)
+            start = column
+            end = column + 1
+        }
+    }
+    blocks.append(start..<end)
+    return blocks
+}
