@@ -1,0 +1,177 @@
+/// Integrated Gradients (Sundararajan, Taly, Yan, 2017) as Captum computes it with `multiply_by_inputs`:
+/// a[τ, d] = (x − b)[τ, d] · Σ_k w_k ∂F_j(b + α_k (x − b)) / ∂x[τ, d], one pass per output j.
+///
+/// The m interpolated copies of an utterance go through the model together as rows of one padded batch
+/// (several utterances share a batch while they fit in `maxBatchFloats`; a long utterance's copies are split
+/// over several batches), never as m separate calls.
+public struct IntegratedGradients: Sendable {
+    /// The number of integration points m.
+    public var steps: Int
+    /// The quadrature rule.
+    public var method: IntegrationMethod
+    /// Where the path starts.
+    public var baseline: Baseline
+    /// At most this many floats (rows x padded length x width) per model call; one row always fits.
+    public var maxBatchFloats: Int
+
+    /// An attribution method with methods.md's defaults unless told otherwise.
+    public init(
+        steps: Int = AttributionDefaults.steps, method: IntegrationMethod = AttributionDefaults.method,
+        baseline: Baseline = .zero, maxBatchFloats: Int = AttributionDefaults.maxBatchFloats
+    ) {
+        self.steps = steps
+        self.method = method
+        self.baseline = baseline
+        self.maxBatchFloats = maxBatchFloats
+    }
+
+    /// Attributes every output in `outputs` (all of the model's outputs when nil) for each utterance.
+    ///
+    /// - Parameter utterances: each utterance's frames, T x D floats row-major, D the model's input width.
+    /// - Returns: one `UtteranceAttribution` per utterance, in order.
+    /// - Throws: `AttributionError` for bad steps, baseline, utterance shapes or outputs, and whatever the
+    ///   model throws.
+    public func attribute<Model: AttributableModel>(
+        _ utterances: [[Float]], model: Model, outputs: [Int]? = nil
+    ) throws -> [UtteranceAttribution] {
+        let width = model.inputWidth
+        let targets = outputs ?? Array(0..<model.outputCount)
+        for j in targets where !(0..<model.outputCount).contains(j) {
+            throw AttributionError.outputOutOfRange(j, outputCount: model.outputCount)
+        }
+        let base = try baseline.frame(width: width)
+        let (alphas, weights) = try method.nodes(steps: steps)
+        var lengths: [Int] = []
+        for (index, frames) in utterances.enumerated() {
+            guard width > 0, !frames.isEmpty, frames.count % width == 0 else {
+                throw AttributionError.utteranceShape(index: index, floats: frames.count, width: width)
+            }
+            lengths.append(frames.count / width)
+        }
+        if utterances.isEmpty || targets.isEmpty { return [] }
+
+        // Σ_k w_k ∂F_j/∂x at the interpolated points, per utterance and output.
+        var totals: [[[Float]]] = lengths.map { t in
+            Array(repeating: [Float](repeating: 0, count: t * width), count: targets.count)
+        }
+        let rows = lengths.indices.flatMap { u in alphas.indices.map { Row(utterance: u, step: $0) } }
+        for batchRows in packRows(rows, lengths: lengths, width: width) {
+            let maxLength = batchRows.map { lengths[$0.utterance] }.max() ?? 0
+            var frames = [Float](repeating: 0, count: batchRows.count * maxLength * width)
+            frames.withUnsafeMutableBufferPointer { out in
+                for (r, row) in batchRows.enumerated() {
+                    let alpha = Float(alphas[row.step])
+                    let start = r * maxLength * width
+                    utterances[row.utterance].withUnsafeBufferPointer { x in
+                        for i in 0..<x.count {
+                            let b = base[i % width]
+                            out[start + i] = b + alpha * (x[i] - b)
+                        }
+                    }
+                }
+            }
+            let batch = SequenceBatch(
+                frames: frames, lengths: batchRows.map { lengths[$0.utterance] }, maxLength: maxLength,
+                width: width)
+            let gradients = try model.inputGradients(for: batch, outputs: targets)
+            guard gradients.count == targets.count else {
+                throw AttributionError.modelAnswerSize(
+                    what: "gradients per output", expected: targets.count, actual: gradients.count)
+            }
+            for (k, gradient) in gradients.enumerated() {
+                guard gradient.count == frames.count else {
+                    throw AttributionError.modelAnswerSize(
+                        what: "input gradients of output \(targets[k])", expected: frames.count,
+                        actual: gradient.count)
+                }
+                gradient.withUnsafeBufferPointer { g in
+                    for (r, row) in batchRows.enumerated() {
+                        let weight = Float(weights[row.step])
+                        let start = r * maxLength * width
+                        totals[row.utterance][k].withUnsafeMutableBufferPointer { total in
+                            for i in 0..<total.count { total[i] += weight * g[start + i] }
+                        }
+                    }
+                }
+            }
+        }
+
+        let (atInput, atBaseline) = try endpointOutputs(
+            utterances, lengths: lengths, base: base, model: model, targets: targets)
+        return lengths.indices.map { u in
+            let frameAttributions = totals[u].map { total in
+                var a = total
+                utterances[u].withUnsafeBufferPointer { x in
+                    for i in 0..<a.count { a[i] *= x[i] - base[i % width] }
+                }
+                return a
+            }
+            return UtteranceAttribution(
+                length: lengths[u], width: width, outputs: targets, frameAttributions: frameAttributions,
+                outputAtInput: atInput[u], outputAtBaseline: atBaseline[u])
+        }
+    }
+
+    /// Cuts rows into consecutive batches of at most `maxBatchFloats` padded floats (at least one row each).
+    private func packRows(_ rows: [Row], lengths: [Int], width: Int) -> [[Row]] {
+        var batches: [[Row]] = []
+        var current: [Row] = []
+        var currentLength = 0
+        for row in rows {
+            let length = max(currentLength, lengths[row.utterance])
+            if !current.isEmpty && (current.count + 1) * length * width > maxBatchFloats {
+                batches.append(current)
+                current = []
+                currentLength = 0
+            }
+            current.append(row)
+            currentLength = max(currentLength, lengths[row.utterance])
+        }
+        if !current.isEmpty { batches.append(current) }
+        return batches
+    }
+
+    /// F_j(x) and F_j(baseline) for every utterance, batched like the gradient rows.
+    private func endpointOutputs<Model: AttributableModel>(
+        _ utterances: [[Float]], lengths: [Int], base: [Float], model: Model, targets: [Int]
+    ) throws -> (atInput: [[Float]], atBaseline: [[Float]]) {
+        let width = model.inputWidth
+        let outputCount = model.outputCount
+        var atInput = [[Float]](repeating: [], count: utterances.count)
+        var atBaseline = [[Float]](repeating: [], count: utterances.count)
+        // Step 0 marks the input itself, step 1 the baseline sequence of the same length.
+        let rows = lengths.indices.flatMap { u in [Row(utterance: u, step: 0), Row(utterance: u, step: 1)] }
+        for batchRows in packRows(rows, lengths: lengths, width: width) {
+            let maxLength = batchRows.map { lengths[$0.utterance] }.max() ?? 0
+            var frames = [Float](repeating: 0, count: batchRows.count * maxLength * width)
+            for (r, row) in batchRows.enumerated() {
+                let start = r * maxLength * width
+                let count = lengths[row.utterance] * width
+                if row.step == 0 {
+                    frames.replaceSubrange(start..<start + count, with: utterances[row.utterance])
+                } else {
+                    for i in 0..<count { frames[start + i] = base[i % width] }
+                }
+            }
+            let batch = SequenceBatch(
+                frames: frames, lengths: batchRows.map { lengths[$0.utterance] }, maxLength: maxLength,
+                width: width)
+            let values = try model.outputs(for: batch)
+            guard values.count == batchRows.count * outputCount else {
+                throw AttributionError.modelAnswerSize(
+                    what: "outputs", expected: batchRows.count * outputCount, actual: values.count)
+            }
+            for (r, row) in batchRows.enumerated() {
+                let picked = targets.map { values[r * outputCount + $0] }
+                if row.step == 0 { atInput[row.utterance] = picked } else { atBaseline[row.utterance] = picked }
+            }
+        }
+        return (atInput, atBaseline)
+    }
+
+    /// One sequence of a batch: utterance `utterance` at integration point `step`.
+    private struct Row {
+        let utterance: Int
+        let step: Int
+    }
+}

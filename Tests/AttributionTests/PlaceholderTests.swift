@@ -1,6 +1,0 @@
-import XCTest
-@testable import Attribution
-
-final class AttributionTestsPlaceholder: XCTestCase {
-    func testModuleImports() { XCTAssertTrue(true) }
-}

@@ -1,0 +1,130 @@
+// Small models with closed-form gradients for testing Integrated Gradients, written here from their
+// formulas (independent of any code under test). Each sums over a sequence's valid frames only.
+import Attribution
+import Foundation
+
+/// s[d] = Σ_{τ < T} x[τ, d] for sequence `i` of `batch`.
+func frameSums(_ batch: SequenceBatch, _ i: Int) -> [Double] {
+    var sums = [Double](repeating: 0, count: batch.width)
+    for t in 0..<batch.lengths[i] {
+        let row = (i * batch.maxLength + t) * batch.width
+        for d in 0..<batch.width { sums[d] += Double(batch.frames[row + d]) }
+    }
+    return sums
+}
+
+/// Writes `perDimension[d]` into every valid frame of sequence `i` of a gradient in the batch's layout.
+func fill(_ gradient: inout [Float], _ batch: SequenceBatch, _ i: Int, _ perDimension: [Double]) {
+    for t in 0..<batch.lengths[i] {
+        let row = (i * batch.maxLength + t) * batch.width
+        for d in 0..<batch.width { gradient[row + d] = Float(perDimension[d]) }
+    }
+}
+
+/// F_j(x) = Σ_τ Σ_d W[j][d] x[τ, d] + bias[j]: gradient W[j] on every valid frame, so IG = W ⊙ (x − b).
+final class LinearModel: AttributableModel {
+    let weights: [[Double]]
+    let bias: [Double]
+    private(set) var gradientCalls = 0
+    private(set) var rowsSeen = 0
+
+    init(weights: [[Double]], bias: [Double]) {
+        self.weights = weights
+        self.bias = bias
+    }
+
+    var inputWidth: Int { weights[0].count }
+    var outputCount: Int { weights.count }
+
+    func outputs(for batch: SequenceBatch) throws -> [Float] {
+        (0..<batch.count).flatMap { i -> [Float] in
+            let s = frameSums(batch, i)
+            return (0..<outputCount).map { j in
+                Float(zip(weights[j], s).map(*).reduce(0, +) + bias[j])
+            }
+        }
+    }
+
+    func inputGradients(for batch: SequenceBatch, output j: Int) throws -> [Float] {
+        gradientCalls += 1
+        rowsSeen += batch.count
+        var gradient = [Float](repeating: 0, count: batch.frames.count)
+        for i in 0..<batch.count { fill(&gradient, batch, i, weights[j]) }
+        return gradient
+    }
+}
+
+/// F(x) = Σ_d q[d] s[d]², s = Σ_τ x[τ]: ∂F/∂x[τ, d] = 2 q[d] s[d], linear along any straight path.
+final class QuadraticModel: AttributableModel {
+    let q: [Double]
+    init(q: [Double]) { self.q = q }
+    var inputWidth: Int { q.count }
+    var outputCount: Int { 1 }
+
+    func outputs(for batch: SequenceBatch) throws -> [Float] {
+        (0..<batch.count).map { i in
+            Float(zip(q, frameSums(batch, i)).map { $0 * $1 * $1 }.reduce(0, +))
+        }
+    }
+
+    func inputGradients(for batch: SequenceBatch, output j: Int) throws -> [Float] {
+        var gradient = [Float](repeating: 0, count: batch.frames.count)
+        for i in 0..<batch.count { fill(&gradient, batch, i, zip(q, frameSums(batch, i)).map { 2 * $0 * $1 }) }
+        return gradient
+    }
+}
+
+/// Binary-style outputs F_j(x) = σ(β_j + Σ_d w[j][d] s[d]) (post-sigmoid), s = Σ_τ x[τ].
+final class SigmoidModel: AttributableModel {
+    let weights: [[Double]]
+    let bias: [Double]
+    init(weights: [[Double]], bias: [Double]) {
+        self.weights = weights
+        self.bias = bias
+    }
+    var inputWidth: Int { weights[0].count }
+    var outputCount: Int { weights.count }
+
+    static func sigmoid(_ z: Double) -> Double { 1 / (1 + exp(-z)) }
+
+    func logit(_ s: [Double], _ j: Int) -> Double { bias[j] + zip(weights[j], s).map(*).reduce(0, +) }
+
+    func outputs(for batch: SequenceBatch) throws -> [Float] {
+        (0..<batch.count).flatMap { i -> [Float] in
+            let s = frameSums(batch, i)
+            return (0..<outputCount).map { Float(Self.sigmoid(logit(s, $0))) }
+        }
+    }
+
+    func inputGradients(for batch: SequenceBatch, output j: Int) throws -> [Float] {
+        var gradient = [Float](repeating: 0, count: batch.frames.count)
+        for i in 0..<batch.count {
+            let p = Self.sigmoid(logit(frameSums(batch, i), j))
+            fill(&gradient, batch, i, weights[j].map { $0 * p * (1 - p) })
+        }
+        return gradient
+    }
+}
+
+/// A seeded generator (SplitMix64) so test data is the same on every run.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// `count` utterances of random lengths in `lengths` and width `width`, values in [-1, 1].
+func randomUtterances(
+    count: Int, width: Int, lengths: ClosedRange<Int>, generator: inout SeededGenerator
+) -> [[Float]] {
+    (0..<count).map { _ in
+        let t = Int.random(in: lengths, using: &generator)
+        return (0..<t * width).map { _ in Float.random(in: -1...1, using: &generator) }
+    }
+}
