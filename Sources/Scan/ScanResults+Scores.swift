@@ -1,0 +1,142 @@
+extension ScanResults {
+    /// One method's scores, one per dimension in dimension order (for PCA: per component, leading first).
+    public struct ScoreCurve: Codable, Equatable, Sendable {
+        /// The scoring method (`ccs`, `mis`, `mis-hist`, `pca`, `ig`).
+        public var method: ScanSpec.Method
+        /// What the numbers are, for axis labels (`mean |r| over targets`, `MI (nats)`, `mean |IG|`).
+        public var quantity: String
+        /// The score of each dimension (higher is more salient).
+        public var mean: [Double]
+        /// Its spread, when the method has one: across utterances for IG, across targets or bootstrap resamples
+        /// for the others; same length as `mean`.
+        public var std: [Double]?
+        /// What `std` is taken across (`utterances`, `targets`, `bootstrap`).
+        public var stdAcross: String?
+        /// IG's signed mean attribution, kept beside the mean of absolute values.
+        public var signedMean: [Double]?
+
+        /// Creates a score curve.
+        public init(
+            method: ScanSpec.Method, quantity: String, mean: [Double], std: [Double]? = nil, stdAcross: String? = nil,
+            signedMean: [Double]? = nil
+        ) {
+            self.method = method
+            self.quantity = quantity
+            self.mean = mean
+            self.std = std
+            self.stdAcross = stdAcross
+            self.signedMean = signedMean
+        }
+
+        /// Dimensions by descending score, ties to the lower index (methods.md, "Selections").
+        public var ranking: [Int] {
+            mean.indices.sorted { mean[$0] != mean[$1] ? mean[$0] > mean[$1] : $0 < $1 }
+        }
+    }
+
+    /// A rule that chose a selection's size.
+    public enum SelectionRule: Codable, Hashable, Sendable, Comparable, CustomStringConvertible {
+        /// The top fraction of dimensions, k = max(1, ⌊ratio·D⌋).
+        case ratio(Double)
+        /// Every dimension whose score passes a threshold rule.
+        case threshold(ScanSpec.Threshold)
+        /// All D dimensions (the `full` method).
+        case full
+
+        /// The spelling in JSON and CSV: `ratio:0.25`, `threshold:p75`, `full`.
+        public var description: String {
+            switch self {
+            case .ratio(let ratio): return "ratio:\(ScanSpec.shortNumber(ratio))"
+            case .threshold(let rule): return "threshold:\(rule)"
+            case .full: return "full"
+            }
+        }
+
+        /// A short label for tables and legends: `25%`, `≥ p75`, `all`.
+        public var label: String {
+            switch self {
+            case .ratio(let ratio): return ScanSpec.shortNumber((ratio * 1000).rounded() / 10) + "%"
+            case .threshold(let rule): return "≥ \(rule)"
+            case .full: return "all"
+            }
+        }
+
+        /// The ratio, for `.ratio`.
+        public var ratio: Double? {
+            if case .ratio(let ratio) = self { return ratio }
+            return nil
+        }
+
+        /// The threshold rule, for `.threshold`.
+        public var threshold: ScanSpec.Threshold? {
+            if case .threshold(let rule) = self { return rule }
+            return nil
+        }
+
+        /// Parses the spelling of ``description``.
+        public init?(spelling: String) {
+            if spelling == "full" {
+                self = .full
+            } else if spelling.hasPrefix("ratio:"), let ratio = Double(spelling.dropFirst(6)) {
+                self = .ratio(ratio)
+            } else if spelling.hasPrefix("threshold:"),
+                let rule = ScanSpec.Threshold(spelling: String(spelling.dropFirst(10)))
+            {
+                self = .threshold(rule)
+            } else {
+                return nil
+            }
+        }
+
+        /// Ratios ascending, then thresholds by spelling, then full.
+        public static func < (lhs: SelectionRule, rhs: SelectionRule) -> Bool {
+            switch (lhs, rhs) {
+            case (.ratio(let a), .ratio(let b)): return a < b
+            case (.ratio, _): return true
+            case (.threshold(let a), .threshold(let b)): return a.description < b.description
+            case (.threshold, .full): return true
+            default: return false
+            }
+        }
+
+        /// Decodes the spelling.
+        public init(from decoder: Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            let text = try container.decode(String.self)
+            guard let rule = SelectionRule(spelling: text) else {
+                throw DecodingError.dataCorruptedError(
+                    in: container, debugDescription: "unknown selection rule \"\(text)\"")
+            }
+            self = rule
+        }
+
+        /// Encodes the spelling.
+        public func encode(to encoder: Encoder) throws {
+            var container = encoder.singleValueContainer()
+            try container.encode(description)
+        }
+    }
+
+    /// The dimensions one selection kept.
+    public struct Selection: Codable, Equatable, Sendable {
+        /// The method whose scores (or seed, for `random`) chose them.
+        public var method: ScanSpec.Method
+        /// The rule that set k.
+        public var rule: SelectionRule
+        /// The random selection's seed (nil for score-based selections).
+        public var seed: Int?
+        /// How many dimensions were kept.
+        public var k: Int
+        /// The kept dimensions, ascending (for PCA: the leading component indices 0..<k).
+        public var indices: [Int]
+
+        /// Creates a selection record.
+        public init(method: ScanSpec.Method, rule: SelectionRule, seed: Int? = nil, k: Int, indices: [Int]) {
+            self.method = method
+            self.rule = rule
+            self.seed = seed
+            self.k = k
+            self.indices = indices
+        }
+    }
+}
