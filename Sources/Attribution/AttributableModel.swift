@@ -10,7 +10,7 @@ public protocol AttributableModel {
     /// The number of outputs.
     var outputCount: Int { get }
 
-    /// The outputs for every sequence of the batch: `batch.count * outputCount` floats,
+    /// The outputs for every sequence of the batch: `batch.batchSize * outputCount` floats,
     /// [sequence][output].
     func outputs(for batch: SequenceBatch) throws -> [Float]
 

@@ -56,23 +56,25 @@ public struct IntegratedGradients: Sendable {
         }
         let rows = lengths.indices.flatMap { u in alphas.indices.map { Row(utterance: u, step: $0) } }
         for batchRows in packRows(rows, lengths: lengths, width: width) {
-            let maxLength = batchRows.map { lengths[$0.utterance] }.max() ?? 0
-            var frames = [Float](repeating: 0, count: batchRows.count * maxLength * width)
+            let batchSize = batchRows.count
+            let steps = batchRows.map { lengths[$0.utterance] }.max() ?? 0
+            var frames = [Float](repeating: 0, count: steps * batchSize * width)
             frames.withUnsafeMutableBufferPointer { out in
                 for (r, row) in batchRows.enumerated() {
                     let alpha = Float(alphas[row.step])
-                    let start = r * maxLength * width
                     utterances[row.utterance].withUnsafeBufferPointer { x in
-                        for i in 0..<x.count {
-                            let b = base[i % width]
-                            out[start + i] = b + alpha * (x[i] - b)
+                        for t in 0..<lengths[row.utterance] {
+                            let source = t * width
+                            let target = (t * batchSize + r) * width
+                            for c in 0..<width {
+                                let b = base[c]
+                                out[target + c] = b + alpha * (x[source + c] - b)
+                            }
                         }
                     }
                 }
             }
-            let batch = SequenceBatch(
-                frames: frames, lengths: batchRows.map { lengths[$0.utterance] }, maxLength: maxLength,
-                width: width)
+            let batch = SequenceBatch(frames: frames, lengths: batchRows.map { lengths[$0.utterance] }, width: width)
             let gradients = try model.inputGradients(for: batch, outputs: targets)
             guard gradients.count == targets.count else {
                 throw AttributionError.modelAnswerSize(
@@ -87,9 +89,12 @@ public struct IntegratedGradients: Sendable {
                 gradient.withUnsafeBufferPointer { g in
                     for (r, row) in batchRows.enumerated() {
                         let weight = Float(weights[row.step])
-                        let start = r * maxLength * width
                         totals[row.utterance][k].withUnsafeMutableBufferPointer { total in
-                            for i in 0..<total.count { total[i] += weight * g[start + i] }
+                            for t in 0..<lengths[row.utterance] {
+                                let target = t * width
+                                let source = (t * batchSize + r) * width
+                                for c in 0..<width { total[target + c] += weight * g[source + c] }
+                            }
                         }
                     }
                 }
@@ -142,20 +147,18 @@ public struct IntegratedGradients: Sendable {
         // Step 0 marks the input itself, step 1 the baseline sequence of the same length.
         let rows = lengths.indices.flatMap { u in [Row(utterance: u, step: 0), Row(utterance: u, step: 1)] }
         for batchRows in packRows(rows, lengths: lengths, width: width) {
-            let maxLength = batchRows.map { lengths[$0.utterance] }.max() ?? 0
-            var frames = [Float](repeating: 0, count: batchRows.count * maxLength * width)
+            let batchSize = batchRows.count
+            let steps = batchRows.map { lengths[$0.utterance] }.max() ?? 0
+            var frames = [Float](repeating: 0, count: steps * batchSize * width)
             for (r, row) in batchRows.enumerated() {
-                let start = r * maxLength * width
-                let count = lengths[row.utterance] * width
-                if row.step == 0 {
-                    frames.replaceSubrange(start..<start + count, with: utterances[row.utterance])
-                } else {
-                    for i in 0..<count { frames[start + i] = base[i % width] }
+                for t in 0..<lengths[row.utterance] {
+                    let target = (t * batchSize + r) * width
+                    for c in 0..<width {
+                        frames[target + c] = row.step == 0 ? utterances[row.utterance][t * width + c] : base[c]
+                    }
                 }
             }
-            let batch = SequenceBatch(
-                frames: frames, lengths: batchRows.map { lengths[$0.utterance] }, maxLength: maxLength,
-                width: width)
+            let batch = SequenceBatch(frames: frames, lengths: batchRows.map { lengths[$0.utterance] }, width: width)
             let values = try model.outputs(for: batch)
             guard values.count == batchRows.count * outputCount else {
                 throw AttributionError.modelAnswerSize(

@@ -1,7 +1,8 @@
-import Attribution
 import Foundation
 import TestSupport
 import XCTest
+
+@testable import Attribution
 
 final class IntegratedGradientsTests: XCTestCase {
     /// A generous single-precision tolerance: attributions are Float sums of up to 50 weighted terms.
@@ -190,6 +191,30 @@ final class IntegratedGradientsTests: XCTestCase {
         }
         XCTAssertThrowsError(try IntegratedGradients().attribute([[1, 2]], model: model, outputs: [1])) {
             XCTAssertEqual($0 as? AttributionError, .outputOutOfRange(1, outputCount: 1))
+        }
+    }
+}
+
+final class ReplicaTests: XCTestCase {
+    func testReplicasOnThreadsGiveTheSameAttributionsInOrder() throws {
+        var generator = SeededGenerator(seed: 7)
+        let width = 3
+        let weights: [[Double]] = [[0.5, -1, 0.25], [1, 1, -1]]
+        let utterances = randomUtterances(count: 9, width: width, lengths: 1...8, generator: &generator)
+        let ig = IntegratedGradients(steps: 6)
+        let single = try ig.attribute(utterances, model: SigmoidModel(weights: weights, bias: [0, 0.1]))
+        let replicas = (0..<3).map { _ in SigmoidModel(weights: weights, bias: [0, 0.1]) }
+        let threaded = try ig.attribute(utterances, replicas: replicas)
+        XCTAssertEqual(threaded.count, single.count)
+        for (a, b) in zip(threaded, single) { XCTAssertEqual(a.frameAttributions, b.frameAttributions) }
+    }
+
+    func testContiguousGroupsCoverEveryIndexOnce() {
+        for (sizes, count) in [([5, 1, 1, 1, 9, 2], 2), ([1, 1], 2), ([3, 3, 3], 3), ([10, 1, 1, 1], 3), ([2], 1)] {
+            let groups = IntegratedGradients.contiguousGroups(sizes, count: count)
+            XCTAssertEqual(groups.count, count, "\(sizes)")
+            XCTAssertEqual(groups.flatMap { Array($0) }, Array(sizes.indices), "\(sizes)")
+            XCTAssertTrue(groups.allSatisfy { !$0.isEmpty }, "\(sizes) \(groups)")
         }
     }
 }

@@ -7,7 +7,7 @@ import Foundation
 func frameSums(_ batch: SequenceBatch, _ i: Int) -> [Double] {
     var sums = [Double](repeating: 0, count: batch.width)
     for t in 0..<batch.lengths[i] {
-        let row = (i * batch.maxLength + t) * batch.width
+        let row = (t * batch.batchSize + i) * batch.width
         for d in 0..<batch.width { sums[d] += Double(batch.frames[row + d]) }
     }
     return sums
@@ -16,7 +16,7 @@ func frameSums(_ batch: SequenceBatch, _ i: Int) -> [Double] {
 /// Writes `perDimension[d]` into every valid frame of sequence `i` of a gradient in the batch's layout.
 func fill(_ gradient: inout [Float], _ batch: SequenceBatch, _ i: Int, _ perDimension: [Double]) {
     for t in 0..<batch.lengths[i] {
-        let row = (i * batch.maxLength + t) * batch.width
+        let row = (t * batch.batchSize + i) * batch.width
         for d in 0..<batch.width { gradient[row + d] = Float(perDimension[d]) }
     }
 }
@@ -37,7 +37,7 @@ final class LinearModel: AttributableModel {
     var outputCount: Int { weights.count }
 
     func outputs(for batch: SequenceBatch) throws -> [Float] {
-        (0..<batch.count).flatMap { i -> [Float] in
+        (0..<batch.batchSize).flatMap { i -> [Float] in
             let s = frameSums(batch, i)
             return (0..<outputCount).map { j in
                 Float(zip(weights[j], s).map(*).reduce(0, +) + bias[j])
@@ -47,9 +47,9 @@ final class LinearModel: AttributableModel {
 
     func inputGradients(for batch: SequenceBatch, output j: Int) throws -> [Float] {
         gradientCalls += 1
-        rowsSeen += batch.count
+        rowsSeen += batch.batchSize
         var gradient = [Float](repeating: 0, count: batch.frames.count)
-        for i in 0..<batch.count { fill(&gradient, batch, i, weights[j]) }
+        for i in 0..<batch.batchSize { fill(&gradient, batch, i, weights[j]) }
         return gradient
     }
 }
@@ -62,14 +62,14 @@ final class QuadraticModel: AttributableModel {
     var outputCount: Int { 1 }
 
     func outputs(for batch: SequenceBatch) throws -> [Float] {
-        (0..<batch.count).map { i in
+        (0..<batch.batchSize).map { i in
             Float(zip(q, frameSums(batch, i)).map { $0 * $1 * $1 }.reduce(0, +))
         }
     }
 
     func inputGradients(for batch: SequenceBatch, output j: Int) throws -> [Float] {
         var gradient = [Float](repeating: 0, count: batch.frames.count)
-        for i in 0..<batch.count { fill(&gradient, batch, i, zip(q, frameSums(batch, i)).map { 2 * $0 * $1 }) }
+        for i in 0..<batch.batchSize { fill(&gradient, batch, i, zip(q, frameSums(batch, i)).map { 2 * $0 * $1 }) }
         return gradient
     }
 }
@@ -90,7 +90,7 @@ final class SigmoidModel: AttributableModel {
     func logit(_ s: [Double], _ j: Int) -> Double { bias[j] + zip(weights[j], s).map(*).reduce(0, +) }
 
     func outputs(for batch: SequenceBatch) throws -> [Float] {
-        (0..<batch.count).flatMap { i -> [Float] in
+        (0..<batch.batchSize).flatMap { i -> [Float] in
             let s = frameSums(batch, i)
             return (0..<outputCount).map { Float(Self.sigmoid(logit(s, $0))) }
         }
@@ -98,7 +98,7 @@ final class SigmoidModel: AttributableModel {
 
     func inputGradients(for batch: SequenceBatch, output j: Int) throws -> [Float] {
         var gradient = [Float](repeating: 0, count: batch.frames.count)
-        for i in 0..<batch.count {
+        for i in 0..<batch.batchSize {
             let p = Self.sigmoid(logit(frameSums(batch, i), j))
             fill(&gradient, batch, i, weights[j].map { $0 * p * (1 - p) })
         }
