@@ -1,0 +1,289 @@
+import Foundation
+import HDF5
+
+/// What one shard of a dataset holds.
+public struct ShardSummary: Codable, Equatable, Sendable {
+    /// The file name.
+    public var file: String
+    /// Its condition (`clean` when the attribute is absent).
+    public var condition: String
+    /// N.
+    public var utterances: Int
+    /// Utterances per split name (`train`, `dev`, `test`).
+    public var utterancesPerSplit: [String: Int]
+    /// F.
+    public var frames: Int
+    /// D.
+    public var dimension: Int
+    /// `float32` or `float16`.
+    public var embeddingType: String
+    /// The chunk shape of `embeddings` (nil: contiguous).
+    public var chunk: [Int]?
+    /// R, when `ratings` is present.
+    public var raters: Int?
+    /// Whether `label_std` is present.
+    public var hasLabelStd: Bool
+}
+
+/// The refusal of a dataset directory: every problem found, one line each.
+public struct DatasetError: Error, CustomStringConvertible, Sendable {
+    /// The problems.
+    public var problems: [ShardError]
+    /// One line per problem.
+    public var description: String { problems.map(\.description).joined(separator: "\n") }
+}
+
+/// A dataset directory described from its shards' headers and metadata (no frames are read): shards,
+/// conditions, utterances per split, frames, D, targets, task and what rating information is present.
+///
+/// Building a catalog applies the rules across shards: all shards agree on D, `task` and `targets`; ids are
+/// unique within a condition across the whole dataset; a distorted shard's ids appear in clean shards; the
+/// directory holds at least one shard. Any problem refuses the whole dataset (`DatasetError`).
+public struct DatasetCatalog: Codable, Sendable {
+    /// The directory.
+    public var directory: String
+    /// One summary per shard, in file-name order.
+    public var shards: [ShardSummary]
+    /// D.
+    public var dimension: Int
+    /// Target names.
+    public var targets: [String]
+    /// The task.
+    public var task: TaskKind
+    /// The encoder texts found (usually one).
+    public var encoders: [String]
+    /// Conditions present, `clean` first, then by name.
+    public var conditions: [String]
+    /// Whether every shard has `ratings`.
+    public var hasRatings: Bool
+    /// Whether every shard has `label_std`.
+    public var hasLabelStd: Bool
+    /// Root attributes other than the format's (e.g. `synthetic_relevant_dims`), from the first shard
+    /// holding each.
+    public var extraAttributes: [String: CatalogAttribute]
+
+    /// Reads the catalog of `directory`.
+    /// - Throws: `DatasetError` listing every problem when any shard or any rule across shards fails.
+    public init(directory: URL) throws {
+        let scan = Self.scan(directory: directory)
+        guard scan.problems.isEmpty, let catalog = scan.catalog else { throw DatasetError(problems: scan.problems) }
+        self = catalog
+    }
+
+    /// The shard files of a dataset directory: every `*.h5` directly inside it, by name.
+    public static func shardURLs(in directory: URL) -> [URL] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        return names.filter { $0.hasSuffix(".\(ShardFormat.fileExtension)") && !$0.hasPrefix(".") }.sorted()
+            .map { directory.appendingPathComponent($0) }
+    }
+
+    /// The shards of `condition`.
+    public func shards(condition: String) -> [ShardSummary] { shards.filter { $0.condition == condition } }
+
+    /// Utterances of `condition` (all splits), summed over its shards.
+    public func utteranceCount(condition: String = ShardFormat.cleanCondition) -> Int {
+        shards(condition: condition).reduce(0) { $0 + $1.utterances }
+    }
+
+    /// Utterances of `condition` in `split`.
+    public func utteranceCount(condition: String = ShardFormat.cleanCondition, split: Split) -> Int {
+        shards(condition: condition).reduce(0) { $0 + ($1.utterancesPerSplit[split.description] ?? 0) }
+    }
+
+    /// Frames of `condition`.
+    public func frameCount(condition: String = ShardFormat.cleanCondition) -> Int {
+        shards(condition: condition).reduce(0) { $0 + $1.frames }
+    }
+
+    /// Whether the shards carry individual `ratings` or a `label_std`.
+    public var hasRaterSpread: Bool { hasRatings || hasLabelStd }
+
+    /// The URL of a shard by file name.
+    public func url(of shard: ShardSummary) -> URL {
+        URL(fileURLWithPath: directory).appendingPathComponent(shard.file)
+    }
+
+    /// Builds the catalog and collects every problem.
+    static func scan(directory: URL) -> (catalog: DatasetCatalog?, problems: [ShardError]) {
+        let name = directory.lastPathComponent
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue
+        else { return (nil, [ShardError(file: name, message: "no such directory")]) }
+        guard FileManager.default.isReadableFile(atPath: directory.path),
+            (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) != nil
+        else { return (nil, [ShardError(file: name, message: "cannot list the directory (permission denied)")]) }
+        let urls = shardURLs(in: directory)
+        guard !urls.isEmpty else {
+            return (nil, [ShardError(file: name, message: "no shards (*.h5 files) in the directory")])
+        }
+        var problems: [ShardError] = []
+        var loaded: [(header: ShardHeader, ids: [String], splits: [Split])] = []
+        for url in urls {
+            var loader = ShardLoader(url: url)
+            loader.load()
+            problems += loader.problems
+            if loader.problems.isEmpty, let header = loader.header {
+                loaded.append((header, loader.ids, loader.splits))
+            }
+        }
+        guard !loaded.isEmpty else { return (nil, problems) }
+
+        // Agreement across shards: compare each shard with the value most shards have.
+        func majority<T: Hashable>(_ values: [T]) -> T {
+            var counts: [T: Int] = [:]
+            for value in values { counts[value, default: 0] += 1 }
+            return values.max { counts[$0]! < counts[$1]! } ?? values[0]
+        }
+        let dimension = majority(loaded.map(\.header.dimension))
+        let task = majority(loaded.map(\.header.task))
+        let targets = majority(loaded.map(\.header.targets))
+        for shard in loaded {
+            let header = shard.header
+            let reference = loaded.first { $0.header.dimension == dimension }!.header.fileName
+            if header.dimension != dimension {
+                problems.append(
+                    ShardError(
+                        file: header.fileName, dataset: ShardFormat.Dataset.embeddings,
+                        message:
+                            "width D = \(header.dimension) differs from the other shards' D = \(dimension) (\(reference))"
+                    ))
+            }
+            if header.task != task {
+                problems.append(
+                    ShardError(
+                        file: header.fileName, dataset: ShardFormat.Attribute.task,
+                        message: "\"\(header.task.rawValue)\" differs from the other shards' \"\(task.rawValue)\""))
+            }
+            if header.targets != targets {
+                problems.append(
+                    ShardError(
+                        file: header.fileName, dataset: ShardFormat.Attribute.targets,
+                        message: "\(header.targets) differ from the other shards' \(targets)"))
+            }
+        }
+
+        // Ids: unique within a condition across shards; distorted ids must exist among clean ones.
+        var seen: [String: [String: (file: String, index: Int)]] = [:]
+        var duplicates = 0
+        for shard in loaded {
+            let condition = shard.header.condition
+            for (index, id) in shard.ids.enumerated() {
+                if let earlier = seen[condition]?[id] {
+                    if earlier.file != shard.header.fileName {
+                        duplicates += 1
+                        if duplicates <= ShardLoader.problemsListedPerDataset {
+                            problems.append(
+                                ShardError(
+                                    file: shard.header.fileName, dataset: ShardFormat.Dataset.ids,
+                                    index: indexText(index),
+                                    message:
+                                        "\"\(id)\" is also ids[\(earlier.index)] of \(earlier.file) (condition \(condition))"
+                                ))
+                        }
+                    }
+                } else {
+                    seen[condition, default: [:]][id] = (shard.header.fileName, index)
+                }
+            }
+        }
+        if duplicates > ShardLoader.problemsListedPerDataset {
+            problems.append(
+                ShardError(
+                    file: name, dataset: ShardFormat.Dataset.ids,
+                    message: "\(duplicates - ShardLoader.problemsListedPerDataset) more duplicate ids across shards"))
+        }
+        let cleanIDs = seen[ShardFormat.cleanCondition] ?? [:]
+        for shard in loaded where shard.header.isDistorted {
+            let missing = shard.ids.indices.filter { cleanIDs[shard.ids[$0]] == nil }
+            for index in missing.prefix(ShardLoader.problemsListedPerDataset) {
+                problems.append(
+                    ShardError(
+                        file: shard.header.fileName, dataset: ShardFormat.Dataset.ids, index: indexText(index),
+                        message:
+                            "\"\(shard.ids[index])\" of condition \(shard.header.condition) has no clean utterance with that id"
+                    ))
+            }
+            if missing.count > ShardLoader.problemsListedPerDataset {
+                problems.append(
+                    ShardError(
+                        file: shard.header.fileName, dataset: ShardFormat.Dataset.ids,
+                        message:
+                            "\(missing.count - ShardLoader.problemsListedPerDataset) more ids without a clean utterance"
+                    ))
+            }
+        }
+
+        let summaries = loaded.map { shard -> ShardSummary in
+            var perSplit: [String: Int] = [:]
+            for split in Split.allCases { perSplit[split.description] = 0 }
+            for split in shard.splits { perSplit[split.description, default: 0] += 1 }
+            let header = shard.header
+            let type: String
+            switch header.embeddingType {
+            case .float16: type = "float16"
+            case .float32: type = "float32"
+            default: type = "\(header.embeddingType)"
+            }
+            return ShardSummary(
+                file: header.fileName, condition: header.condition, utterances: header.utteranceCount,
+                utterancesPerSplit: perSplit, frames: header.frameCount, dimension: header.dimension,
+                embeddingType: type, chunk: header.embeddingChunk, raters: header.raterCount,
+                hasLabelStd: header.hasLabelStd)
+        }
+        let conditionNames = Set(loaded.map(\.header.condition))
+        let conditions =
+            (conditionNames.contains(ShardFormat.cleanCondition) ? [ShardFormat.cleanCondition] : [])
+            + conditionNames.subtracting([ShardFormat.cleanCondition]).sorted()
+        var extras: [String: CatalogAttribute] = [:]
+        for shard in loaded {
+            for (key, value) in shard.header.extraAttributes where extras[key] == nil {
+                extras[key] = CatalogAttribute(value)
+            }
+        }
+        let catalog = DatasetCatalog(
+            directory: directory.path, shards: summaries, dimension: dimension, targets: targets, task: task,
+            encoders: Array(Set(loaded.map(\.header.encoder))).sorted(), conditions: conditions,
+            hasRatings: loaded.allSatisfy { $0.header.hasRatings },
+            hasLabelStd: loaded.allSatisfy { $0.header.hasLabelStd }, extraAttributes: extras)
+        return (catalog, problems)
+    }
+
+    private init(
+        directory: String, shards: [ShardSummary], dimension: Int, targets: [String], task: TaskKind,
+        encoders: [String], conditions: [String], hasRatings: Bool, hasLabelStd: Bool,
+        extraAttributes: [String: CatalogAttribute]
+    ) {
+        self.directory = directory
+        self.shards = shards
+        self.dimension = dimension
+        self.targets = targets
+        self.task = task
+        self.encoders = encoders
+        self.conditions = conditions
+        self.hasRatings = hasRatings
+        self.hasLabelStd = hasLabelStd
+        self.extraAttributes = extraAttributes
+    }
+}
+
+/// A root attribute's value in a form that encodes to JSON: numbers or strings, as an array.
+public struct CatalogAttribute: Codable, Equatable, Sendable {
+    /// Integer values, when the attribute holds integers.
+    public var ints: [Int]?
+    /// Float values, when it holds floats.
+    public var floats: [Double]?
+    /// String values, when it holds strings.
+    public var strings: [String]?
+
+    /// Converts an HDF5 attribute value.
+    public init(_ value: AttributeValue) {
+        switch value {
+        case .int(let number): ints = [number]
+        case .ints(let numbers): ints = numbers
+        case .float(let number): floats = [number]
+        case .floats(let numbers): floats = numbers
+        case .string(let text): strings = [text]
+        case .strings(let texts): strings = texts
+        }
+    }
+}

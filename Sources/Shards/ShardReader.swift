@@ -1,0 +1,187 @@
+import Foundation
+import HDF5
+
+/// An open shard: its header, its per-utterance metadata (read and checked on open) and reads of frames.
+///
+/// Opening checks every refusal rule that does not need the frames and throws the first problem as a
+/// `ShardError`; frames are checked for NaN and infinity as they are read, so a bad frame fails the read
+/// that meets it instead of yielding statistics. One reader keeps one file open; use it from one thread at
+/// a time.
+///
+/// ```swift
+/// let reader = try ShardReader(url: shardURL)
+/// let block = try reader.readFrames(utterances: 0..<100, columns: [3, 17, 42])
+/// for k in 0..<block.utterances.count { let frames = block.frames(ofUtterance: k) /* rows x 3 */ }
+/// ```
+public final class ShardReader {
+    /// The shard's location.
+    public let url: URL
+    /// Root attributes and shapes.
+    public let header: ShardHeader
+    /// `offsets` ([N + 1]): utterance i owns frames `offsets[i] ..< offsets[i + 1]`.
+    public let offsets: [Int]
+    /// `ids` ([N]).
+    public let ids: [String]
+    /// `split` ([N]).
+    public let splits: [Split]
+    /// `labels`, row-major [N, T].
+    public let labels: [Float]
+    /// `ratings`, row-major [N, R, T], NaN where a rater gave none; nil when absent.
+    public let ratings: [Float]?
+    /// `label_std`, row-major [N, T]; nil when absent.
+    public let labelStd: [Float]?
+
+    private let file: File
+    private let embeddings: Dataset
+
+    /// Opens the shard at `url` and reads its header and metadata.
+    /// - Throws: `ShardError` naming the file, dataset and index of the first problem found.
+    public init(url: URL, cache: ChunkCache = .default) throws {
+        var loader = ShardLoader(url: url)
+        loader.load()
+        if let first = loader.problems.first { throw first }
+        guard let file = loader.file, let header = loader.header else {
+            throw ShardError(file: url.lastPathComponent, message: "cannot read the shard header")
+        }
+        self.url = url
+        self.file = file
+        self.header = header
+        offsets = loader.offsets
+        ids = loader.ids
+        splits = loader.splits
+        labels = loader.labels
+        ratings = loader.ratings
+        labelStd = loader.labelStd
+        do {
+            embeddings = try file.openDataset(ShardFormat.Dataset.embeddings, cache: cache)
+        } catch {
+            throw ShardError(
+                file: url.lastPathComponent, dataset: ShardFormat.Dataset.embeddings, message: "cannot open: \(error)")
+        }
+    }
+
+    /// N: number of utterances.
+    public var utteranceCount: Int { header.utteranceCount }
+    /// D: embedding width.
+    public var dimension: Int { header.dimension }
+    /// T: number of targets.
+    public var targetCount: Int { header.targetCount }
+    /// F: number of frames.
+    public var frameCount: Int { header.frameCount }
+
+    /// The frames (rows of `embeddings`) of utterance `index`.
+    public func frameRange(ofUtterance index: Int) -> Range<Int> { offsets[index]..<offsets[index + 1] }
+
+    /// The labels of utterance `index` (T values).
+    public func labels(ofUtterance index: Int) -> ArraySlice<Float> {
+        labels[(index * targetCount)..<((index + 1) * targetCount)]
+    }
+
+    /// The indices of the utterances in `split`.
+    public func utterances(in split: Split) -> [Int] { splits.indices.filter { splits[$0] == split } }
+
+    /// Reads the frames of `utterances`, only `columns` (any order; nil: all D columns), as one contiguous
+    /// row-major matrix. float16 shards are converted to Float by HDF5.
+    /// - Throws: `ShardError` for a range or column outside the shard, a NaN or infinite value (naming its
+    ///   row and column), or an HDF5 failure.
+    public func readFrames(utterances: Range<Int>, columns: [Int]? = nil) throws -> FrameBlock {
+        let name = ShardFormat.Dataset.embeddings
+        guard utterances.lowerBound >= 0, utterances.upperBound <= utteranceCount else {
+            throw ShardError(
+                file: header.fileName, dataset: name,
+                message: "utterances \(utterances) outside 0..<\(utteranceCount)")
+        }
+        if let bad = columns?.first(where: { $0 < 0 || $0 >= dimension }) {
+            throw ShardError(file: header.fileName, dataset: name, message: "column \(bad) outside 0..<\(dimension)")
+        }
+        let rows = offsets[utterances.lowerBound]..<offsets[utterances.upperBound]
+        let columnList = columns ?? Array(0..<dimension)
+        let values: [Float]
+        do {
+            values = try embeddings.read(rows: rows, columns: columns, as: Float.self)
+        } catch {
+            throw ShardError(file: header.fileName, dataset: name, message: "cannot read rows \(rows): \(error)")
+        }
+        if let bad = values.firstIndex(where: { !$0.isFinite }) {
+            let width = max(columnList.count, 1)
+            throw ShardError(
+                file: header.fileName, dataset: name,
+                index: indexText(rows.lowerBound + bad / width, columnList[bad % width]),
+                message: "\(values[bad]) (NaN and infinity are allowed only in ratings)")
+        }
+        let base = offsets[utterances.lowerBound]
+        let rowOffsets = offsets[utterances.lowerBound...utterances.upperBound].map { $0 - base }
+        return FrameBlock(utterances: utterances, columns: columnList, values: values, rowOffsets: rowOffsets)
+    }
+
+    /// Iterates the utterances of `range`, reading only `columns`, in blocks of about `framesPerRead` frames.
+    public func utteranceIterator(
+        over range: Range<Int>? = nil, columns: [Int]? = nil, framesPerRead: Int = 16_384
+    ) -> UtteranceIterator {
+        UtteranceIterator(
+            reader: self, range: range ?? 0..<utteranceCount, columns: columns, framesPerRead: framesPerRead)
+    }
+
+    /// Calls `body` with every utterance of `range` (default: all), reading only `columns`.
+    public func forEachUtterance(
+        in range: Range<Int>? = nil, columns: [Int]? = nil, _ body: (Utterance) throws -> Void
+    ) throws {
+        var iterator = utteranceIterator(over: range, columns: columns)
+        while let utterance = try iterator.next() { try body(utterance) }
+    }
+}
+
+/// One utterance as the iterator yields it.
+public struct Utterance: Sendable {
+    /// Index in the shard.
+    public var index: Int
+    /// Its id.
+    public var id: String
+    /// Its split.
+    public var split: Split
+    /// Its labels (T values).
+    public var labels: [Float]
+    /// Its frames, row-major `frameCount x width`, restricted to the iterator's columns.
+    public var frames: [Float]
+    /// Number of frames.
+    public var frameCount: Int
+    /// Values per frame.
+    public var width: Int
+}
+
+/// Walks the utterances of a row range, reading blocks of frames restricted to a column set.
+public struct UtteranceIterator {
+    let reader: ShardReader
+    let range: Range<Int>
+    let columns: [Int]?
+    let framesPerRead: Int
+    private var position: Int
+    private var block: FrameBlock?
+
+    init(reader: ShardReader, range: Range<Int>, columns: [Int]?, framesPerRead: Int) {
+        self.reader = reader
+        self.range = range
+        self.columns = columns
+        self.framesPerRead = max(1, framesPerRead)
+        position = range.lowerBound
+    }
+
+    /// The next utterance, or nil after the last.
+    public mutating func next() throws -> Utterance? {
+        guard position < range.upperBound else { return nil }
+        if block == nil || !(block!.utterances.contains(position)) {
+            var end = position + 1
+            let start = reader.offsets[position]
+            while end < range.upperBound && reader.offsets[end + 1] - start <= framesPerRead { end += 1 }
+            block = try reader.readFrames(utterances: position..<end, columns: columns)
+        }
+        guard let block else { return nil }
+        let k = position - block.utterances.lowerBound
+        let utterance = Utterance(
+            index: position, id: reader.ids[position], split: reader.splits[position],
+            labels: Array(reader.labels(ofUtterance: position)), frames: Array(block.frames(ofUtterance: k)),
+            frameCount: block.rows(ofUtterance: k).count, width: block.width)
+        position += 1
+        return utterance
+    }
+}

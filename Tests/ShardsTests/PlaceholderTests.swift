@@ -1,6 +1,0 @@
-import XCTest
-@testable import Shards
-
-final class ShardsTestsPlaceholder: XCTestCase {
-    func testModuleImports() { XCTAssertTrue(true) }
-}
