@@ -77,7 +77,7 @@ let package = Package(
         .testTarget(name: "LearnTests", dependencies: ["Learn", "Shards", "TestSupport"], swiftSettings: optimised),
         .testTarget(
             name: "AttributionTests", dependencies: ["Attribution", "Learn", "TestSupport"], swiftSettings: optimised),
-        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "ZeroMQ", "TestSupport"]),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "ZeroMQ", "TestSupport", "salience"]),
         .testTarget(name: "ScanTests", dependencies: ["Scan", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "TestSupport"]),
         .testTarget(name: "SalienceCLITests", dependencies: ["salience", "Shards", "TestSupport"]),

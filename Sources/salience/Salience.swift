@@ -6,5 +6,14 @@ struct Salience: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "salience",
         abstract: "Find the task-relevant subspace of pretrained embeddings, and prove it by retraining.",
-        subcommands: [])
+        subcommands: [
+            CoordinatorCommand.self,
+            WorkerCommand.self,
+            SubmitCommand.self,
+            StatusCommand.self,
+            WorkersCommand.self,
+            CancelCommand.self,
+            ResultsCommand.self,
+            KeysCommand.self,
+        ])
 }

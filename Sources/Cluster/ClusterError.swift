@@ -1,0 +1,45 @@
+import Foundation
+
+/// Failures of the cluster runtime, each naming the peer, run, task or file concerned.
+public enum ClusterError: Error, CustomStringConvertible, Equatable {
+    /// A message that does not follow cluster/PROTOCOL.md.
+    case malformedMessage(peer: String, reason: String)
+    /// A message with a protocol version this build does not speak.
+    case unsupportedVersion(peer: String, version: UInt8)
+    /// The coordinator did not answer in time.
+    case timeout(endpoint: String, seconds: Double)
+    /// The coordinator answered with an error.
+    case coordinatorError(code: String, message: String)
+    /// A run id the coordinator does not know.
+    case unknownRun(String)
+    /// A task kind no planner or executor is registered for.
+    case unknownKind(String)
+    /// A data path that leaves the data root, or is absolute.
+    case pathEscapesDataRoot(path: String, root: String)
+    /// The ledger (SQLite) failed.
+    case ledger(String)
+    /// A key or allowlist file that cannot be used.
+    case badKeyFile(path: String, reason: String)
+    /// A configuration that is not allowed (for example a public bind without CURVE).
+    case insecureConfiguration(String)
+    /// Anything else the runtime refuses, with a reason.
+    case invalid(String)
+
+    public var description: String {
+        switch self {
+        case .malformedMessage(let peer, let reason): return "malformed message from \(peer): \(reason)"
+        case .unsupportedVersion(let peer, let version):
+            return "unsupported protocol version \(version) from \(peer) (this build speaks \(WireProtocol.version))"
+        case .timeout(let endpoint, let seconds):
+            return "no reply from the coordinator at \(endpoint) within \(seconds) s (is it running? right key?)"
+        case .coordinatorError(let code, let message): return "coordinator refused (\(code)): \(message)"
+        case .unknownRun(let run): return "no run '\(run)' on this coordinator"
+        case .unknownKind(let kind): return "no executor or planner registered for kind '\(kind)'"
+        case .pathEscapesDataRoot(let path, let root): return "data path '\(path)' escapes the data root \(root)"
+        case .ledger(let message): return "ledger: \(message)"
+        case .badKeyFile(let path, let reason): return "key file \(path): \(reason)"
+        case .insecureConfiguration(let message): return message
+        case .invalid(let message): return message
+        }
+    }
+}

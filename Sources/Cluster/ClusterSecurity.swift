@@ -1,0 +1,138 @@
+import Foundation
+import ZeroMQ
+
+/// The coordinator's CurveZMQ setup: its key pair and the public keys it admits (enforced by ZAP).
+public struct CurveServerSecurity: Sendable {
+    /// The coordinator's key pair.
+    public var keyPair: CurveKeyPair
+    /// Public keys of the workers and clients allowed in.
+    public var allowedKeys: Set<CurveKey>
+
+    /// A server setup with `keyPair` admitting `allowedKeys`.
+    public init(keyPair: CurveKeyPair, allowedKeys: Set<CurveKey>) {
+        self.keyPair = keyPair
+        self.allowedKeys = allowedKeys
+    }
+}
+
+/// A worker's or client's CurveZMQ setup: the coordinator's public key and its own key pair.
+public struct CurveClientSecurity: Sendable {
+    /// The coordinator's public key (the connection fails if the server cannot prove it).
+    public var serverKey: CurveKey
+    /// Our key pair; its public key must be on the coordinator's allowlist.
+    public var keyPair: CurveKeyPair
+
+    /// A client setup.
+    public init(serverKey: CurveKey, keyPair: CurveKeyPair) {
+        self.serverKey = serverKey
+        self.keyPair = keyPair
+    }
+
+    func apply(to socket: Socket) throws {
+        try socket.makeCurveClient(serverKey: serverKey, keyPair: keyPair)
+    }
+}
+
+/// Key files: `NAME.key` holds the Z85 secret key (mode 0600), `NAME.pub` the Z85 public key.
+/// An allowlist is a text file of Z85 public keys, one per line (`#` starts a comment), or a directory
+/// of `.pub` files.
+public enum KeyFiles {
+    /// Generates a key pair and writes `base.key` (0600) and `base.pub`; refuses to overwrite.
+    @discardableResult
+    public static func generate(at base: URL) throws -> CurveKeyPair {
+        let secretURL = base.appendingPathExtension("key")
+        let publicURL = base.appendingPathExtension("pub")
+        for url in [secretURL, publicURL] where FileManager.default.fileExists(atPath: url.path) {
+            throw ClusterError.badKeyFile(path: url.path, reason: "already exists; refusing to overwrite a key")
+        }
+        let pair = try CurveKeyPair.generate()
+        let secretText = "# CurveZMQ secret key (Z85). Keep private.\n\(pair.secretKey.z85)\n"
+        guard
+            FileManager.default.createFile(
+                atPath: secretURL.path, contents: Data(secretText.utf8), attributes: [.posixPermissions: 0o600])
+        else { throw ClusterError.badKeyFile(path: secretURL.path, reason: "cannot create") }
+        // createFile applies the umask on some platforms; make the mode exact.
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: secretURL.path)
+        let publicText = "# CurveZMQ public key (Z85). Add it to the coordinator's allowlist.\n\(pair.publicKey.z85)\n"
+        try Data(publicText.utf8).write(to: publicURL)
+        return pair
+    }
+
+    /// The first non-comment line of a key file.
+    static func keyLine(_ url: URL) throws -> String {
+        let text: String
+        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+            throw ClusterError.badKeyFile(path: url.path, reason: "cannot read: \(error.localizedDescription)")
+        }
+        guard let line = keyLines(text).first else {
+            throw ClusterError.badKeyFile(path: url.path, reason: "no key in the file")
+        }
+        return line
+    }
+
+    static func keyLines(_ text: String) -> [String] {
+        text.split(whereSeparator: \.isNewline)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty && !$0.hasPrefix("#") }
+    }
+
+    /// Loads a key pair from a secret key file; refuses a file others can read.
+    public static func loadKeyPair(secretFile url: URL) throws -> CurveKeyPair {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: url.path)
+        if let mode = attributes?[.posixPermissions] as? Int, mode & 0o077 != 0 {
+            throw ClusterError.badKeyFile(
+                path: url.path, reason: "mode \(String(mode, radix: 8)) lets others read a secret key; chmod 600 it")
+        }
+        do { return try CurveKeyPair(secretKey: try CurveKey(z85: try keyLine(url))) } catch let error as ZMQError {
+            throw ClusterError.badKeyFile(path: url.path, reason: error.message)
+        }
+    }
+
+    /// A public key given as 40 Z85 characters or as a path to a `.pub` file.
+    public static func loadPublicKey(_ textOrPath: String) throws -> CurveKey {
+        if textOrPath.count == 40, let key = try? CurveKey(z85: textOrPath) { return key }
+        let url = URL(fileURLWithPath: textOrPath)
+        do { return try CurveKey(z85: try keyLine(url)) } catch let error as ZMQError {
+            throw ClusterError.badKeyFile(path: url.path, reason: error.message)
+        }
+    }
+
+    /// The public keys of an allowlist file or directory of `.pub` files.
+    public static func loadAllowlist(_ url: URL) throws -> Set<CurveKey> {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+            throw ClusterError.badKeyFile(path: url.path, reason: "no such allowlist file or directory")
+        }
+        var keys = Set<CurveKey>()
+        if isDirectory.boolValue {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
+            for name in names.sorted() where name.hasSuffix(".pub") {
+                keys.insert(try loadPublicKey(url.appendingPathComponent(name).path))
+            }
+        } else {
+            let text = (try? String(contentsOf: url, encoding: .utf8)) ?? ""
+            for (number, line) in keyLines(text).enumerated() {
+                do { keys.insert(try CurveKey(z85: line)) } catch let error as ZMQError {
+                    throw ClusterError.badKeyFile(path: url.path, reason: "key \(number + 1): \(error.message)")
+                }
+            }
+        }
+        return keys
+    }
+}
+
+/// Which endpoints stay on this machine (and may run without CURVE).
+public enum Loopback {
+    /// True for ipc://, inproc:// and tcp:// on 127.0.0.0/8, ::1 or localhost.
+    public static func isLoopback(_ endpoint: String) -> Bool {
+        if endpoint.hasPrefix("ipc://") || endpoint.hasPrefix("inproc://") { return true }
+        guard endpoint.hasPrefix("tcp://") else { return false }
+        var host = String(endpoint.dropFirst("tcp://".count))
+        if host.hasPrefix("[") {
+            host = String(host.dropFirst().prefix { $0 != "]" })
+        } else if let colon = host.lastIndex(of: ":") {
+            host = String(host[..<colon])
+        }
+        return host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+}

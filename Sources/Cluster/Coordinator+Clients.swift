@@ -1,0 +1,159 @@
+import Foundation
+import Logging
+import ZeroMQ
+
+// The client dialogue: SUBMIT, STATUS, WORKERS, CANCEL, RESULTS.
+extension Coordinator {
+    func handleSubmit(_ message: WireMessage, from identity: Data, peer: String, on socket: Socket) throws {
+        let body = try message.decodeBody(SubmitBody.self, peer: peer)
+        let plannerName = body.planner ?? FlatPlanner.name
+        guard let planner = planners[plannerName] else { throw ClusterError.unknownKind(plannerName) }
+        let specFrames = body.specFrames ?? 0
+        let submitted = body.tasks ?? []
+        guard specFrames >= 0, submitted.allSatisfy({ $0.arrays >= 0 && !$0.kind.isEmpty && $0.kind.utf8.count <= 200 })
+        else { throw ClusterError.malformedMessage(peer: peer, reason: "SUBMIT has a negative count or a bad kind") }
+        let needed = specFrames + submitted.reduce(0) { $0 + 1 + $1.arrays }
+        guard needed == message.frames.count else {
+            throw ClusterError.malformedMessage(
+                peer: peer, reason: "SUBMIT announces \(needed) frames but carries \(message.frames.count)")
+        }
+        let leaseSeconds = body.leaseSeconds ?? ClusterDefaults.leaseSeconds
+        guard leaseSeconds > 0, leaseSeconds.isFinite else {
+            throw ClusterError.malformedMessage(peer: peer, reason: "lease_seconds must be positive")
+        }
+        let spec = specFrames > 0 ? Payload(frames: message.frames[0..<specFrames]) : nil
+        var offset = specFrames
+        let specs = submitted.map { task -> TaskSpec in
+            let frames = message.frames[offset..<offset + 1 + task.arrays]
+            offset += 1 + task.arrays
+            return TaskSpec(kind: task.kind, payload: Payload(frames: frames))
+        }
+        let id = "run-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
+        let ledgerRun = LedgerRun(
+            id: id, name: body.name, planner: plannerName, spec: spec, leaseSeconds: leaseSeconds, state: "running",
+            error: nil, phase: 0, created: Coordinator.now())
+        let first: [TaskSpec]
+        do {
+            first = try planner.firstPhase(
+                of: RunContext(id: id, name: body.name, spec: spec), submitted: specs)
+        } catch {
+            throw ClusterError.invalid("planner \(plannerName) refused the submission: \(error)")
+        }
+        let ids = try ledger.createRun(ledgerRun, tasks: first)
+        let run = RunRecord(ledgerRun)
+        run.phases[0] = (first.count, 0, 0)
+        runs[id] = run
+        runOrder.append(id)
+        for (index, (taskID, spec)) in zip(ids, first).enumerated() {
+            enqueue(
+                TaskRecord(
+                    LedgerPendingTask(
+                        id: taskID, run: id, phase: 0, index: index, kind: spec.kind, payload: spec.payload,
+                        failures: 0, sameErrors: 0, lastError: nil)))
+        }
+        if first.isEmpty { runsToCheck.insert(id) }
+        logger.info(
+            "run submitted",
+            metadata: [
+                "run": "\(id)", "name": "\(body.name ?? "")", "planner": "\(plannerName)", "tasks": "\(first.count)",
+            ])
+        send(.submitted, SubmittedBody(request: body.request, run: id, tasks: first.count), to: identity, on: socket)
+    }
+
+    /// The status of every run (or of `only`).
+    func statusReport(only: String?) throws -> StatusReport {
+        let now = Coordinator.now()
+        var live: [String: [Int: (leased: Int, queued: Int)]] = [:]
+        for task in tasks.values {
+            var counts = live[task.run, default: [:]][task.phase, default: (0, 0)]
+            if task.leases.isEmpty { counts.queued += 1 } else { counts.leased += 1 }
+            live[task.run, default: [:]][task.phase] = counts
+        }
+        var statuses: [RunStatus] = []
+        for id in runOrder where only == nil || only == id {
+            guard let run = runs[id] else { continue }
+            let phases = run.phases.keys.sorted().map { phase -> PhaseStatus in
+                let counts = run.phases[phase] ?? (0, 0, 0)
+                let current = live[id]?[phase] ?? (0, 0)
+                return PhaseStatus(
+                    phase: phase, total: counts.total, done: counts.done, leased: current.leased,
+                    queued: current.queued,
+                    failed: counts.failed)
+            }
+            let total = phases.reduce(0) { $0 + $1.total }
+            let done = phases.reduce(0) { $0 + $1.done }
+            let failed = phases.reduce(0) { $0 + $1.failed }
+            let throughput = run.throughput(now: now)
+            let remaining = total - done - failed
+            statuses.append(
+                RunStatus(
+                    id: id, name: run.name, planner: run.planner, state: run.state, error: run.error, phases: phases,
+                    total: total, done: done, leased: phases.reduce(0) { $0 + $1.leased },
+                    queued: phases.reduce(0) { $0 + $1.queued }, failed: failed, throughput: throughput,
+                    etaSeconds: run.state == "running" && throughput > 0 ? Double(remaining) / throughput : nil,
+                    failures: failed > 0 ? try ledger.failures(run: id, limit: 10) : []))
+        }
+        if let only, statuses.isEmpty { throw ClusterError.unknownRun(only) }
+        return StatusReport(
+            epoch: epoch, uptimeSeconds: now - started, workers: workers.count, runs: statuses,
+            protocolErrors: protocolErrors, duplicateResults: duplicateResults)
+    }
+
+    func handleStatus(_ message: WireMessage, from identity: Data, peer: String, on socket: Socket) throws {
+        let body = try message.decodeBody(RunRequestBody.self, peer: peer)
+        let report = try statusReport(only: body.run)
+        send(
+            WireMessage(command: .status, body: try reply(report, request: body.request), frames: []), to: identity,
+            on: socket)
+    }
+
+    func handleWorkers(_ message: WireMessage, from identity: Data, peer: String, on socket: Socket) throws {
+        let body = try message.decodeBody(RunRequestBody.self, peer: peer)
+        let now = Coordinator.now()
+        let list = workers.values.sorted { $0.connected < $1.connected }.map { worker in
+            WorkerStatus(
+                id: worker.name, host: worker.host, pid: worker.pid, threads: worker.threads, window: worker.window,
+                currentTasks: worker.leases.sorted(), done: worker.done, lastHeartbeatSecondsAgo: now - worker.lastSeen,
+                connectedSeconds: now - worker.connected)
+        }
+        let data = try reply(WorkersReport(workers: list), request: body.request)
+        send(WireMessage(command: .workers, body: data, frames: []), to: identity, on: socket)
+    }
+
+    func handleCancel(_ message: WireMessage, from identity: Data, peer: String, on socket: Socket) throws {
+        let body = try message.decodeBody(RunRequestBody.self, peer: peer)
+        guard let id = body.run, let run = runs[id] else { throw ClusterError.unknownRun(body.run ?? "") }
+        if run.state == "running" {
+            try ledger.cancelRun(id, now: Coordinator.now())
+            run.state = "cancelled"
+            for task in Array(tasks.values) where task.run == id {
+                for holder in task.leases.keys { workers[holder]?.leases.remove(task.id) }
+                tasks[task.id] = nil
+            }
+            logger.info("run cancelled", metadata: ["run": "\(id)"])
+        }
+        send(.cancelled, CancelledBody(request: body.request, run: id, state: run.state), to: identity, on: socket)
+    }
+
+    func handleResults(_ message: WireMessage, from identity: Data, peer: String, on socket: Socket) throws {
+        let body = try message.decodeBody(ResultsRequestBody.self, peer: peer)
+        guard let run = runs[body.run] else { throw ClusterError.unknownRun(body.run) }
+        let limit = max(1, min(body.limit ?? ClusterDefaults.resultsPageSize, ClusterDefaults.resultsPageSize))
+        let page = try ledger.outcomes(run: body.run, after: body.after ?? 0, limit: limit)
+        let frames = page.flatMap { $0.1?.frames ?? [] }
+        let next = page.count == limit ? page.last?.0.id : nil
+        let reply = ResultsPageBody(
+            request: body.request, run: body.run, state: run.state, results: page.map(\.0), next: next)
+        send(WireMessage(.results, reply, frames: frames), to: identity, on: socket)
+    }
+
+    /// A report's JSON with the request id added, so clients can match replies.
+    private func reply<Report: Encodable>(_ report: Report, request: String?) throws -> Data {
+        let data = try WireProtocol.encoder.encode(report)
+        guard let request, var object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            return data
+        }
+        object["request"] = request
+        return try JSONSerialization.data(withJSONObject: object)
+    }
+}

@@ -1,0 +1,318 @@
+import Foundation
+import Logging
+import ZeroMQ
+
+// The worker dialogue: HELLO, credit, TASKS, RESULT, ACK, heartbeats, leases, stragglers, phases.
+extension Coordinator {
+    func handleHello(_ message: WireMessage, from identity: Data, peer: String, on socket: Socket) throws {
+        let hello = try message.decodeBody(HelloBody.self, peer: peer)
+        guard hello.window >= 1, hello.window <= 1_000_000, hello.threads >= 1 else {
+            throw ClusterError.malformedMessage(peer: peer, reason: "HELLO window and threads must be positive")
+        }
+        let now = Coordinator.now()
+        let held = Set(hello.running)
+        if let previous = workers[identity] {
+            // A reconnect: leases it no longer holds go back to the queue.
+            for id in previous.leases where !held.contains(id) { releaseLease(of: id, from: identity, requeue: true) }
+        }
+        let worker = WorkerRecord(routingID: identity, hello: hello, now: now)
+        if let previous = workers[identity] { worker.done = previous.done }
+        workers[identity] = worker
+        // Tasks it still holds (e.g. from before a coordinator restart) become its leases again.
+        for id in hello.running {
+            guard let task = tasks[id] else { continue }
+            task.leases[identity] = now
+            worker.leases.insert(id)
+        }
+        logger.info(
+            "worker joined",
+            metadata: [
+                "worker": "\(hello.worker)", "host": "\(hello.host)", "threads": "\(hello.threads)",
+                "window": "\(hello.window)", "holding": "\(hello.running.count)", "kinds": "\(hello.kinds.count)",
+            ])
+        send(
+            .welcome, WelcomeBody(epoch: epoch, heartbeatMs: Int(ClusterDefaults.heartbeatInterval * 1000)),
+            to: identity, on: socket)
+    }
+
+    func handleResult(_ message: WireMessage, from identity: Data, peer: String, on socket: Socket) throws {
+        let body = try message.decodeBody(ResultBody.self, peer: peer)
+        let needed = body.results.reduce(0) { $0 + ($1.ok ? 1 + max(0, $1.arrays) : 0) }
+        guard body.results.allSatisfy({ $0.arrays >= 0 }), needed == message.frames.count else {
+            throw ClusterError.malformedMessage(
+                peer: peer, reason: "RESULT announces \(needed) frames but carries \(message.frames.count)")
+        }
+        guard let worker = try knownWorker(identity, peer: peer, on: socket) else { return }
+        worker.credit = min(worker.window, worker.credit + max(0, body.credit))
+        var offset = 0
+        for header in body.results {
+            let count = header.ok ? 1 + header.arrays : 0
+            let frames = message.frames[offset..<offset + count]
+            offset += count
+            guard let task = tasks[header.id] else {
+                // Done already (or never ours): acknowledge so the worker forgets it.
+                duplicateResults += 1
+                pendingAcks[identity, default: []].append(header.id)
+                worker.leases.remove(header.id)
+                continue
+            }
+            guard task.leases[identity] != nil else {
+                // Not leased to this worker (its lease expired or it never had one): not accepted.
+                pendingAcks[identity, default: []].append(header.id)
+                continue
+            }
+            if header.ok {
+                if batchIDs.contains(header.id) {
+                    duplicateResults += 1
+                    pendingAcks[identity, default: []].append(header.id)
+                    releaseLease(of: header.id, from: identity, requeue: false)
+                    continue
+                }
+                batchIDs.insert(header.id)
+                batch.results.append((header.id, Payload(frames: frames), worker.name))
+                batchSenders[header.id] = (identity, header.seconds)
+            } else {
+                pendingAcks[identity, default: []].append(header.id)
+                releaseLease(of: header.id, from: identity, requeue: false)
+                recordFailure(task, error: header.error ?? "unspecified error", worker: worker.name)
+            }
+        }
+    }
+
+    /// Counts a failure; retries the task unless the retry cap is reached.
+    func recordFailure(_ task: TaskRecord, error: String, worker: String) {
+        task.failures += 1
+        task.sameErrors = task.lastError == error ? task.sameErrors + 1 : 1
+        task.lastError = error
+        let failed =
+            task.sameErrors >= ClusterDefaults.identicalFailureLimit
+            || task.failures >= ClusterDefaults.totalFailureLimit
+        if batchIDs.contains(task.id) { return }  // a copy already succeeded in this cycle
+        batch.failures.append((task.id, task.failures, task.sameErrors, error, failed))
+        if failed {
+            logger.warning(
+                "task failed for good",
+                metadata: ["task": "\(task.id)", "run": "\(task.run)", "kind": "\(task.kind)", "error": "\(error)"])
+            for holder in task.leases.keys { workers[holder]?.leases.remove(task.id) }
+            task.leases.removeAll()
+            tasks[task.id] = nil
+            runs[task.run]?.phases[task.phase]?.failed += 1
+            runsToCheck.insert(task.run)
+        } else {
+            logger.info(
+                "task failed, will retry",
+                metadata: [
+                    "task": "\(task.id)", "worker": "\(worker)", "failures": "\(task.failures)", "error": "\(error)",
+                ])
+            if task.leases.isEmpty { enqueue(task, front: true) }
+        }
+    }
+
+    /// Drops `worker`'s lease on task `id`; requeues the task when nobody else holds it.
+    func releaseLease(of id: Int64, from worker: Data, requeue: Bool) {
+        workers[worker]?.leases.remove(id)
+        guard let task = tasks[id] else { return }
+        task.leases[worker] = nil
+        if requeue && task.leases.isEmpty && !batchIDs.contains(id) { enqueue(task, front: true) }
+    }
+
+    /// Writes the cycle's results and failures in one transaction, then acknowledges them.
+    func flush(on socket: Socket) throws {
+        if !batch.isEmpty {
+            let now = Coordinator.now()
+            let accepted = try ledger.commit(batch, now: now)
+            for result in batch.results {
+                guard let sender = batchSenders[result.id] else { continue }
+                pendingAcks[sender.worker, default: []].append(result.id)
+                guard accepted.contains(result.id), let task = tasks[result.id] else {
+                    duplicateResults += 1
+                    continue
+                }
+                for holder in task.leases.keys { workers[holder]?.leases.remove(task.id) }
+                workers[sender.worker]?.done += 1
+                tasks[task.id] = nil
+                if let run = runs[task.run] {
+                    run.phases[task.phase]?.done += 1
+                    run.recordCompletion(now: now, seconds: sender.seconds)
+                    runsToCheck.insert(run.id)
+                }
+            }
+            batch = LedgerBatch()
+            batchIDs.removeAll(keepingCapacity: true)
+            batchSenders.removeAll(keepingCapacity: true)
+        }
+        for (worker, ids) in pendingAcks {
+            send(.ack, AckBody(ids: ids), to: worker, on: socket)
+        }
+        pendingAcks.removeAll(keepingCapacity: true)
+    }
+
+    /// Sends queued tasks to workers that have credit, one TASKS message per worker per cycle.
+    func dispatch(on socket: Socket) {
+        for worker in workers.values where worker.credit > 0 {
+            var headers: [TaskHeader] = []
+            var frames: [Data] = []
+            var sent: [TaskRecord] = []
+            let limit = min(worker.credit, ClusterDefaults.tasksPerMessage)
+            for kind in worker.kinds where headers.count < limit {
+                while headers.count < limit, let id = queues[kind]?.popFirst() {
+                    guard let task = tasks[id], task.queued else { continue }
+                    task.queued = false
+                    headers.append(
+                        TaskHeader(
+                            id: id, run: task.run, phase: task.phase, kind: kind, arrays: task.payload.arrays.count))
+                    frames.append(contentsOf: task.payload.frames)
+                    sent.append(task)
+                }
+            }
+            guard !sent.isEmpty else { continue }
+            if send(WireMessage(.tasks, TasksBody(tasks: headers), frames: frames), to: worker.routingID, on: socket) {
+                let now = Coordinator.now()
+                worker.credit -= sent.count
+                for task in sent {
+                    task.leases[worker.routingID] = now
+                    worker.leases.insert(task.id)
+                }
+            } else {
+                for task in sent.reversed() { enqueue(task, front: true) }
+            }
+        }
+    }
+
+    /// Once per heartbeat interval: heartbeats, dead workers, expired leases, stragglers.
+    func tick(on socket: Socket, now: Double) {
+        for worker in Array(workers.values) {
+            if now - worker.lastSeen > ClusterDefaults.peerTimeout {
+                removeWorker(worker, reason: "missed \(ClusterDefaults.heartbeatLiveness) heartbeats")
+            } else {
+                send(.heartbeat, HeartbeatBody(epoch: epoch), to: worker.routingID, on: socket)
+            }
+        }
+        for task in Array(tasks.values) where !task.leases.isEmpty {
+            let lease = runs[task.run]?.leaseSeconds ?? ClusterDefaults.leaseSeconds
+            for (holder, since) in task.leases where now - since > lease {
+                let name = workers[holder]?.name ?? peerName(holder)
+                releaseLease(of: task.id, from: holder, requeue: false)
+                recordFailure(task, error: "lease expired after \(Int(lease)) s", worker: name)
+            }
+        }
+        reissueStragglers(on: socket, now: now)
+    }
+
+    /// Near the end of a phase (nothing queued for an idle worker's kinds), gives idle workers a second copy
+    /// of tasks that have been leased much longer than usual. The first result wins.
+    func reissueStragglers(on socket: Socket, now: Double) {
+        let idle = workers.values.filter { worker in
+            worker.credit > 0 && worker.leases.isEmpty && worker.kinds.allSatisfy { queues[$0]?.isEmpty ?? true }
+        }
+        guard !idle.isEmpty else { return }
+        var candidates = tasks.values.filter { task in
+            guard task.leases.count == 1, !task.reissued, let since = task.leases.values.first else { return false }
+            let mean = runs[task.run]?.meanDuration ?? 0
+            return now - since > max(ClusterDefaults.stragglerMinimumAge, ClusterDefaults.stragglerFactor * mean)
+        }
+        candidates.sort { ($0.leases.values.first ?? 0) < ($1.leases.values.first ?? 0) }
+        for worker in idle {
+            guard
+                let index = candidates.firstIndex(where: {
+                    worker.kinds.contains($0.kind) && $0.leases[worker.routingID] == nil
+                })
+            else { continue }
+            let task = candidates.remove(at: index)
+            let header = TaskHeader(
+                id: task.id, run: task.run, phase: task.phase, kind: task.kind, arrays: task.payload.arrays.count)
+            if send(
+                WireMessage(.tasks, TasksBody(tasks: [header]), frames: task.payload.frames), to: worker.routingID,
+                on: socket)
+            {
+                task.reissued = true
+                task.leases[worker.routingID] = now
+                worker.leases.insert(task.id)
+                worker.credit -= 1
+                logger.info("straggler re-issued", metadata: ["task": "\(task.id)", "to": "\(worker.name)"])
+            }
+        }
+    }
+
+    /// Forgets a worker and requeues the tasks only it held.
+    func removeWorker(_ worker: WorkerRecord, reason: String) {
+        workers[worker.routingID] = nil
+        let leases = worker.leases
+        for id in leases { releaseLease(of: id, from: worker.routingID, requeue: true) }
+        logger.warning(
+            "worker left", metadata: ["worker": "\(worker.name)", "reason": "\(reason)", "requeued": "\(leases.count)"])
+    }
+
+    /// Advances runs whose current phase has finished: next phase from the planner, or a final state.
+    func checkRuns() {
+        guard !runsToCheck.isEmpty else { return }
+        let ids = runsToCheck
+        runsToCheck.removeAll()
+        for id in ids {
+            guard let run = runs[id], run.state == "running" else { continue }
+            let counts = run.phases[run.phase] ?? (0, 0, 0)
+            guard counts.done + counts.failed >= counts.total else { continue }
+            let now = Coordinator.now()
+            do {
+                if counts.failed > 0 {
+                    let first = try ledger.failures(run: id, limit: 1).first
+                    let error =
+                        "\(counts.failed) task(s) of phase \(run.phase) failed"
+                        + (first.map { "; first: task \($0.task) (\($0.kind)): \($0.error)" } ?? "")
+                    try finish(run, state: "failed", error: error, now: now)
+                    continue
+                }
+                guard let planner = planners[run.planner] else {
+                    try finish(run, state: "failed", error: "no planner '\(run.planner)' in this coordinator", now: now)
+                    continue
+                }
+                let results = try ledger.outcomes(run: id, phase: run.phase, after: 0, limit: Int.max).map {
+                    PhaseResult(index: $0.0.index, kind: $0.0.kind, result: $0.1 ?? Payload())
+                }
+                let next: [TaskSpec]
+                do { next = try planner.nextPhase(after: run.phase, of: run.context, results: results) } catch {
+                    try finish(
+                        run, state: "failed", error: "planner \(run.planner) after phase \(run.phase): \(error)",
+                        now: now)
+                    continue
+                }
+                if next.isEmpty {
+                    try finish(run, state: "completed", error: nil, now: now)
+                } else {
+                    try startPhase(run, phase: run.phase + 1, tasks: next)
+                }
+            } catch {
+                logger.error("cannot advance run", metadata: ["run": "\(id)", "error": "\(error)"])
+                runsToCheck.insert(id)
+            }
+        }
+    }
+
+    func startPhase(_ run: RunRecord, phase: Int, tasks specs: [TaskSpec]) throws {
+        guard let ids = try ledger.addPhase(run: run.id, phase: phase, tasks: specs) else { return }
+        run.phase = phase
+        run.phases[phase] = (specs.count, 0, 0)
+        for (index, (id, spec)) in zip(ids, specs).enumerated() {
+            enqueue(
+                TaskRecord(
+                    LedgerPendingTask(
+                        id: id, run: run.id, phase: phase, index: index, kind: spec.kind, payload: spec.payload,
+                        failures: 0, sameErrors: 0, lastError: nil)))
+        }
+        logger.info("phase started", metadata: ["run": "\(run.id)", "phase": "\(phase)", "tasks": "\(specs.count)"])
+        if specs.isEmpty { runsToCheck.insert(run.id) }
+    }
+
+    func finish(_ run: RunRecord, state: String, error: String?, now: Double) throws {
+        try ledger.setRunState(run.id, state: state, error: error, now: now)
+        run.state = state
+        run.error = error
+        let done = run.phases.values.reduce(0) { $0 + $1.done }
+        if state == "completed" {
+            logger.info(
+                "run completed", metadata: ["run": "\(run.id)", "phases": "\(run.phases.count)", "done": "\(done)"])
+        } else {
+            logger.warning("run \(state)", metadata: ["run": "\(run.id)", "error": "\(error ?? "")"])
+        }
+    }
+}

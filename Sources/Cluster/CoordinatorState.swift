@@ -1,0 +1,140 @@
+import Foundation
+
+/// A connected worker, as the coordinator sees it.
+final class WorkerRecord {
+    let routingID: Data
+    var name: String
+    var host: String
+    var pid: Int
+    var threads: Int
+    var window: Int
+    var kinds: Set<String>
+    /// Tasks we may still send it.
+    var credit: Int
+    /// Tasks leased to it.
+    var leases = Set<Int64>()
+    var done = 0
+    var lastSeen: Double
+    let connected: Double
+
+    init(routingID: Data, hello: HelloBody, now: Double) {
+        self.routingID = routingID
+        name = hello.worker
+        host = hello.host
+        pid = hello.pid
+        threads = hello.threads
+        window = hello.window
+        kinds = Set(hello.kinds)
+        credit = max(0, hello.credit)
+        lastSeen = now
+        connected = now
+    }
+}
+
+/// A task not yet finished, with its leases.
+final class TaskRecord {
+    let id: Int64
+    let run: String
+    let phase: Int
+    let index: Int
+    let kind: String
+    let payload: Payload
+    var failures: Int
+    var sameErrors: Int
+    var lastError: String?
+    /// Worker routing id -> lease start time. More than one holder only for a re-issued straggler.
+    var leases: [Data: Double] = [:]
+    /// Whether it sits in its kind's queue.
+    var queued = false
+    /// Whether a straggler copy was already issued.
+    var reissued = false
+
+    init(_ task: LedgerPendingTask) {
+        id = task.id
+        run = task.run
+        phase = task.phase
+        index = task.index
+        kind = task.kind
+        payload = task.payload
+        failures = task.failures
+        sameErrors = task.sameErrors
+        lastError = task.lastError
+    }
+}
+
+/// A run's state in memory (the ledger holds the durable copy).
+final class RunRecord {
+    let id: String
+    let name: String?
+    let planner: String
+    let spec: Payload?
+    let leaseSeconds: Double
+    var state: String
+    var error: String?
+    var phase: Int
+    /// Per phase: total, done, failed.
+    var phases: [Int: (total: Int, done: Int, failed: Int)] = [:]
+    /// Completions per whole second, for throughput.
+    var completionsPerSecond: [Int: Int] = [:]
+    /// Sum and count of reported task durations, for the straggler threshold.
+    var durationSum = 0.0
+    var durationCount = 0
+
+    init(_ run: LedgerRun) {
+        id = run.id
+        name = run.name
+        planner = run.planner
+        spec = run.spec
+        leaseSeconds = run.leaseSeconds
+        state = run.state
+        error = run.error
+        phase = run.phase
+    }
+
+    var context: RunContext { RunContext(id: id, name: name, spec: spec) }
+
+    var meanDuration: Double { durationCount == 0 ? 0 : durationSum / Double(durationCount) }
+
+    func recordCompletion(now: Double, seconds: Double) {
+        completionsPerSecond[Int(now), default: 0] += 1
+        durationSum += seconds
+        durationCount += 1
+        if completionsPerSecond.count > Int(ClusterDefaults.throughputWindow) * 4 {
+            let oldest = Int(now - ClusterDefaults.throughputWindow)
+            completionsPerSecond = completionsPerSecond.filter { $0.key >= oldest }
+        }
+    }
+
+    /// Tasks per second over the throughput window.
+    func throughput(now: Double) -> Double {
+        let oldest = Int(now - ClusterDefaults.throughputWindow)
+        let count = completionsPerSecond.reduce(0) { $0 + ($1.key > oldest ? $1.value : 0) }
+        return Double(count) / ClusterDefaults.throughputWindow
+    }
+}
+
+/// FIFO of task ids for one kind. Entries whose task was since leased or finished are skipped lazily.
+struct TaskQueue {
+    private var items: [Int64] = []
+    private var head = 0
+    /// Retried tasks go first.
+    private var retries: [Int64] = []
+
+    var isEmpty: Bool { head == items.count && retries.isEmpty }
+
+    mutating func append(_ id: Int64) { items.append(id) }
+
+    mutating func pushFront(_ id: Int64) { retries.append(id) }
+
+    mutating func popFirst() -> Int64? {
+        if let id = retries.popLast() { return id }
+        guard head < items.count else { return nil }
+        let id = items[head]
+        head += 1
+        if head > 4096 && head * 2 > items.count {
+            items.removeFirst(head)
+            head = 0
+        }
+        return id
+    }
+}

@@ -1,0 +1,284 @@
+import Foundation
+import GRDB
+
+/// Task states as stored in the ledger.
+enum LedgerTaskState: Int {
+    case pending = 0
+    case done = 1
+    case failed = 2
+    case cancelled = 3
+}
+
+/// A run as stored in the ledger.
+struct LedgerRun {
+    var id: String
+    var name: String?
+    var planner: String
+    var spec: Payload?
+    var leaseSeconds: Double
+    var state: String
+    var error: String?
+    var phase: Int
+    var created: Double
+}
+
+/// A task not yet finished, as loaded at start-up.
+struct LedgerPendingTask {
+    var id: Int64
+    var run: String
+    var phase: Int
+    var index: Int
+    var kind: String
+    var payload: Payload
+    var failures: Int
+    var sameErrors: Int
+    var lastError: String?
+}
+
+/// What one poll cycle changes, written in one transaction before anything is acknowledged.
+struct LedgerBatch {
+    /// Results to accept: task id, result, worker.
+    var results: [(id: Int64, payload: Payload, worker: String)] = []
+    /// Failure counts to record; `failed` marks the task failed for good.
+    var failures: [(id: Int64, failures: Int, sameErrors: Int, error: String, failed: Bool)] = []
+
+    var isEmpty: Bool { results.isEmpty && failures.isEmpty }
+}
+
+/// The coordinator's durable memory: runs, tasks and accepted results in SQLite (WAL mode, via GRDB).
+///
+/// Only the coordinator thread uses it. `synchronous = NORMAL` in WAL mode survives a killed process
+/// (the case the tests prove); use FULL for power loss at the cost of an fsync per commit.
+final class Ledger {
+    private let database: DatabaseQueue
+    /// The SQLite file.
+    let path: String
+
+    /// Opens (creating when needed) `ledger.sqlite` in `directory`.
+    init(directory: URL) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        path = directory.appendingPathComponent("ledger.sqlite").path
+        do {
+            var configuration = Configuration()
+            configuration.prepareDatabase { db in
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            }
+            database = try DatabaseQueue(path: path, configuration: configuration)
+            try database.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA journal_mode = WAL")
+            }
+            try database.write { db in
+                try db.execute(
+                    sql: """
+                        CREATE TABLE IF NOT EXISTS runs (
+                            id TEXT PRIMARY KEY, name TEXT, planner TEXT NOT NULL, spec BLOB,
+                            lease_seconds REAL NOT NULL, state TEXT NOT NULL, error TEXT,
+                            phase INTEGER NOT NULL, created REAL NOT NULL, finished REAL);
+                        CREATE TABLE IF NOT EXISTS tasks (
+                            id INTEGER PRIMARY KEY AUTOINCREMENT, run TEXT NOT NULL, phase INTEGER NOT NULL,
+                            idx INTEGER NOT NULL, kind TEXT NOT NULL, payload BLOB NOT NULL,
+                            state INTEGER NOT NULL DEFAULT 0, failures INTEGER NOT NULL DEFAULT 0,
+                            same_errors INTEGER NOT NULL DEFAULT 0, last_error TEXT, result BLOB,
+                            worker TEXT, finished REAL,
+                            UNIQUE (run, phase, idx));
+                        CREATE INDEX IF NOT EXISTS tasks_by_state ON tasks (state, run);
+                        """)
+            }
+        } catch {
+            throw ClusterError.ledger("cannot open \(path): \(error)")
+        }
+    }
+
+    private func write<T>(_ what: String, _ body: (Database) throws -> T) throws -> T {
+        do { return try database.write(body) } catch let error as ClusterError { throw error } catch {
+            throw ClusterError.ledger("\(what) in \(path): \(error)")
+        }
+    }
+
+    private func read<T>(_ what: String, _ body: (Database) throws -> T) throws -> T {
+        do { return try database.read(body) } catch {
+            throw ClusterError.ledger("\(what) in \(path): \(error)")
+        }
+    }
+
+    /// The SQLite journal mode (expected: `wal`).
+    func journalMode() throws -> String {
+        try read("journal mode") { try String.fetchOne($0, sql: "PRAGMA journal_mode") ?? "" }
+    }
+
+    /// Records a new run and its first phase of tasks; returns the task ids in order.
+    func createRun(_ run: LedgerRun, tasks: [TaskSpec]) throws -> [Int64] {
+        try write("create run \(run.id)") { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO runs (id, name, planner, spec, lease_seconds, state, phase, created)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    run.id, run.name, run.planner, run.spec?.blob, run.leaseSeconds, run.state, run.phase,
+                    run.created,
+                ])
+            return try insertTasks(db, run: run.id, phase: run.phase, tasks: tasks)
+        }
+    }
+
+    private func insertTasks(_ db: Database, run: String, phase: Int, tasks: [TaskSpec]) throws -> [Int64] {
+        let statement = try db.cachedStatement(
+            sql: "INSERT INTO tasks (run, phase, idx, kind, payload) VALUES (?, ?, ?, ?, ?)")
+        var ids: [Int64] = []
+        ids.reserveCapacity(tasks.count)
+        for (index, task) in tasks.enumerated() {
+            try statement.execute(arguments: [run, phase, index, task.kind, task.payload.blob])
+            ids.append(db.lastInsertedRowID)
+        }
+        return ids
+    }
+
+    /// Adds phase `phase` of `run` (idempotent: returns nil when that phase already exists) and makes it
+    /// the run's current phase.
+    func addPhase(run: String, phase: Int, tasks: [TaskSpec]) throws -> [Int64]? {
+        try write("add phase \(phase) to run \(run)") { db in
+            let existing =
+                try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM tasks WHERE run = ? AND phase = ?", arguments: [run, phase])
+                ?? 0
+            guard existing == 0 else { return nil }
+            try db.execute(sql: "UPDATE runs SET phase = ? WHERE id = ?", arguments: [phase, run])
+            return try insertTasks(db, run: run, phase: phase, tasks: tasks)
+        }
+    }
+
+    /// Writes one cycle's results and failures in a single transaction. Returns the ids whose result was
+    /// accepted now (a task already done or no longer pending is left untouched: exactly once).
+    func commit(_ batch: LedgerBatch, now: Double) throws -> Set<Int64> {
+        if batch.isEmpty { return [] }
+        return try write("commit \(batch.results.count) results") { db in
+            var accepted = Set<Int64>()
+            let accept = try db.cachedStatement(
+                sql: "UPDATE tasks SET state = 1, result = ?, worker = ?, finished = ? WHERE id = ? AND state = 0")
+            for result in batch.results {
+                try accept.execute(arguments: [result.payload.blob, result.worker, now, result.id])
+                if db.changesCount == 1 { accepted.insert(result.id) }
+            }
+            let fail = try db.cachedStatement(
+                sql: """
+                    UPDATE tasks SET failures = ?, same_errors = ?, last_error = ?, state = ?, finished = ?
+                    WHERE id = ? AND state = 0
+                    """)
+            for failure in batch.failures {
+                try fail.execute(arguments: [
+                    failure.failures, failure.sameErrors, failure.error,
+                    failure.failed ? LedgerTaskState.failed.rawValue : LedgerTaskState.pending.rawValue,
+                    failure.failed ? now : nil, failure.id,
+                ])
+            }
+            return accepted
+        }
+    }
+
+    /// Sets a run's state (and error), stamping the finish time for final states.
+    func setRunState(_ run: String, state: String, error: String?, now: Double) throws {
+        try write("set state of run \(run)") { db in
+            try db.execute(
+                sql: "UPDATE runs SET state = ?, error = ?, finished = ? WHERE id = ?",
+                arguments: [state, error, state == "running" ? nil : now, run])
+        }
+    }
+
+    /// Cancels a run: its pending tasks become cancelled.
+    func cancelRun(_ run: String, now: Double) throws {
+        try write("cancel run \(run)") { db in
+            try db.execute(
+                sql: "UPDATE runs SET state = 'cancelled', finished = ? WHERE id = ? AND state = 'running'",
+                arguments: [now, run])
+            try db.execute(sql: "UPDATE tasks SET state = 3 WHERE run = ? AND state = 0", arguments: [run])
+        }
+    }
+
+    /// Every run.
+    func loadRuns() throws -> [LedgerRun] {
+        try read("load runs") { db in
+            try Row.fetchAll(
+                db,
+                sql:
+                    "SELECT id, name, planner, spec, lease_seconds, state, error, phase, created FROM runs ORDER BY created"
+            ).map { row in
+                LedgerRun(
+                    id: row["id"], name: row["name"], planner: row["planner"],
+                    spec: (row["spec"] as Data?).flatMap { Payload(blob: $0) }, leaseSeconds: row["lease_seconds"],
+                    state: row["state"], error: row["error"], phase: row["phase"], created: row["created"])
+            }
+        }
+    }
+
+    /// Pending tasks of running runs, in id order.
+    func loadPendingTasks() throws -> [LedgerPendingTask] {
+        try read("load pending tasks") { db in
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT t.id, t.run, t.phase, t.idx, t.kind, t.payload, t.failures, t.same_errors, t.last_error
+                    FROM tasks t JOIN runs r ON r.id = t.run WHERE t.state = 0 AND r.state = 'running' ORDER BY t.id
+                    """)
+            var tasks: [LedgerPendingTask] = []
+            while let row = try rows.next() {
+                let id: Int64 = row["id"]
+                guard let payload = Payload(blob: row["payload"]) else {
+                    throw ClusterError.ledger("task \(id) has a corrupt payload blob")
+                }
+                tasks.append(
+                    LedgerPendingTask(
+                        id: id, run: row["run"], phase: row["phase"], index: row["idx"], kind: row["kind"],
+                        payload: payload, failures: row["failures"], sameErrors: row["same_errors"],
+                        lastError: row["last_error"]))
+            }
+            return tasks
+        }
+    }
+
+    /// Per phase of `run`: (phase, total, done, failed).
+    func phaseCounts(run: String) throws -> [(phase: Int, total: Int, done: Int, failed: Int)] {
+        try read("count tasks of run \(run)") { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT phase, COUNT(*) AS total, SUM(state = 1) AS done, SUM(state = 2) AS failed
+                    FROM tasks WHERE run = ? GROUP BY phase ORDER BY phase
+                    """, arguments: [run]
+            ).map { ($0["phase"], $0["total"], $0["done"], $0["failed"]) }
+        }
+    }
+
+    /// Failed tasks of `run` (at most `limit`).
+    func failures(run: String, limit: Int) throws -> [TaskFailure] {
+        try read("failures of run \(run)") { db in
+            try Row.fetchAll(
+                db, sql: "SELECT id, kind, last_error FROM tasks WHERE run = ? AND state = 2 ORDER BY id LIMIT ?",
+                arguments: [run, limit]
+            ).map { TaskFailure(task: $0["id"], kind: $0["kind"], error: $0["last_error"] ?? "") }
+        }
+    }
+
+    /// Finished tasks (done or failed) of `run` with id above `after`, in id order, with their results.
+    func outcomes(run: String, phase: Int? = nil, after: Int64, limit: Int) throws -> [(TaskOutcome, Payload?)] {
+        try read("results of run \(run)") { db in
+            var sql = "SELECT id, phase, idx, kind, state, last_error, result FROM tasks WHERE run = ? AND id > ?"
+            sql += " AND state IN (1, 2)"
+            var arguments: StatementArguments = [run, after]
+            if let phase {
+                sql += " AND phase = ?"
+                arguments += [phase]
+            }
+            sql += " ORDER BY id LIMIT ?"
+            arguments += [limit]
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                let ok = (row["state"] as Int) == LedgerTaskState.done.rawValue
+                let payload = ok ? (row["result"] as Data?).flatMap { Payload(blob: $0) } : nil
+                let outcome = TaskOutcome(
+                    id: row["id"], phase: row["phase"], index: row["idx"], kind: row["kind"], ok: ok,
+                    error: ok ? nil : row["last_error"], arrays: payload?.arrays.count ?? 0)
+                return (outcome, payload)
+            }
+        }
+    }
+}

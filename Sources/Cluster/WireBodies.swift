@@ -1,0 +1,144 @@
+import Foundation
+
+// Bodies of the worker <-> coordinator commands (cluster/PROTOCOL.md, "Worker dialogue").
+
+/// HELLO: a worker introduces itself (again after a reconnect).
+struct HelloBody: Codable {
+    var worker: String
+    var host: String
+    var pid: Int
+    var threads: Int
+    /// How many tasks the worker will hold at once (its credit window).
+    var window: Int
+    /// Free slots now (window minus tasks held).
+    var credit: Int
+    /// Task kinds it can run.
+    var kinds: [String]
+    /// Tasks it holds from an earlier connection (still running or waiting to run).
+    var running: [Int64]
+}
+
+/// WELCOME: the coordinator accepts a worker.
+struct WelcomeBody: Codable {
+    var epoch: String
+    var heartbeatMs: Int
+}
+
+/// READY: a worker grants more credit.
+struct ReadyBody: Codable {
+    var credit: Int
+}
+
+/// One task inside TASKS; its payload is `1 + arrays` frames, in order.
+struct TaskHeader: Codable {
+    var id: Int64
+    var run: String
+    var phase: Int
+    var kind: String
+    var arrays: Int
+}
+
+/// TASKS: a batch of leased tasks.
+struct TasksBody: Codable {
+    var tasks: [TaskHeader]
+}
+
+/// One result inside RESULT; when `ok`, its payload is `1 + arrays` frames, in order.
+struct ResultHeader: Codable {
+    var id: Int64
+    var ok: Bool
+    var error: String?
+    var arrays: Int
+    var seconds: Double
+}
+
+/// RESULT: a batch of finished tasks, plus new credit.
+struct ResultBody: Codable {
+    var results: [ResultHeader]
+    var credit: Int
+}
+
+/// ACK: results now durable in the ledger (or already known); the worker may forget them.
+struct AckBody: Codable {
+    var ids: [Int64]
+}
+
+/// HEARTBEAT in either direction.
+struct HeartbeatBody: Codable {
+    var epoch: String?
+}
+
+// Bodies of the client commands (cluster/PROTOCOL.md, "Client dialogue").
+
+/// One task inside SUBMIT; its payload is `1 + arrays` frames, after the spec frames.
+struct SubmitTask: Codable {
+    var kind: String
+    var arrays: Int
+}
+
+/// SUBMIT: a new run.
+struct SubmitBody: Codable {
+    var request: String?
+    var name: String?
+    var planner: String?
+    /// Frames of the planner's spec payload at the start of the data frames (0: none).
+    var specFrames: Int?
+    var leaseSeconds: Double?
+    var tasks: [SubmitTask]?
+}
+
+/// SUBMITTED: the run's id.
+struct SubmittedBody: Codable {
+    var request: String?
+    var run: String
+    var tasks: Int
+}
+
+/// STATUS / WORKERS / CANCEL request.
+struct RunRequestBody: Codable {
+    var request: String?
+    var run: String?
+}
+
+/// RESULTS request: a page of results of `run` with task ids above `after`.
+struct ResultsRequestBody: Codable {
+    var request: String?
+    var run: String
+    var after: Int64?
+    var limit: Int?
+}
+
+/// One finished task inside a RESULTS reply; when `ok`, its payload is `1 + arrays` frames.
+public struct TaskOutcome: Codable, Sendable, Equatable {
+    /// The task id (unique in the coordinator).
+    public var id: Int64
+    /// The phase the task belongs to.
+    public var phase: Int
+    /// The task's position in its phase.
+    public var index: Int
+    /// The task kind.
+    public var kind: String
+    /// Whether it succeeded.
+    public var ok: Bool
+    /// The error of its last failure, when failed.
+    public var error: String?
+    /// Number of array frames of its result.
+    public var arrays: Int
+}
+
+/// RESULTS reply.
+struct ResultsPageBody: Codable {
+    var request: String?
+    var run: String
+    var state: String
+    var results: [TaskOutcome]
+    /// Pass as `after` for the next page; nil when this was the last.
+    var next: Int64?
+}
+
+/// CANCELLED reply.
+struct CancelledBody: Codable {
+    var request: String?
+    var run: String
+    var state: String
+}

@@ -1,0 +1,127 @@
+import Foundation
+import ZeroMQ
+
+/// The framing of cluster/PROTOCOL.md: `header | command | body | frames...` where the header is the
+/// 4 bytes `S L C <version>`, the command an ASCII word, the body a UTF-8 JSON object (snake_case keys)
+/// and the frames raw bytes (payload bodies and little-endian arrays) that the body describes.
+public enum WireProtocol {
+    /// The protocol version this build speaks.
+    public static let version: UInt8 = 1
+    /// The first frame of every message.
+    public static let header = Data([0x53, 0x4C, 0x43, version])  // "SLC" + version
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return encoder
+    }()
+
+    static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return decoder
+    }()
+}
+
+/// The commands of the protocol (see cluster/PROTOCOL.md for who sends which).
+public enum Command: String, Sendable {
+    // Worker <-> coordinator.
+    case hello = "HELLO"
+    case welcome = "WELCOME"
+    case ready = "READY"
+    case tasks = "TASKS"
+    case result = "RESULT"
+    case ack = "ACK"
+    case heartbeat = "HEARTBEAT"
+    case bye = "BYE"
+    // Client <-> coordinator.
+    case submit = "SUBMIT"
+    case submitted = "SUBMITTED"
+    case status = "STATUS"
+    case workers = "WORKERS"
+    case cancel = "CANCEL"
+    case cancelled = "CANCELLED"
+    case results = "RESULTS"
+    // Either direction.
+    case error = "ERROR"
+}
+
+/// One decoded protocol message (without the ROUTER envelope).
+struct WireMessage {
+    var command: Command
+    var body: Data
+    var frames: [Data]
+
+    init<Body: Encodable>(_ command: Command, _ body: Body, frames: [Data] = []) {
+        self.command = command
+        // Encoding our own Codable structs cannot fail; an empty object keeps the message well-formed.
+        self.body = (try? WireProtocol.encoder.encode(body)) ?? Data("{}".utf8)
+        self.frames = frames
+    }
+
+    init(command: Command, body: Data, frames: [Data]) {
+        self.command = command
+        self.body = body
+        self.frames = frames
+    }
+
+    /// The frames to send: header, command, body, data frames.
+    var encoded: [Data] { [WireProtocol.header, Data(command.rawValue.utf8), body] + frames }
+
+    /// Decodes the body as `Body`, or throws `malformedMessage` naming `peer`.
+    func decodeBody<Body: Decodable>(_: Body.Type, peer: String) throws -> Body {
+        do {
+            return try WireProtocol.decoder.decode(Body.self, from: body)
+        } catch {
+            throw ClusterError.malformedMessage(
+                peer: peer, reason: "\(command.rawValue) body is not valid: \(Self.describe(error))")
+        }
+    }
+
+    static func describe(_ error: Error) -> String {
+        if let error = error as? DecodingError {
+            switch error {
+            case .keyNotFound(let key, _): return "missing field '\(key.stringValue)'"
+            case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+                let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+                return "\(context.debugDescription) at '\(path)'"
+            @unknown default: return "\(error)"
+            }
+        }
+        return "\(error)"
+    }
+
+    /// Decodes `frames` (envelope already removed); throws a `ClusterError` naming `peer` when malformed.
+    static func decode(_ frames: ArraySlice<Message>, peer: String) throws -> WireMessage {
+        guard frames.count >= 3, let first = frames.first else {
+            throw ClusterError.malformedMessage(
+                peer: peer, reason: "expected at least 3 frames (header, command, body), got \(frames.count)")
+        }
+        let header = first.bytes
+        guard header.count == 4, header[0] == 0x53, header[1] == 0x4C, header[2] == 0x43 else {
+            throw ClusterError.malformedMessage(peer: peer, reason: "first frame is not the SLC protocol header")
+        }
+        guard header[3] == WireProtocol.version else {
+            throw ClusterError.unsupportedVersion(peer: peer, version: header[3])
+        }
+        let commandFrame = frames[frames.startIndex + 1]
+        guard commandFrame.count <= 32, let command = Command(rawValue: commandFrame.string) else {
+            throw ClusterError.malformedMessage(
+                peer: peer, reason: "unknown command '\(commandFrame.string.prefix(32))'")
+        }
+        return WireMessage(
+            command: command, body: frames[frames.startIndex + 2].data,
+            frames: frames.dropFirst(3).map(\.data))
+    }
+}
+
+/// The body of ERROR.
+struct ErrorBody: Codable {
+    var code: String
+    var message: String
+    var request: String?
+}

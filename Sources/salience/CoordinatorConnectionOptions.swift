@@ -1,0 +1,108 @@
+import ArgumentParser
+import Cluster
+import Foundation
+import Logging
+
+/// Where the coordinator is and which keys to use: shared by the client and worker commands.
+struct CoordinatorConnectionOptions: ParsableArguments {
+    @Option(name: .customLong("to"), help: "The coordinator's endpoint, e.g. tcp://head-node:5555.")
+    var endpoint: String = "tcp://127.0.0.1:5555"
+
+    @Option(help: "Our secret key file (from `salience keys generate`), when the coordinator requires CURVE.")
+    var key: String?
+
+    @Option(help: "The coordinator's public key: a .pub file or the 40 Z85 characters.")
+    var serverKey: String?
+
+    func validate() throws {
+        if (key == nil) != (serverKey == nil) {
+            throw ValidationError("--key and --server-key go together (CURVE needs both).")
+        }
+    }
+
+    /// The CURVE setup, when keys were given.
+    func security() throws -> CurveClientSecurity? {
+        guard let key, let serverKey else { return nil }
+        return CurveClientSecurity(
+            serverKey: try KeyFiles.loadPublicKey(serverKey),
+            keyPair: try KeyFiles.loadKeyPair(secretFile: URL(fileURLWithPath: key)))
+    }
+
+    /// A client for the coordinator.
+    func client() throws -> ClusterClient {
+        try ClusterClient(endpoint: endpoint, security: try security())
+    }
+}
+
+/// A logger writing to standard error at `level`.
+func commandLogger(_ label: String, level: Logger.Level = .info) -> Logger {
+    var logger = Logger(label: label, factory: { StreamLogHandler.standardError(label: $0) })
+    logger.logLevel = level
+    return logger
+}
+
+/// A log level as a command-line argument.
+enum LogLevelOption: String, ExpressibleByArgument, CaseIterable {
+    case trace, debug, info, notice, warning, error, critical
+
+    var level: Logger.Level { Logger.Level(rawValue: rawValue) ?? .info }
+}
+
+/// `salience coordinator`: the long-lived scheduler of a deployment.
+struct CoordinatorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "coordinator",
+        abstract: "Run the cluster coordinator: it schedules tasks over workers and keeps the ledger.",
+        discussion: """
+            One coordinator per deployment. Runs are kept in a SQLite ledger in --state, so a restarted
+            coordinator resumes them and workers reattach by themselves. Binding beyond loopback requires
+            CurveZMQ: --key (our secret key) and --allow (public keys admitted).
+
+            Example:
+              salience coordinator --bind tcp://0.0.0.0:5555 --state /var/lib/salience \\
+                --key keys/coordinator.key --allow keys/allowed
+            """)
+
+    @Option(name: .customLong("bind"), help: "Endpoint to listen on (repeatable).")
+    var endpoints: [String] = []
+
+    @Option(help: "State directory holding the ledger (created if missing).")
+    var state: String
+
+    @Option(help: "Our secret key file; enables CURVE.")
+    var key: String?
+
+    @Option(help: "Allowlist: a file of Z85 public keys, one per line, or a directory of .pub files.")
+    var allow: String?
+
+    @Option(help: "Largest frame accepted from a peer, in bytes.")
+    var maxMessageBytes: Int64 = ClusterDefaults.maximumMessageBytes
+
+    @Option(help: "Log level (trace, debug, info, notice, warning, error, critical).")
+    var logLevel: LogLevelOption = .info
+
+    func validate() throws {
+        if endpoints.isEmpty { throw ValidationError("Give at least one --bind endpoint, e.g. tcp://127.0.0.1:5555.") }
+        if (key == nil) != (allow == nil) { throw ValidationError("--key and --allow go together (CURVE needs both).") }
+        if maxMessageBytes < 1024 { throw ValidationError("--max-message-bytes must be at least 1024.") }
+    }
+
+    func run() throws {
+        let logger = commandLogger("salience.coordinator", level: logLevel.level)
+        var security: CurveServerSecurity?
+        if let key, let allow {
+            security = CurveServerSecurity(
+                keyPair: try KeyFiles.loadKeyPair(secretFile: URL(fileURLWithPath: key)),
+                allowedKeys: try KeyFiles.loadAllowlist(URL(fileURLWithPath: allow)))
+        }
+        let coordinator = try Coordinator(
+            configuration: CoordinatorConfiguration(
+                endpoints: endpoints, stateDirectory: URL(fileURLWithPath: state), security: security,
+                planners: coordinatorPlanners, maximumMessageBytes: maxMessageBytes),
+            logger: logger)
+        try runUntilSignalled([CoordinatorService(coordinator)], logger: logger)
+    }
+}
+
+/// Planners this coordinator offers besides `flat` (other modules add theirs here).
+let coordinatorPlanners: [String: any RunPlanner] = [:]

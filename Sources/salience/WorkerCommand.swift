@@ -1,0 +1,72 @@
+import ArgumentParser
+import Cluster
+import Foundation
+import Logging
+
+/// Task executors this worker offers (other modules add theirs here).
+let workerExecutors: [any TaskExecutor] = DiagnosticExecutors.all
+
+/// `salience worker`: runs tasks for a coordinator.
+struct WorkerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Run a cluster worker: it asks the coordinator for tasks and runs them.",
+        discussion: """
+            Start any number, any time; each reconnects by itself. Data paths in tasks are relative to
+            --data-root; a path escaping it is refused.
+
+            Example:
+              salience worker --connect tcp://head-node:5555 --data-root /shared/datasets --threads 2 \\
+                --key keys/worker-1.key --server-key keys/coordinator.pub
+            """)
+
+    @Option(name: .customLong("connect"), help: "The coordinator's endpoint.")
+    var endpoint: String
+
+    @Option(help: "Directory that task data paths are relative to.")
+    var dataRoot: String
+
+    @Option(help: "Executor threads.")
+    var threads: Int = 1
+
+    @Option(help: "Tasks held at once (default: 2 per thread).")
+    var window: Int?
+
+    @Option(help: "Our secret key file, when the coordinator requires CURVE.")
+    var key: String?
+
+    @Option(help: "The coordinator's public key: a .pub file or 40 Z85 characters.")
+    var serverKey: String?
+
+    @Option(help: "Stop when this parent process exits (used by embedded clusters).")
+    var parentPid: Int32?
+
+    @Option(help: "Log level.")
+    var logLevel: LogLevelOption = .info
+
+    func validate() throws {
+        if threads < 1 || threads > 1024 { throw ValidationError("--threads must be between 1 and 1024.") }
+        if let window, window < 1 { throw ValidationError("--window must be at least 1.") }
+        if (key == nil) != (serverKey == nil) { throw ValidationError("--key and --server-key go together.") }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dataRoot, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ValidationError("--data-root \(dataRoot) is not a directory.")
+        }
+    }
+
+    func run() throws {
+        let logger = commandLogger("salience.worker", level: logLevel.level)
+        var security: CurveClientSecurity?
+        if let key, let serverKey {
+            security = CurveClientSecurity(
+                serverKey: try KeyFiles.loadPublicKey(serverKey),
+                keyPair: try KeyFiles.loadKeyPair(secretFile: URL(fileURLWithPath: key)))
+        }
+        let worker = try Worker(
+            configuration: WorkerConfiguration(
+                endpoint: endpoint, dataRoot: URL(fileURLWithPath: dataRoot), threads: threads, window: window,
+                security: security, parentPID: parentPid),
+            executors: workerExecutors, logger: logger)
+        try runUntilSignalled([WorkerService(worker)], logger: logger)
+    }
+}
