@@ -1,0 +1,48 @@
+import Scan
+
+/// Colours and marker shapes of the plots: the Okabe–Ito palette (Okabe & Ito, "Color Universal Design",
+/// 2008), distinguishable with the common colour-vision deficiencies; each method keeps one colour and one
+/// marker in every plot, so the shape still tells methods apart in greyscale.
+enum Palette {
+    static let blue = "#0072B2"
+    static let vermillion = "#D55E00"
+    static let orange = "#E69F00"
+    static let reddishPurple = "#CC79A7"
+    static let bluishGreen = "#009E73"
+    static let skyBlue = "#56B4E9"
+    static let yellow = "#F0E442"
+    static let grey = "#6E6E6E"
+    static let black = "#000000"
+
+    /// Colours for things without a fixed colour (conditions, modes), in order.
+    static let sequence = [blue, vermillion, bluishGreen, reddishPurple, orange, skyBlue, grey, yellow]
+
+    /// The colour of a method in every plot.
+    static func color(_ method: ScanSpec.Method) -> String {
+        switch method {
+        case .ccs: return blue
+        case .mis: return vermillion
+        case .misHist: return orange
+        case .pca: return reddishPurple
+        case .ig: return bluishGreen
+        case .random: return grey
+        case .full: return black
+        }
+    }
+
+    /// The marker of a method in every plot.
+    static func marker(_ method: ScanSpec.Method) -> Marker {
+        switch method {
+        case .ccs: return .circle
+        case .mis: return .square
+        case .misHist: return .diamond
+        case .pca: return .triangle
+        case .ig: return .invertedTriangle
+        case .random: return .cross
+        case .full: return .circle
+        }
+    }
+
+    /// The colour of a label-variance mode.
+    static func color(_ mode: ScanSpec.LabelVarianceMode) -> String { mode == .stdAux ? blue : orange }
+}

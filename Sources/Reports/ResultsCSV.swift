@@ -1,0 +1,49 @@
+import Scan
+
+/// `results.csv`: one row per trained model, one column per metric key (split, condition, utterance set,
+/// target, metric) that any model has, so a spreadsheet or pandas reads the whole grid at once.
+enum ResultsCSV {
+    /// The columns before the metric columns.
+    static let leadingColumns = ["method", "rule", "ratio", "threshold", "k", "seed", "label_variance", "decoder"]
+    /// The columns after them.
+    static let trailingColumns = [
+        "params", "params_ratio", "seconds_to_best", "seconds_total", "best_epoch", "epochs_trained", "model_path",
+        "task_id",
+    ]
+
+    /// The metric keys in column order.
+    static func metricKeys(_ results: ScanResults) -> [ScanResults.MetricKey] {
+        Set(results.models.flatMap { $0.metrics.map(\.key) }).sorted()
+    }
+
+    /// The whole file, RFC 4180 style (CRLF-free: `\n` line ends, fields quoted when they need it).
+    static func render(_ results: ScanResults) -> String {
+        let keys = metricKeys(results)
+        var lines = [(leadingColumns + keys.map(\.description) + trailingColumns).map(field).joined(separator: ",")]
+        let models = results.models.sorted { a, b in
+            a.cell != b.cell ? a.cell < b.cell : a.seed < b.seed
+        }
+        for model in models {
+            var values: [String] = [
+                model.method.rawValue, model.rule.description, model.rule.ratio.map { "\($0)" } ?? "",
+                model.rule.threshold?.description ?? "", String(model.k), String(model.seed),
+                model.labelVariance.rawValue, model.decoder.rawValue,
+            ]
+            var byKey: [ScanResults.MetricKey: Double] = [:]
+            for value in model.metrics { byKey[value.key] = value.value }
+            values += keys.map { key in byKey[key].map { "\($0)" } ?? "" }
+            values += [
+                String(model.params), "\(model.paramsRatio)", "\(model.secondsToBest)", "\(model.secondsTotal)",
+                String(model.bestEpoch), String(model.epochsTrained), model.modelPath ?? "", model.taskId ?? "",
+            ]
+            lines.append(values.map(field).joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// A field, quoted (with doubled quotes) when it holds a comma, quote or line break.
+    static func field(_ text: String) -> String {
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}

@@ -1,0 +1,171 @@
+import Foundation
+import Scan
+
+extension ScanReport {
+    /// Metric against kept fraction per method, mean ± std over seeds, with the full-width decoder and the
+    /// random selection as references; one plot per label-variance mode.
+    func keptFractionSection(_ context: ReportContext) -> ReportSection {
+        var section = ReportSection(id: "kept-fraction", title: "Metric versus kept fraction")
+        section.intro =
+            "Test \(context.primary.label) of the decoder retrained on each selection, mean over seeds with ±1 "
+            + "standard deviation. Filled markers: top-ratio selections; hollow: threshold rules. The dashed black "
+            + "line is the full-width decoder (band ±1 std); grey crosses are random selections of the same size."
+        if context.summaries.isEmpty {
+            section.notes.append(context.unavailable("Trained models", phase: "grid"))
+            return section
+        }
+        let expected = expectedModelCount(context)
+        if context.inProgress && results.models.count < expected {
+            section.notes.append(
+                "Partial: \(results.models.count) of \(expected) models have finished; the plots and tables show "
+                    + "those, and a cell's seed count says how many of its seeds are in.")
+        }
+        for mode in context.modes where context.includeFigures {
+            let cells = context.summaries.filter { $0.cell.labelVariance == mode }
+            var series: [LineChart.Series] = []
+            var references: [LineChart.Reference] = []
+            for method in Set(cells.map(\.cell.method)).sorted() {
+                let mine = cells.filter { $0.cell.method == method }
+                if method == .full {
+                    if let full = mine.first, let statistics = full.metrics[context.testKey] {
+                        references.append(
+                            LineChart.Reference(
+                                name: "full (all \(context.dimension))", y: statistics.mean,
+                                lower: statistics.std.map { statistics.mean - $0 },
+                                upper: statistics.std.map { statistics.mean + $0 }, color: Palette.black))
+                    }
+                    continue
+                }
+                let ratioPoints = mine.filter { $0.cell.rule.ratio != nil }.compactMap { point($0, context) }
+                    .sorted { $0.x < $1.x }
+                if !ratioPoints.isEmpty {
+                    series.append(
+                        LineChart.Series(
+                            name: method.rawValue, color: Palette.color(method), points: ratioPoints,
+                            marker: Palette.marker(method), dash: method == .random ? "5 4" : nil))
+                }
+                let thresholdPoints = mine.filter { $0.cell.rule.threshold != nil }.compactMap { point($0, context) }
+                if !thresholdPoints.isEmpty {
+                    series.append(
+                        LineChart.Series(
+                            name: "\(method.rawValue) thresholds", color: Palette.color(method),
+                            points: thresholdPoints, showLine: false, marker: Palette.marker(method), hollow: true))
+                }
+            }
+            let chart = LineChart(
+                title: "\(context.metricLabel(context.testKey)) vs kept fraction — \(mode.rawValue)",
+                xLabel: "kept fraction k / D", yLabel: "test \(context.primary.label)", series: series,
+                references: references, width: 570, xDomain: 0...1)
+            section.figures.append(
+                .init(
+                    svg: chart.render(),
+                    caption:
+                        "Label variance \(mode.rawValue): \(context.metricLabel(context.testKey)), mean ± std over "
+                        + "seeds, against the fraction of the \(context.dimension) dimensions kept."))
+        }
+
+        let targets = results.run.dataset.targets
+        var columns: [ReportTable.Column] = [
+            .init("method"), .init("rule"), .init("label variance"), .init("k", numeric: true),
+            .init("kept", numeric: true), .init("seeds", numeric: true),
+            .init("dev \(context.primary.rawValue)", numeric: true),
+            .init("test \(context.primary.rawValue)", numeric: true),
+            .init("± std", numeric: true),
+        ]
+        if targets.count > 1 {
+            columns += targets.map { .init("test \($0)", numeric: true) }
+        }
+        columns += [.init("best seed (dev)", numeric: true), .init("its test", numeric: true)]
+        let rows = context.summaries.map { summary -> [String] in
+            var row = [
+                summary.cell.method.rawValue, summary.cell.rule.label, summary.cell.labelVariance.rawValue,
+                String(summary.k), Markup.number(context.keptFraction(summary.k), decimals: 3),
+                String(summary.models.count), Markup.number(summary.metrics[context.devKey]?.mean),
+                Markup.number(summary.metrics[context.testKey]?.mean),
+                Markup.number(summary.metrics[context.testKey]?.std),
+            ]
+            if targets.count > 1 {
+                for target in targets {
+                    var key = context.testKey
+                    key.target = target
+                    row.append(Markup.number(summary.metrics[key]?.mean))
+                }
+            }
+            row.append(summary.bestByDev.map { String($0.seed) } ?? "—")
+            row.append(Markup.number(summary.bestByDev.flatMap { $0[context.testKey] }))
+            return row
+        }
+        section.tables.append(
+            ReportTable(
+                id: "kept-fraction-table",
+                caption: "Every grid cell over seeds: \(context.primary.label), mean and standard deviation (n − 1)",
+                columns: columns, rows: rows))
+        return section
+    }
+
+    private func point(_ summary: ScanResults.SeedSummary, _ context: ReportContext) -> LineChart.Point? {
+        guard let statistics = summary.metrics[context.testKey] else { return nil }
+        let spread = statistics.std ?? 0
+        return LineChart.Point(
+            x: context.keptFraction(summary.k), y: statistics.mean, lower: statistics.mean - spread,
+            upper: statistics.mean + spread,
+            note: "\(summary.cell): \(Markup.number(statistics.mean)) ± \(Markup.number(statistics.std))")
+    }
+
+    /// Metric against parameter count per method (mean over seeds), one plot per label-variance mode.
+    func parametersSection(_ context: ReportContext) -> ReportSection {
+        var section = ReportSection(id: "parameters", title: "Metric versus model size")
+        section.intro =
+            "Test \(context.primary.label) against the decoder's trainable parameters (PCA includes its D·k "
+            + "projection), mean over seeds; the ratio is to the same decoder on all \(context.dimension) dimensions."
+        if context.summaries.isEmpty {
+            section.notes.append(context.unavailable("Trained models", phase: "grid"))
+            return section
+        }
+        for mode in context.modes where context.includeFigures {
+            let cells = context.summaries.filter { $0.cell.labelVariance == mode }
+            var series: [LineChart.Series] = []
+            for method in Set(cells.map(\.cell.method)).sorted() {
+                let points = cells.filter { $0.cell.method == method }.compactMap { summary -> LineChart.Point? in
+                    guard let statistics = summary.metrics[context.testKey] else { return nil }
+                    return LineChart.Point(
+                        x: summary.params.mean, y: statistics.mean,
+                        note: "\(summary.cell): \(Markup.count(Int(summary.params.mean))) parameters, "
+                            + Markup.number(statistics.mean))
+                }.sorted { $0.x < $1.x }
+                series.append(
+                    LineChart.Series(
+                        name: method.rawValue, color: Palette.color(method), points: points,
+                        showLine: method != .full,
+                        marker: Palette.marker(method), dash: method == .random ? "5 4" : nil, lineWidth: 1.2))
+            }
+            let chart = LineChart(
+                title: "Test \(context.primary.label) vs parameters — \(mode.rawValue)", xLabel: "trainable parameters",
+                yLabel: "test \(context.primary.label)", series: series, width: 570)
+            section.figures.append(
+                .init(
+                    svg: chart.render(),
+                    caption: "Label variance \(mode.rawValue): each marker is one grid cell (mean over seeds)."))
+        }
+        let rows = context.summaries.map { summary -> [String] in
+            [
+                summary.cell.method.rawValue, summary.cell.rule.label, summary.cell.labelVariance.rawValue,
+                String(summary.k), Markup.count(Int(summary.params.mean.rounded())),
+                Markup.number(summary.paramsRatio.mean, decimals: 3),
+                Markup.number(summary.metrics[context.testKey]?.mean),
+                Markup.number(summary.secondsToBest.mean, decimals: 1),
+                Markup.number(summary.secondsTotal.mean, decimals: 1),
+            ]
+        }
+        section.tables.append(
+            ReportTable(
+                id: "parameters-table", caption: "Model size and training time per grid cell (means over seeds)",
+                columns: [
+                    .init("method"), .init("rule"), .init("label variance"), .init("k", numeric: true),
+                    .init("params", numeric: true), .init("params ratio", numeric: true),
+                    .init("test \(context.primary.rawValue)", numeric: true), .init("s to best", numeric: true),
+                    .init("s total", numeric: true),
+                ], rows: rows, collapsed: rows.count > 24))
+        return section
+    }
+}

@@ -1,0 +1,188 @@
+import Foundation
+import Scan
+
+extension ScanReport {
+    /// Distorted-condition drops (distorted minus clean, on the same utterances) per grid cell, and label
+    /// variance on versus off.
+    func robustnessSection(_ context: ReportContext) -> ReportSection {
+        var section = ReportSection(id: "robustness", title: "Robustness to distorted conditions")
+        section.intro =
+            "Test \(context.primary.label) on each distorted condition minus clean, over the same utterances, mean "
+            + "over seeds with ±1 standard deviation; negative means the distortion hurts."
+        let distorted = results.run.dataset.conditions.filter { $0 != "clean" }
+        if distorted.isEmpty {
+            section.notes.append("The dataset has no distorted conditions, so there is nothing to compare.")
+            return section
+        }
+        let summaries = results.robustnessSummaries(split: .test, metric: context.primary)
+        if summaries.isEmpty {
+            section.notes.append(context.unavailable("Distorted-condition metrics", phase: "grid"))
+            return section
+        }
+        if summaries.contains(where: { !$0.sameUtterances }) {
+            section.notes.append(
+                "Some clean values were measured on the whole test split, not on the distorted condition's own "
+                    + "utterances (marked \"no\" below).")
+        }
+        for mode in context.modes where context.includeFigures {
+            let mine = summaries.filter {
+                $0.cell.labelVariance == mode && $0.cell.rule.threshold == nil
+            }
+            let cells = Array(Set(mine.map(\.cell))).sorted()
+            guard !cells.isEmpty else { continue }
+            let conditions = distorted.filter { condition in mine.contains { $0.condition == condition } }
+            let series = conditions.enumerated().map { index, condition in
+                BarChart.Series(
+                    name: condition, color: Palette.sequence[(index + 1) % Palette.sequence.count],
+                    values: cells.map { cell in
+                        mine.first { $0.cell == cell && $0.condition == condition }?.drop.mean
+                    },
+                    errors: cells.map { cell in
+                        mine.first { $0.cell == cell && $0.condition == condition }?.drop.std
+                    })
+            }
+            let groupWidth = Double(conditions.count) * 9 + 10
+            let chart = BarChart(
+                title: "Drop in test \(context.primary.label) on distorted conditions — \(mode.rawValue)",
+                yLabel: "distorted − clean", groups: cells.map { "\($0.method.rawValue) \($0.rule.label)" },
+                series: series, width: min(1160, max(600, 80 + Double(cells.count) * groupWidth)))
+            section.figures.append(
+                .init(
+                    svg: chart.render(),
+                    caption: "Label variance \(mode.rawValue): per method and kept fraction, one bar per condition."))
+        }
+        let rows = summaries.map { summary -> [String] in
+            [
+                summary.cell.method.rawValue, summary.cell.rule.label, summary.cell.labelVariance.rawValue,
+                summary.condition, Markup.number(summary.clean.mean), Markup.number(summary.distorted.mean),
+                Markup.signed(summary.drop.mean), Markup.number(summary.drop.std), String(summary.drop.count),
+                summary.sameUtterances ? "yes" : "no",
+            ]
+        }
+        section.tables.append(
+            ReportTable(
+                id: "robustness-table", caption: "Drops per grid cell and condition (test, over seeds)",
+                columns: [
+                    .init("method"), .init("rule"), .init("label variance"), .init("condition"),
+                    .init("clean", numeric: true), .init("distorted", numeric: true), .init("drop", numeric: true),
+                    .init("± std", numeric: true), .init("seeds", numeric: true), .init("same utterances"),
+                ], rows: rows, collapsed: rows.count > 24))
+        return section
+    }
+
+    func labelVarianceSection(_ context: ReportContext) -> ReportSection {
+        var section = ReportSection(id: "label-variance", title: "Label variance on versus off")
+        section.intro =
+            "The same selection trained with the raters' spread as an auxiliary target (std-aux) and without it "
+            + "(off): test \(context.primary.label), mean over seeds with ±1 standard deviation."
+        let comparisons = results.labelVarianceComparisons(key: context.testKey)
+        if comparisons.isEmpty {
+            let asked = results.run.spec.training.labelVariance ?? []
+            if asked.count >= 2 && context.inProgress {
+                section.notes.append(context.unavailable("Models of both modes", phase: "grid"))
+            } else if asked.count >= 2 {
+                section.notes.append("No grid cell finished in both modes.")
+            } else {
+                section.notes.append(
+                    "This scan trained one mode only; list both in training.label_variance = [\"std-aux\", \"off\"] "
+                        + "to compare.")
+            }
+            return section
+        }
+        if context.includeFigures {
+            let shown = comparisons.filter { $0.rule.threshold == nil }
+            let groupWidth = 2 * 9 + 10.0
+            let chart = BarChart(
+                title: "Test \(context.primary.label): std-aux vs off", yLabel: "test \(context.primary.label)",
+                groups: shown.map { "\($0.method.rawValue) \($0.rule.label)" },
+                series: [
+                    BarChart.Series(
+                        name: "std-aux", color: Palette.color(.stdAux), values: shown.map { $0.on.mean },
+                        errors: shown.map { $0.on.std }),
+                    BarChart.Series(
+                        name: "off", color: Palette.color(.off), values: shown.map { $0.off.mean },
+                        errors: shown.map { $0.off.std }),
+                ], width: min(1160, max(600, 80 + Double(shown.count) * groupWidth)))
+            section.figures.append(
+                .init(
+                    svg: chart.render(),
+                    caption: "Per method and kept fraction: label variance on (blue) and off (orange)."))
+        }
+        let rows = comparisons.map { comparison -> [String] in
+            [
+                comparison.method.rawValue, comparison.rule.label, Markup.number(comparison.on.mean),
+                Markup.number(comparison.on.std), Markup.number(comparison.off.mean), Markup.number(comparison.off.std),
+                Markup.signed(comparison.difference),
+            ]
+        }
+        section.tables.append(
+            ReportTable(
+                id: "label-variance-table", caption: "std-aux versus off per method and rule (test, over seeds)",
+                columns: [
+                    .init("method"), .init("rule"), .init("std-aux", numeric: true), .init("± std", numeric: true),
+                    .init("off", numeric: true), .init("± std", numeric: true), .init("difference", numeric: true),
+                ], rows: rows))
+        return section
+    }
+
+    func selectionsSection(_ context: ReportContext) -> ReportSection {
+        var section = ReportSection(id: "selections", title: "Selections")
+        section.intro = "The dimensions each selection kept (ascending; PCA keeps its leading components)."
+        if results.selections.isEmpty {
+            section.notes.append(context.unavailable("Selections", phase: "selections"))
+            return section
+        }
+        let ordered = results.selections.sorted {
+            ($0.method, $0.rule, $0.seed ?? -1) < ($1.method, $1.rule, $1.seed ?? -1)
+        }
+        section.tables.append(
+            ReportTable(
+                id: "selections-table", caption: "Every selection and its indices",
+                columns: [
+                    .init("method"), .init("rule"), .init("seed", numeric: true), .init("k", numeric: true),
+                    .init("kept", numeric: true), .init("indices"),
+                ],
+                rows: ordered.map { selection in
+                    [
+                        selection.method.rawValue, selection.rule.label, selection.seed.map(String.init) ?? "—",
+                        String(selection.k), Markup.number(context.keptFraction(selection.k), decimals: 3),
+                        selection.indices.map(String.init).joined(separator: " "),
+                    ]
+                }, collapsed: true))
+        return section
+    }
+
+    func modelsSection(_ context: ReportContext) -> ReportSection {
+        var section = ReportSection(id: "models", title: "Every trained model")
+        section.intro =
+            "One row per model with its dev and test \(context.primary.label) (clean, averaged over targets); every "
+            + "metric per split, condition and target is in results.csv."
+        if results.models.isEmpty {
+            section.notes.append(context.unavailable("Trained models", phase: "grid"))
+            return section
+        }
+        let models = results.models.sorted { $0.cell != $1.cell ? $0.cell < $1.cell : $0.seed < $1.seed }
+        section.tables.append(
+            ReportTable(
+                id: "models-table", caption: "Every trained model",
+                columns: [
+                    .init("method"), .init("rule"), .init("k", numeric: true), .init("seed", numeric: true),
+                    .init("label variance"), .init("dev \(context.primary.rawValue)", numeric: true),
+                    .init("test \(context.primary.rawValue)", numeric: true), .init("params", numeric: true),
+                    .init("params ratio", numeric: true), .init("s to best", numeric: true),
+                    .init("s total", numeric: true), .init("best epoch", numeric: true), .init("epochs", numeric: true),
+                    .init("model"),
+                ],
+                rows: models.map { model in
+                    [
+                        model.method.rawValue, model.rule.label, String(model.k), String(model.seed),
+                        model.labelVariance.rawValue, Markup.number(model[context.devKey]),
+                        Markup.number(model[context.testKey]), Markup.count(model.params),
+                        Markup.number(model.paramsRatio, decimals: 3), Markup.number(model.secondsToBest, decimals: 1),
+                        Markup.number(model.secondsTotal, decimals: 1), String(model.bestEpoch),
+                        String(model.epochsTrained), model.modelPath ?? "—",
+                    ]
+                }, collapsed: true))
+        return section
+    }
+}

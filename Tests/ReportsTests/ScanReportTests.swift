@@ -1,0 +1,289 @@
+import Foundation
+import TestSupport
+import XCTest
+
+@testable import Reports
+@testable import Scan
+
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
+
+/// Reads a well-formed (X)HTML page with Foundation's XML parser: element counts, ids, and table cell texts
+/// by the table's id.
+private final class PageReader: NSObject, XMLParserDelegate {
+    var counts: [String: Int] = [:]
+    var tables: [String: [[String]]] = [:]
+    var ids: [String] = []
+    private var table: String?
+    private var row: [String]?
+    private var cell: String?
+
+    func parser(
+        _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+        attributes: [String: String] = [:]
+    ) {
+        counts[name, default: 0] += 1
+        if let id = attributes["id"] { ids.append(id) }
+        if name == "table" { table = attributes["id"] }
+        if name == "tr", table != nil { row = [] }
+        if name == "td" || name == "th", row != nil { cell = "" }
+    }
+
+    func parser(_ parser: XMLParser, foundCharacters string: String) { cell? += string }
+
+    func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
+        if name == "td" || name == "th", let text = cell {
+            row?.append(text)
+            cell = nil
+        }
+        if name == "tr", let finished = row, let table {
+            tables[table, default: []].append(finished)
+            row = nil
+        }
+        if name == "table" { table = nil }
+    }
+
+    /// The table's body rows as dictionaries from column heading to cell text (headings made unique by
+    /// position where they repeat).
+    func records(_ id: String) -> [[String: String]] {
+        guard let rows = tables[id], let header = rows.first else { return [] }
+        return rows.dropFirst().map { row in
+            var record: [String: String] = [:]
+            for (index, text) in row.enumerated() where index < header.count {
+                let key = record[header[index]] == nil ? header[index] : "\(header[index])#\(index)"
+                record[key] = text
+            }
+            return record
+        }
+    }
+
+    static func read(_ html: String) throws -> PageReader {
+        let parser = XMLParser(data: Data(html.replacingOccurrences(of: "<!DOCTYPE html>", with: "").utf8))
+        let reader = PageReader()
+        parser.delegate = reader
+        guard parser.parse() else {
+            throw NSError(
+                domain: "PageReader", code: 1,
+                userInfo: [
+                    NSLocalizedDescriptionKey:
+                        "not well-formed XML at line \(parser.lineNumber): \(String(describing: parser.parserError))"
+                ])
+        }
+        return reader
+    }
+}
+
+final class ScanReportTests: XCTestCase {
+    private static let finishedHTML = ScanReport(results: ScanResultsFixture.finished).html()
+    private static let runningHTML = ScanReport(results: ScanResultsFixture.running).html()
+
+    private let sectionIDs = [
+        "overview", "progress", "scores", "kept-fraction", "parameters", "robustness", "label-variance", "selections",
+        "models",
+    ]
+
+    private func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(values.count) }
+
+    private func sampleStd(_ values: [Double]) -> Double {
+        let m = mean(values)
+        return (values.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(values.count - 1)).squareRoot()
+    }
+
+    func testWritesTheFourFilesAndTheJSONReadsBack() throws {
+        let scratch = try ScratchDirectory("reports")
+        defer { scratch.remove() }
+        // SALIENCE_REPORT_KEEP=DIR keeps the rendered fixtures for a look in a browser.
+        let keep = ProcessInfo.processInfo.environment["SALIENCE_REPORT_KEEP"].map { URL(fileURLWithPath: $0) }
+        let out = (keep ?? scratch.url).appendingPathComponent("finished")
+        let written = try ScanReport(results: ScanResultsFixture.finished).write(to: out)
+        XCTAssertEqual(written.map(\.lastPathComponent), ScanReport.fileNames)
+        XCTAssertEqual(
+            try ScanResults.load(contentsOf: out.appendingPathComponent("results.json")), ScanResultsFixture.finished)
+        if let keep {
+            try ScanReport(results: ScanResultsFixture.running).write(to: keep.appendingPathComponent("running"))
+        }
+    }
+
+    func testHTMLIsWellFormedWithEverySectionAndPlot() throws {
+        let page = try PageReader.read(Self.finishedHTML)
+        for id in sectionIDs { XCTAssertTrue(page.ids.contains(id), "section \(id)") }
+        // 5 score curves + 1 normalised overlay; per mode (2): kept fraction, parameters, robustness; 1 label
+        // variance chart.
+        XCTAssertEqual(page.counts["svg"], 5 + 1 + 2 * 3 + 1)
+        XCTAssertEqual(page.counts["figure"], page.counts["svg"])
+        XCTAssertEqual(page.counts["script"], nil)
+        // Bands: one per score curve with a spread (ccs, mis, mis-hist, ig).
+        XCTAssertEqual(Self.finishedHTML.components(separatedBy: "class=\"band\"").count - 1, 4)
+        // Robustness bars: (6 methods x 4 ratios + full) x 2 conditions x 2 modes; label variance: 25 x 2.
+        XCTAssertEqual(Self.finishedHTML.components(separatedBy: "class=\"bar\"").count - 1, 25 * 2 * 2 + 25 * 2)
+    }
+
+    func testHTMLNeedsNoNetworkAndNoScripts() {
+        for html in [Self.finishedHTML, Self.runningHTML] {
+            let withoutNamespace = html.replacingOccurrences(of: "xmlns=\"http://www.w3.org/2000/svg\"", with: "")
+            XCTAssertFalse(withoutNamespace.contains("http://"))
+            XCTAssertFalse(withoutNamespace.contains("https://"))
+            for forbidden in ["<script", "<link", "@import", "url(", " src=", "<iframe", "@font-face"] {
+                XCTAssertFalse(html.contains(forbidden), forbidden)
+            }
+        }
+    }
+
+    func testStringsFromDataAreEscaped() throws {
+        XCTAssertTrue(Self.finishedHTML.contains("fixture &lt;scan&gt; &amp; &quot;friends&quot;"))
+        XCTAssertFalse(Self.finishedHTML.contains("<scan>"))
+        XCTAssertTrue(Self.runningHTML.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+        XCTAssertFalse(Self.runningHTML.contains("<script>"))
+        // And the parser gets the original text back.
+        let page = try PageReader.read(Self.runningHTML)
+        let error = page.records("failed-table").first?["error"]
+        XCTAssertEqual(error, ScanResultsFixture.running.run.failedTasks.first?.error)
+    }
+
+    func testKeptFractionTableEqualsTheSeedStatisticsOfTheModels() throws {
+        let results = ScanResultsFixture.finished
+        let page = try PageReader.read(Self.finishedHTML)
+        let records = page.records("kept-fraction-table")
+        XCTAssertEqual(records.count, Set(results.models.map(\.cell)).count)
+        let test = ScanResults.MetricKey(split: .test, metric: .ccc)
+        let dev = ScanResults.MetricKey(split: .dev, metric: .ccc)
+        for record in records {
+            let models = results.models.filter {
+                $0.method.rawValue == record["method"] && $0.rule.label == record["rule"]
+                    && $0.labelVariance.rawValue == record["label variance"]
+            }
+            XCTAssertEqual(models.count, 3, "\(record)")
+            let tests = models.compactMap { $0[test] }
+            XCTAssertEqual(Double(record["test ccc"] ?? "") ?? .nan, mean(tests), accuracy: 5.1e-5)
+            XCTAssertEqual(Double(record["± std"] ?? "") ?? .nan, sampleStd(tests), accuracy: 5.1e-5)
+            XCTAssertEqual(
+                Double(record["dev ccc"] ?? "") ?? .nan, mean(models.compactMap { $0[dev] }), accuracy: 5.1e-5)
+            let valence = models.compactMap { $0[.init(split: .test, target: "valence", metric: .ccc)] }
+            XCTAssertEqual(Double(record["test valence"] ?? "") ?? .nan, mean(valence), accuracy: 5.1e-5)
+            let best = models.max { ($0[dev] ?? -.infinity) < ($1[dev] ?? -.infinity) }
+            XCTAssertEqual(record["best seed (dev)"], best.map { String($0.seed) })
+            XCTAssertEqual(Int(record["k"] ?? ""), models.first?.k)
+        }
+    }
+
+    func testRobustnessAndScoreTablesEqualTheFixture() throws {
+        let results = ScanResultsFixture.finished
+        let page = try PageReader.read(Self.finishedHTML)
+        let robustness = page.records("robustness-table")
+        XCTAssertEqual(robustness.count, Set(results.models.map(\.cell)).count * 2)
+        for record in robustness.prefix(12) {
+            let condition = record["condition"] ?? ""
+            let drops = results.models.filter {
+                $0.method.rawValue == record["method"] && $0.rule.label == record["rule"]
+                    && $0.labelVariance.rawValue == record["label variance"]
+            }.map { model in
+                (model[.init(split: .test, condition: condition, utterances: condition, metric: .ccc)] ?? .nan)
+                    - (model[.init(split: .test, condition: "clean", utterances: condition, metric: .ccc)] ?? .nan)
+            }
+            XCTAssertEqual(Double(record["drop"] ?? "") ?? .nan, mean(drops), accuracy: 5.1e-5)
+        }
+        // Scores: rank 1 is the argmax, and every score is printed to 6 decimals.
+        for curve in results.scoreCurves {
+            let rows = page.records("scores-\(curve.method.rawValue)")
+            XCTAssertEqual(rows.count, curve.mean.count)
+            let top = curve.mean.indices.max { curve.mean[$0] < curve.mean[$1] }
+            XCTAssertEqual(Int(rows.first?["dimension"] ?? ""), top)
+            for row in rows {
+                guard let dimension = Int(row["dimension"] ?? "") else { return XCTFail("\(row)") }
+                XCTAssertEqual(Double(row["score"] ?? "") ?? .nan, curve.mean[dimension], accuracy: 5.1e-7)
+            }
+        }
+        XCTAssertEqual(page.records("models-table").count, results.models.count)
+        XCTAssertEqual(page.records("selections-table").count, results.selections.count)
+    }
+
+    func testInProgressRunRendersWithNotesInsteadOfFailing() throws {
+        let page = try PageReader.read(Self.runningHTML)
+        for id in sectionIDs { XCTAssertTrue(page.ids.contains(id), "section \(id)") }
+        XCTAssertTrue(Self.runningHTML.contains("This run is in progress"))
+        XCTAssertTrue(Self.runningHTML.contains("Scores of ig: not yet available"))
+        XCTAssertNil(page.tables["scores-ig"])
+
+        // A run that has only just started: no phases, no scores, no models.
+        let empty = ScanResults(
+            run: .init(
+                id: "r0", spec: ScanSpec.demo(),
+                dataset: .init(
+                    directory: "d", task: "binary", targets: ["humour"], conditions: ["clean"], dimension: 8),
+                startedAt: ScanResultsFixture.start, status: .pending))
+        let report = ScanReport(results: empty)
+        let emptyPage = try PageReader.read(report.html())
+        for id in sectionIDs { XCTAssertTrue(emptyPage.ids.contains(id), "section \(id)") }
+        XCTAssertEqual(emptyPage.counts["svg"], nil)
+        XCTAssertTrue(report.html().contains("Trained models: not yet available"))
+        XCTAssertTrue(report.markdown().contains("not yet available"))
+        XCTAssertEqual(report.csv().split(separator: "\n").count, 1)
+    }
+
+    func testCSVHasOneRowPerModelWithEveryMetricColumn() throws {
+        let results = ScanResultsFixture.finished
+        let lines = ScanReport(results: results).csv().split(separator: "\n").map(String.init)
+        let header = lines[0].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        XCTAssertEqual(
+            Array(header.prefix(8)), ["method", "rule", "ratio", "threshold", "k", "seed", "label_variance", "decoder"])
+        XCTAssertEqual(
+            Array(header.suffix(8)),
+            [
+                "params", "params_ratio", "seconds_to_best", "seconds_total", "best_epoch", "epochs_trained",
+                "model_path", "task_id",
+            ])
+        XCTAssertTrue(header.contains("test.clean.mean.ccc"))
+        XCTAssertTrue(header.contains("test.clean[babble-snr5].valence.ccc"))
+        XCTAssertTrue(header.contains("dev.reverb-t60[reverb-t60].mean.ccc"))
+        XCTAssertEqual(lines.count, 1 + results.models.count)
+        let metricColumns = Set(results.models.flatMap { $0.metrics.map(\.key.description) })
+        XCTAssertEqual(header.count, 16 + metricColumns.count)
+
+        // Every row: the model's own numbers, exactly (the CSV prints round-tripping decimals).
+        let column = Dictionary(uniqueKeysWithValues: header.enumerated().map { ($1, $0) })
+        for line in lines.dropFirst() {
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            XCTAssertEqual(fields.count, header.count)
+            guard let model = results.models.first(where: { $0.taskId == fields[column["task_id"] ?? 0] }) else {
+                return XCTFail("no model for \(line)")
+            }
+            XCTAssertEqual(fields[column["method"] ?? 0], model.method.rawValue)
+            XCTAssertEqual(Int(fields[column["k"] ?? 0]), model.k)
+            XCTAssertEqual(Int(fields[column["params"] ?? 0]), model.params)
+            XCTAssertEqual(Double(fields[column["params_ratio"] ?? 0]), model.paramsRatio)
+            for value in model.metrics {
+                XCTAssertEqual(Double(fields[column[value.key.description] ?? 0]), value.value)
+            }
+        }
+        XCTAssertEqual(ResultsCSV.field("a,\"b\""), "\"a,\"\"b\"\"\"")
+    }
+
+    func testMarkdownCarriesTheSameTables() throws {
+        let markdown = ScanReport(results: ScanResultsFixture.finished).markdown()
+        let page = try PageReader.read(Self.finishedHTML)
+        XCTAssertEqual(
+            markdown.components(separatedBy: "\n| method | rule | label variance | k | kept |").count - 1, 1)
+        // Every row of the kept-fraction table appears in Markdown with the same cells.
+        for row in (page.tables["kept-fraction-table"] ?? []).dropFirst() {
+            XCTAssertTrue(markdown.contains("| " + row.joined(separator: " | ") + " |"), row.joined(separator: " "))
+        }
+        XCTAssertEqual(markdown.components(separatedBy: "\n## ").count - 1, sectionIDs.count)
+    }
+
+    func testNiceTicksAndLabels() {
+        let scale = AxisScale(covering: [0.03, 0.61], targetTicks: 6, pixelLower: 0, pixelUpper: 100)
+        XCTAssertEqual(scale.step, 0.1, accuracy: 1e-12)
+        XCTAssertEqual(scale.ticks.count, 8)  // 0.0 … 0.7
+        XCTAssertEqual(scale.label(0.2), "0.2")
+        XCTAssertEqual(scale.pixel(0.35), 50, accuracy: 1e-9)
+        let negative = AxisScale(covering: [-0.13, -0.01], includeZero: true, pixelLower: 0, pixelUpper: 1)
+        XCTAssertEqual(negative.ticks.last ?? .nan, 0, accuracy: 1e-12)
+        XCTAssertEqual(negative.label(-0.04), "−0.04")
+        let params = AxisScale(covering: [28_000, 54_000], pixelLower: 0, pixelUpper: 1)
+        XCTAssertEqual(params.label(30_000), "30k")
+        XCTAssertEqual(AxisScale.niceNumber(0.0034, round: true), 0.005, accuracy: 1e-15)
+        XCTAssertEqual(AxisScale.niceNumber(1.2, round: true), 1, accuracy: 1e-15)
+        XCTAssertEqual(Markup.escape("<a href='x'>&\"</a>"), "&lt;a href=&#39;x&#39;&gt;&amp;&quot;&lt;/a&gt;")
+    }
+}
