@@ -79,7 +79,7 @@ let package = Package(
             name: "AttributionTests", dependencies: ["Attribution", "Learn", "TestSupport"], swiftSettings: optimised),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "ZeroMQ", "TestSupport", "salience"]),
         .testTarget(name: "ScanTests", dependencies: ["Scan", "TestSupport"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "TestSupport"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "salience", "TestSupport"]),
         .testTarget(name: "SalienceCLITests", dependencies: ["salience", "Shards", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -15,5 +15,6 @@ struct Salience: ParsableCommand {
             CancelCommand.self,
             ResultsCommand.self,
             KeysCommand.self,
+            ReportCommand.self,
         ])
 }

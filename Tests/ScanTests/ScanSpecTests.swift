@@ -47,6 +47,21 @@ final class ScanSpecTests: XCTestCase {
         }
     }
 
+    func testReadmeDocumentsEveryKnownKey() throws {
+        let readme = try String(
+            contentsOf: TestEnvironment.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        guard let start = readme.range(of: "## The scan spec") else {
+            return XCTFail("README has no scan spec section")
+        }
+        let section = readme[start.lowerBound...]
+        for (name, keys) in ScanSpec.knownKeys {
+            if !name.isEmpty { XCTAssertTrue(section.contains("`[\(name)]`"), "section [\(name)]") }
+            for key in keys where ScanSpec.knownKeys[key] == nil {
+                XCTAssertTrue(section.contains("`\(key)`"), "key \(name).\(key) is not documented in the README")
+            }
+        }
+    }
+
     func testMinimalSpecTakesTheMethodsDocDefaults() throws {
         let spec = try ScanSpec.parse(toml: "[dataset]\ndirectory = \"d\"\n")
         XCTAssertEqual(spec, ScanSpec(datasetDirectory: "d"))

@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import Reports
+import Scan
+
+/// `salience report RESULTS [--out DIR]`: writes a scan's report from its `results.json`.
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Write a scan's report (report.html, report.md, results.json, results.csv) from its results.",
+        discussion: """
+            RESULTS is a results.json file or the run's output directory holding one. A run still in progress \
+            renders too, with what is not yet available marked as such. Example:
+              salience report runs/demo
+              salience report runs/demo/results.json --out /tmp/demo-report
+            """)
+
+    @Argument(help: "A results.json file, or the directory that holds it.")
+    var results: String
+
+    @Option(name: .shortAndLong, help: "The directory to write the report into (default: the results' directory).")
+    var out: String?
+
+    /// The results file named by the argument: the file itself, or `results.json` inside a directory.
+    func resultsFile() throws -> URL {
+        let url = URL(fileURLWithPath: results)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+            throw ValidationError("\(results) does not exist; give a results.json file or a run's output directory.")
+        }
+        guard isDirectory.boolValue else { return url }
+        let file = url.appendingPathComponent("results.json")
+        guard FileManager.default.fileExists(atPath: file.path) else {
+            throw ValidationError(
+                "\(results) holds no results.json; give a results.json file or a run's output directory.")
+        }
+        return file
+    }
+
+    func run() throws {
+        let source = try resultsFile()
+        let scan = try ScanResults.load(contentsOf: source)
+        let directory = out.map { URL(fileURLWithPath: $0) } ?? source.deletingLastPathComponent()
+        let written = try ScanReport(results: scan).write(to: directory)
+        let state = scan.run.status.isInProgress ? " (in progress: partial report)" : ""
+        print("report for run \(scan.run.id), \(scan.run.status.rawValue)\(state): \(scan.models.count) models")
+        for url in written { print("  \(url.path)") }
+    }
+}
