@@ -119,21 +119,33 @@ final class AttributionStatisticsTests: XCTestCase {
                 return nil
             } catch { return error as? AttributionStatisticsDecodingError }
         }
-        XCTAssertEqual(decodingError([]), .truncated(needed: 24, actual: 0))
-        XCTAssertEqual(decodingError(Array(bytes.prefix(30))), .truncated(needed: bytes.count, actual: 30))
-        XCTAssertEqual(decodingError(bytes + [0]), .trailingBytes(expected: bytes.count, actual: bytes.count + 1))
+        let payload = UInt64(bytes.count - 16)
+        XCTAssertEqual(decodingError([]), .truncated(needed: 16, available: 0, at: 0))
+        XCTAssertEqual(decodingError(Array(bytes.prefix(30))), .lengthMismatch(declared: payload, actual: 14))
+        XCTAssertEqual(decodingError(bytes + [0]), .lengthMismatch(declared: payload, actual: Int(payload) + 1))
         var badMagic = bytes
         badMagic[0] = UInt8(ascii: "X")
         XCTAssertEqual(decodingError(badMagic), .badMagic)
         var badVersion = bytes
         badVersion[4] = 9
         XCTAssertEqual(decodingError(badVersion), .unsupportedVersion(9))
+        var otherKind = bytes
+        otherKind[6] = 1
+        XCTAssertEqual(decodingError(otherKind), .wrongKind(expected: 256, found: 257))
+        var trailing = bytes + [UInt8](repeating: 0, count: 8)
+        trailing[8] = UInt8(truncatingIfNeeded: payload + 8)
+        trailing[9] = UInt8(truncatingIfNeeded: (payload + 8) >> 8)
+        XCTAssertEqual(decodingError(trailing), .trailingBytes(8))
         var notANumber = bytes
-        let firstDouble = 24 + 4 * 2
+        let firstDouble = 16 + 8 * 4 + 8 * 2 + 8  // header, D, K, count, outputs (count + 2), array count
         withUnsafeBytes(of: Double.nan.bitPattern.littleEndian) { nan in
             for i in 0..<8 { notANumber[firstDouble + i] = nan[i] }
         }
-        XCTAssertEqual(decodingError(notANumber), .invalidValue(field: "absolute mean", index: 0))
+        XCTAssertEqual(decodingError(notANumber), .invalidField("|c| mean[0] = nan"))
+        var negativeWidth = bytes
+        for i in 16..<24 { negativeWidth[i] = 0xFF }
+        XCTAssertEqual(
+            decodingError(negativeWidth), .invalidField("width = -1 outside 0...\(Int32.max)"))
         // Random garbage never traps.
         var generator = SeededGenerator(seed: 17)
         for _ in 0..<200 {
