@@ -64,6 +64,8 @@ extension ScanReport {
                         + "seeds, against the fraction of the \(context.dimension) dimensions kept."))
         }
 
+        section.tables += context.modes.map { headlineTable(context, mode: $0) }
+
         let targets = results.run.dataset.targets
         var columns: [ReportTable.Column] = [
             .init("method"), .init("rule"), .init("label variance"), .init("k", numeric: true),
@@ -99,8 +101,33 @@ extension ScanReport {
             ReportTable(
                 id: "kept-fraction-table",
                 caption: "Every grid cell over seeds: \(context.primary.label), mean and standard deviation (n − 1)",
-                columns: columns, rows: rows))
+                columns: columns, rows: rows, collapsed: rows.count > 24))
         return section
+    }
+
+    /// Methods by rules for one mode: test metric mean ± std over seeds, next to the full-width decoder.
+    private func headlineTable(_ context: ReportContext, mode: ScanSpec.LabelVarianceMode) -> ReportTable {
+        let cells = context.summaries.filter { $0.cell.labelVariance == mode }
+        let rules = Array(Set(cells.map(\.cell.rule).filter { $0 != .full })).sorted()
+        let full = cells.first { $0.cell.method == .full }?.metrics[context.testKey]
+        func text(_ statistics: ScanResults.SeedStatistics?) -> String {
+            guard let statistics else { return "—" }
+            return Markup.number(statistics.mean) + (statistics.std.map { " ± " + Markup.number($0) } ?? "")
+        }
+        let methods = Array(Set(cells.map(\.cell.method).filter { $0 != .full })).sorted()
+        let rows = methods.map { method -> [String] in
+            [method.rawValue]
+                + rules.map { rule in
+                    text(cells.first { $0.cell.method == method && $0.cell.rule == rule }?.metrics[context.testKey])
+                } + [text(full)]
+        }
+        return ReportTable(
+            id: "headline-\(mode.rawValue)",
+            caption: "\(context.metricLabel(context.testKey)) by method and kept fraction, label variance "
+                + "\(mode.rawValue): mean ± std over seeds, next to the full-width decoder",
+            columns: [.init("method")] + rules.map { .init($0.label, numeric: true) }
+                + [.init("full (all \(context.dimension))", numeric: true)],
+            rows: rows)
     }
 
     private func point(_ summary: ScanResults.SeedSummary, _ context: ReportContext) -> LineChart.Point? {

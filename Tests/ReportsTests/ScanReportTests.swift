@@ -167,6 +167,31 @@ final class ScanReportTests: XCTestCase {
         }
     }
 
+    func testHeadlineTableShowsEachMethodAtEachRatioNextToFullWidth() throws {
+        let results = ScanResultsFixture.finished
+        let page = try PageReader.read(Self.finishedHTML)
+        let test = ScanResults.MetricKey(split: .test, metric: .ccc)
+        for mode in ["std-aux", "off"] {
+            let records = page.records("headline-\(mode)")
+            XCTAssertEqual(records.map { $0["method"] ?? "" }, ["ccs", "mis", "mis-hist", "pca", "ig", "random"])
+            let full = results.models.filter { $0.method == .full && $0.labelVariance.rawValue == mode }
+                .compactMap { $0[test] }
+            for record in records {
+                let cell = record["25%"]?.components(separatedBy: " ± ") ?? []
+                let values = results.models.filter {
+                    $0.method.rawValue == record["method"] && $0.rule == .ratio(0.25)
+                        && $0.labelVariance.rawValue == mode
+                }.compactMap { $0[test] }
+                XCTAssertEqual(Double(cell.first ?? "") ?? .nan, mean(values), accuracy: 5.1e-5)
+                XCTAssertEqual(Double(cell.last ?? "") ?? .nan, sampleStd(values), accuracy: 5.1e-5)
+                let fullCell = record["full (all 96)"]?.components(separatedBy: " ± ") ?? []
+                XCTAssertEqual(Double(fullCell.first ?? "") ?? .nan, mean(full), accuracy: 5.1e-5)
+            }
+            // Threshold rules only exist for scoring methods.
+            XCTAssertEqual(records.first { $0["method"] == "pca" }?["≥ mean"], "—")
+        }
+    }
+
     func testRobustnessAndScoreTablesEqualTheFixture() throws {
         let results = ScanResultsFixture.finished
         let page = try PageReader.read(Self.finishedHTML)
