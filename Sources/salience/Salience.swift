@@ -16,5 +16,7 @@ struct Salience: ParsableCommand {
             ResultsCommand.self,
             KeysCommand.self,
             ReportCommand.self,
+            DatasetCommand.self,
+            DemoCommand.self,
         ])
 }
