@@ -1,0 +1,179 @@
+import Cluster
+import Foundation
+import Logging
+import TestSupport
+import XCTest
+
+@testable import Cluster
+
+/// Retry cap, stragglers, cancellation, data-root sandbox, planners and the ledger.
+final class RunLifecycleTests: XCTestCase {
+    func testRetryCapFailsTaskAndRunSaysSoWhileDataRootRefusesEscapes() throws {
+        let harness = try ClusterHarness("retry")
+        defer { harness.tearDown() }
+        try Data("inside".utf8).write(to: harness.dataRoot.appendingPathComponent("inside.txt"))
+        try Data("secret".utf8).write(to: harness.scratch.path("outside.txt"))
+        try harness.startCoordinator()
+        for name in ["w1", "w2"] { try harness.startWorker(name) }
+        let client = try harness.client()
+        let tasks = [
+            TaskSpec(kind: "cluster.read", payload: Payload(body: Data("inside.txt".utf8))),
+            TaskSpec(kind: "cluster.read", payload: Payload(body: Data("../outside.txt".utf8))),
+            TaskSpec(kind: "cluster.fail", payload: Payload(body: Data("disk on fire".utf8))),
+        ]
+        let run = try client.submit(RunSubmission(name: "retry", tasks: tasks))
+        let status = try client.waitForRun(run, timeout: 60)
+        XCTAssertEqual(status.state, "failed")
+        XCTAssertEqual(status.done, 1)
+        XCTAssertEqual(status.failed, 2)
+        XCTAssertTrue(status.error?.contains("2 task(s) of phase 0 failed") ?? false, status.error ?? "")
+        let errors = status.failures.map(\.error)
+        XCTAssertTrue(errors.contains { $0.contains("escapes the data root") }, "\(errors)")
+        XCTAssertTrue(errors.contains("disk on fire"), "\(errors)")
+        let records = try client.allResults(run: run)
+        let inside = try XCTUnwrap(records.first { $0.outcome.index == 0 })
+        XCTAssertEqual(DiagnosticExecutors.words(inside.result?.body ?? Data()), [6], "read 'inside' (6 bytes)")
+        let ledger = try Ledger(directory: harness.state)
+        _ = ledger
+        XCTAssertEqual(
+            harness.log("coordinator").components(separatedBy: "task failed, will retry").count - 1, 4,
+            "each failing task ran 3 times: 2 retries each")
+    }
+
+    func testDataRootResolvesInsideAndRefusesEscapes() throws {
+        let scratch = try ScratchDirectory("dataroot")
+        defer { scratch.remove() }
+        let root = scratch.path("root")
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("a"), withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(
+            at: root.appendingPathComponent("link"), withDestinationURL: scratch.url)
+        let dataRoot = DataRoot(root)
+        XCTAssertEqual(try dataRoot.resolve("a/b.h5").path, DataRoot(root).url.appendingPathComponent("a/b.h5").path)
+        XCTAssertNoThrow(try dataRoot.resolve("a/../a/b.h5"))
+        try Data("x".utf8).write(to: scratch.path("outside.txt"))
+        for bad in ["../x", "/etc/passwd", "a/../../x", "link/outside.txt", ""] {
+            XCTAssertThrowsError(try dataRoot.resolve(bad), bad) {
+                guard case ClusterError.pathEscapesDataRoot = $0 else { return XCTFail("\(bad): \($0)") }
+            }
+        }
+    }
+
+    func testStragglerIsReissuedToIdleWorkerAndFirstResultWins() throws {
+        let harness = try ClusterHarness("straggler")
+        defer { harness.tearDown() }
+        try harness.startCoordinator()
+        for name in ["w1", "w2"] { try harness.startWorker(name, ["--window", "1"]) }
+        let client = try harness.client()
+        try harness.waitUntil("two workers") { try client.workers().workers.count == 2 }
+        var tasks = (0..<20).map { _ in
+            TaskSpec(kind: "cluster.sleep", payload: Payload(body: DiagnosticExecutors.data([20])))
+        }
+        tasks.append(TaskSpec(kind: "cluster.sleep", payload: Payload(body: DiagnosticExecutors.data([2500]))))
+        let run = try client.submit(RunSubmission(name: "straggler", tasks: tasks))
+        let status = try client.waitForRun(run, timeout: 60)
+        XCTAssertEqual(status.state, "completed")
+        let records = try client.allResults(run: run)
+        XCTAssertEqual(records.count, 21)
+        XCTAssertEqual(Set(records.map(\.outcome.index)), Set(0..<21))
+        XCTAssertTrue(harness.log("coordinator").contains("straggler re-issued"), harness.log("coordinator"))
+        // The copy finishes after the original; its result is ignored, not counted.
+        try harness.waitUntil("the late copy's result", timeout: 10) { try client.status().duplicateResults >= 1 }
+        XCTAssertEqual(try client.status(run: run).runs[0].done, 21)
+    }
+
+    func testCancelDropsQueuedTasksThroughTheCommandLine() throws {
+        let harness = try ClusterHarness("cancel")
+        defer { harness.tearDown() }
+        try harness.startCoordinator()
+        try harness.startWorker("w1", ["--window", "1"])
+        let client = try harness.client()
+        let tasks = (0..<50).map { _ in
+            TaskSpec(kind: "cluster.sleep", payload: Payload(body: DiagnosticExecutors.data([100])))
+        }
+        let run = try client.submit(RunSubmission(name: "cancel", tasks: tasks))
+        try harness.waitUntil("a first result") { try client.status(run: run).runs[0].done >= 1 }
+        let result = try runProcess(TestEnvironment.salienceBinary, ["cancel", run, "--to", harness.endpoint])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "\(run): cancelled")
+        let status = try client.status(run: run).runs[0]
+        XCTAssertEqual(status.state, "cancelled")
+        XCTAssertLessThan(status.done, 50)
+        XCTAssertEqual(status.queued, 0)
+        let workers = try runProcess(TestEnvironment.salienceBinary, ["workers", "--to", harness.endpoint])
+        XCTAssertTrue(workers.stdout.contains("\t1\t"), "threads column: \(workers.stdout)")
+        let text = try runProcess(TestEnvironment.salienceBinary, ["status", run, "--to", harness.endpoint])
+        XCTAssertTrue(text.stdout.contains("\(run) (cancel) [flat] cancelled"), text.stdout)
+    }
+
+    /// A planner that sums phase 0's spin results and plans one more spin task from the sum.
+    struct SumThenSpinPlanner: RunPlanner {
+        func nextPhase(after phase: Int, of run: RunContext, results: [PhaseResult]) throws -> [TaskSpec] {
+            guard phase == 0 else { return [] }
+            let sum = results.reduce(UInt64(0)) { $0 &+ (DiagnosticExecutors.words($1.result.body)?.first ?? 0) }
+            return [
+                TaskSpec(kind: "cluster.spin", payload: Payload(body: DiagnosticExecutors.data([sum % 1000, 100])))
+            ]
+        }
+    }
+
+    func testPlannerEmitsNextPhaseFromReducedResults() throws {
+        let harness = try ClusterHarness("planner")
+        defer { harness.tearDown() }
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        let coordinator = try Coordinator(
+            configuration: CoordinatorConfiguration(
+                endpoints: [harness.endpoint], stateDirectory: harness.state,
+                planners: ["sum-then-spin": SumThenSpinPlanner()]),
+            logger: logger)
+        try coordinator.start()
+        defer {
+            coordinator.stop()
+            coordinator.waitUntilStopped()
+        }
+        let worker = try Worker(
+            configuration: WorkerConfiguration(endpoint: harness.endpoint, dataRoot: harness.dataRoot, threads: 2),
+            executors: DiagnosticExecutors.all, logger: logger)
+        worker.start()
+        defer {
+            worker.stop()
+            worker.waitUntilStopped()
+        }
+        let client = try harness.client()
+        let run = try client.submit(
+            RunSubmission(name: "phases", planner: "sum-then-spin", tasks: SpinWorkload.tasks(30, iterations: 500)))
+        let status = try client.waitForRun(run, timeout: 60)
+        XCTAssertEqual(status.state, "completed")
+        XCTAssertEqual(status.phases.map(\.total), [30, 1])
+        let records = try client.allResults(run: run)
+        let sum = try SpinWorkload.expected(30, iterations: 500).reduce(0, &+)
+        let last = try XCTUnwrap(records.first { $0.outcome.phase == 1 })
+        var expected: UInt64 = 0
+        for offset in 0..<UInt64(100) { expected &+= DiagnosticExecutors.splitMix64(sum % 1000 + offset) }
+        XCTAssertEqual(DiagnosticExecutors.words(last.result?.body ?? Data()), [expected])
+    }
+
+    func testLedgerIsWALAndAcceptsEachResultOnce() throws {
+        let scratch = try ScratchDirectory("ledger")
+        defer { scratch.remove() }
+        let ledger = try Ledger(directory: scratch.url)
+        XCTAssertEqual(try ledger.journalMode().lowercased(), "wal")
+        let ids = try ledger.createRun(
+            LedgerRun(
+                id: "r", name: nil, planner: "flat", spec: nil, leaseSeconds: 10, state: "running", error: nil,
+                phase: 0,
+                created: 0),
+            tasks: [TaskSpec(kind: "k", payload: Payload(body: Data([1]), arrays: [Data([2, 3])]))])
+        var batch = LedgerBatch()
+        batch.results = [(ids[0], Payload(body: Data([9])), "w1"), (ids[0], Payload(body: Data([8])), "w2")]
+        XCTAssertEqual(try ledger.commit(batch, now: 1), [ids[0]])
+        XCTAssertEqual(try ledger.commit(batch, now: 2), [], "a second result for a done task is ignored")
+        let reopened = try Ledger(directory: scratch.url)
+        let outcome = try XCTUnwrap(try reopened.outcomes(run: "r", after: 0, limit: 10).first)
+        XCTAssertEqual(outcome.1?.body, Data([9]), "the first result won and survived reopening")
+        XCTAssertTrue(try reopened.loadPendingTasks().isEmpty)
+        let payload = Payload(body: Data([1, 2]), arrays: [Data(), Data([3])])
+        XCTAssertEqual(Payload(blob: payload.blob), payload)
+        XCTAssertNil(Payload(blob: Data([5, 0, 0, 0, 1])), "a truncated blob is refused")
+    }
+}
