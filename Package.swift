@@ -80,7 +80,8 @@ let package = Package(
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "ZeroMQ", "TestSupport", "salience"]),
         .testTarget(name: "ScanTests", dependencies: ["Scan", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "salience", "TestSupport"]),
-        .testTarget(name: "SalienceCLITests", dependencies: ["salience", "Shards", "TestSupport"]),
+        .testTarget(
+            name: "SalienceCLITests", dependencies: ["salience", "Shards", "TestSupport"], exclude: ["Python"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,0 +1,117 @@
+// The npy-folder recipe (datasets/npy-folder/npy_to_shards.py) on tiny folders made by numpy in the test:
+// its shards obey the format rules and hold exactly the inputs; spoiled inputs are refused by name.
+import Foundation
+import TestSupport
+import XCTest
+
+final class DatasetRecipeNpyFolderTests: XCTestCase {
+    private var python: URL!
+    private var scratch: ScratchDirectory!
+
+    override func setUpWithError() throws {
+        python = try DatasetRecipe.referencePython()
+        scratch = try ScratchDirectory("npy-recipe")
+    }
+
+    override func tearDown() {
+        scratch?.remove()
+    }
+
+    /// Makes a fixture folder (feats/, noisy/, labels.csv) with `recipe_fixture.py make-npy`.
+    private func makeFixture(_ name: String, breaking kind: String? = nil) throws -> URL {
+        let directory = scratch.path(name)
+        var arguments = [DatasetRecipe.helper("recipe_fixture.py").path, "make-npy", directory.path]
+        if let kind { arguments += ["--break", kind] }
+        let made = try runProcess(python, arguments)
+        XCTAssertEqual(made.status, 0, made.stderr)
+        return directory
+    }
+
+    private func runRecipe(_ fixture: URL, out: URL, extra: [String] = []) throws -> ProcessResult {
+        try runProcess(
+            python,
+            [
+                DatasetRecipe.npyFolderScript.path, "--frames", fixture.appendingPathComponent("feats").path,
+                "--labels", fixture.appendingPathComponent("labels.csv").path, "--encoder", "test frames",
+                "--out", out.path,
+            ] + extra)
+    }
+
+    func testShardsAreValidAndHoldTheInputs() throws {
+        let fixture = try makeFixture("ok")
+        let out = scratch.path("out")
+        let result = try runRecipe(
+            fixture, out: out,
+            extra: [
+                "--shards", "3", "--distorted", fixture.appendingPathComponent("noisy").path, "--condition", "noise",
+            ])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(DatasetRecipe.shardNames(in: out), ["out-000.h5", "out-001.h5", "out-002.h5", "out-noise.h5"])
+
+        let shards = try DatasetRecipe.validate(out, python: python)
+        XCTAssertEqual(shards.count, 4)
+        for shard in shards {
+            XCTAssertEqual(shard["D"] as? Int, 6)
+            XCTAssertEqual(shard["dtype"] as? String, "float32")
+            XCTAssertEqual(shard["compression"] as? String, "gzip")
+            XCTAssertNotNil(shard["chunks"] as? [Int], "embeddings must be chunked")
+        }
+        XCTAssertEqual(
+            shards.filter { $0["condition"] as? String == "clean" }.compactMap { $0["N"] as? Int }.reduce(0, +), 10)
+
+        let check = try runProcess(
+            python, [DatasetRecipe.helper("recipe_fixture.py").path, "check-npy", fixture.path, out.path])
+        XCTAssertEqual(check.status, 0, check.stdout + check.stderr)
+    }
+
+    func testFloat16KeepsTheInputsRoundedToHalfPrecision() throws {
+        let fixture = try makeFixture("ok16")
+        let out = scratch.path("out16")
+        let result = try runRecipe(
+            fixture, out: out,
+            extra: ["--float16", "--distorted", fixture.appendingPathComponent("noisy").path, "--condition", "noise"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let shards = try DatasetRecipe.validate(out, python: python)
+        XCTAssertEqual(shards.compactMap { $0["dtype"] as? String }, ["float16", "float16"])
+        let check = try runProcess(
+            python, [DatasetRecipe.helper("recipe_fixture.py").path, "check-npy", fixture.path, out.path, "--float16"])
+        XCTAssertEqual(check.status, 0, check.stdout + check.stderr)
+    }
+
+    func testSpoiledInputsAreRefusedNamingTheCulprit() throws {
+        // kind of spoiling -> what the one-line error must name
+        let expectations: [(String, [String])] = [
+            ("missing-file", ["utt-03.npy", "no .npy file"]),
+            ("shape-mismatch", ["utt-04.npy", "D=5", "D=6"]),
+            ("nan", ["utt-06.npy", "non-finite", "frame 0, column 2"]),
+            ("unknown-split", ["labels.csv:7", "utt-05", "unknown split 'validation'"]),
+            ("duplicate-id", ["labels.csv:12", "duplicate id 'utt-02'", "line 4"]),
+        ]
+        for (kind, fragments) in expectations {
+            let fixture = try makeFixture(kind, breaking: kind)
+            let out = scratch.path("out-\(kind)")
+            let result = try runRecipe(fixture, out: out, extra: ["--shards", "2"])
+            XCTAssertEqual(result.status, 1, "\(kind): \(result.stderr)")
+            XCTAssertTrue(result.stderr.contains("npy-folder: error:"), "\(kind): \(result.stderr)")
+            XCTAssertFalse(result.stderr.contains("Traceback"), "\(kind): \(result.stderr)")
+            for fragment in fragments {
+                XCTAssertTrue(result.stderr.contains(fragment), "\(kind): expected \(fragment) in: \(result.stderr)")
+            }
+            let left = (try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? []
+            XCTAssertEqual(left, [], "\(kind): a refused run left files behind")
+        }
+    }
+
+    func testRefusesToMixIntoAFolderThatAlreadyHoldsShards() throws {
+        let fixture = try makeFixture("twice")
+        let out = scratch.path("twice-out")
+        XCTAssertEqual(try runRecipe(fixture, out: out, extra: ["--shards", "2"]).status, 0)
+        let again = try runRecipe(fixture, out: out, extra: ["--shards", "1"])
+        XCTAssertEqual(again.status, 1)
+        XCTAssertTrue(again.stderr.contains("already holds shards"), again.stderr)
+        let replaced = try runRecipe(fixture, out: out, extra: ["--shards", "1", "--overwrite"])
+        XCTAssertEqual(replaced.status, 0, replaced.stderr)
+        XCTAssertEqual(DatasetRecipe.shardNames(in: out), ["twice-out-000.h5"])
+        try DatasetRecipe.validate(out, python: python)
+    }
+}
