@@ -229,6 +229,21 @@ final class ScanSpecTests: XCTestCase {
         XCTAssertEqual(try JSONDecoder().decode(ScanSpec.self, from: data), spec)
     }
 
+    func testWrittenTOMLReadsBackToTheSameSpec() throws {
+        var odd = ScanSpec.demo()
+        odd.name = "quotes \" and \\ backslash\tand tab"
+        odd.dataset.targets = .only(["valence", "arousal"])
+        odd.selection.thresholds = [.percentile(12.5), .scaledMean(0.5)]
+        odd.training.learningRate = 1e-5
+        odd.training.labelVariance = [.off]
+        for spec in [
+            odd, ScanSpec(datasetDirectory: "d"),
+            try ScanSpec.parse(toml: "[dataset]\ndirectory = \"x\"\n[decoder]\nkind = \"gru-ff\"\n"),
+        ] {
+            XCTAssertEqual(try ScanSpec.parse(toml: spec.tomlText()), spec, spec.tomlText())
+        }
+    }
+
     func testDemoIsValidAndCoversEveryMethod() {
         let demo = ScanSpec.demo()
         XCTAssertEqual(demo.validate(), [])
