@@ -17,10 +17,15 @@ public protocol DatasetDescription {
 
 /// A plain ``DatasetDescription``, for tests and for datasets described by hand.
 public struct DatasetFacts: DatasetDescription, Codable, Equatable, Sendable {
+    /// Target names, in column order.
     public var targets: [String]
+    /// Every condition present, `clean` included.
     public var conditions: [String]
+    /// The embedding width D.
     public var dimension: Int
+    /// `regression` or `binary`.
     public var task: String
+    /// Whether the shards carry `ratings` or `label_std`.
     public var hasRaterSpread: Bool
 
     /// Creates the facts of a dataset.

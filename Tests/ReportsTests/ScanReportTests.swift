@@ -246,6 +246,31 @@ final class ScanReportTests: XCTestCase {
         XCTAssertEqual(report.csv().split(separator: "\n").count, 1)
     }
 
+    func testBinaryTaskIsReportedInROCAUC() throws {
+        var results = ScanResultsFixture.finished
+        results.run.dataset.task = "binary"
+        results.models = results.models.filter { $0.method == .ccs || $0.method == .full }
+        for index in results.models.indices {
+            for metric in results.models[index].metrics.indices
+            where results.models[index].metrics[metric].key.metric == .ccc {
+                results.models[index].metrics[metric].key.metric = .auc
+            }
+        }
+        let html = ScanReport(results: results).html()
+        let page = try PageReader.read(html)
+        let records = page.records("kept-fraction-table")
+        XCTAssertEqual(records.count, 14)
+        let auc = ScanResults.MetricKey(split: .test, metric: .auc)
+        for record in records {
+            let values = results.models.filter {
+                $0.method.rawValue == record["method"] && $0.rule.label == record["rule"]
+                    && $0.labelVariance.rawValue == record["label variance"]
+            }.compactMap { $0[auc] }
+            XCTAssertEqual(Double(record["test auc"] ?? "") ?? .nan, mean(values), accuracy: 5.1e-5)
+        }
+        XCTAssertTrue(html.contains("test ROC AUC"))
+    }
+
     func testCSVHasOneRowPerModelWithEveryMetricColumn() throws {
         let results = ScanResultsFixture.finished
         let lines = ScanReport(results: results).csv().split(separator: "\n").map(String.init)
