@@ -88,11 +88,11 @@ enum HTMLPage {
 /// The Markdown page: the same sections and tables; figures are only in the HTML.
 enum MarkdownPage {
     static func render(title: String, sections: [ReportSection]) -> String {
-        var lines = ["# \(title)", ""]
+        var lines = ["# \(Markup.markdown(title))", ""]
         for section in sections {
-            lines += ["## \(section.title)", ""]
-            if let intro = section.intro { lines += [intro, ""] }
-            for note in section.notes { lines += ["> **Note:** \(note)", ""] }
+            lines += ["## \(Markup.markdown(section.title))", ""]
+            if let intro = section.intro { lines += [Markup.markdown(intro), ""] }
+            for note in section.notes { lines += ["> **Note:** \(Markup.markdown(note))", ""] }
             if !section.figures.isEmpty {
                 lines += ["(\(section.figures.count) plot\(section.figures.count == 1 ? "" : "s") in report.html)", ""]
             }

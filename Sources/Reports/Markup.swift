@@ -19,6 +19,14 @@ enum Markup {
         return result
     }
 
+    /// Escapes text for Markdown, where raw HTML is live: `&`, `<`, `>` as entities, `|` for table cells,
+    /// line breaks as spaces.
+    static func markdown(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "|", with: "\\|")
+            .replacingOccurrences(of: "\n", with: " ")
+    }
+
     /// A coordinate in an SVG path: two decimals, no trailing zeros, `-0` as `0`.
     static func coordinate(_ value: Double) -> String {
         guard value.isFinite else { return "0" }

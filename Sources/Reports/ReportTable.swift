@@ -47,11 +47,9 @@ struct ReportTable {
         return lines.joined(separator: "\n")
     }
 
-    /// The table as GitHub-flavoured Markdown, with its caption above; `|` in cells is escaped.
+    /// The table as GitHub-flavoured Markdown, with its caption above; cells escaped (``Markup/markdown(_:)``).
     func markdown() -> String {
-        func cell(_ text: String) -> String {
-            text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
-        }
+        func cell(_ text: String) -> String { Markup.markdown(text) }
         var lines = ["*\(cell(caption))*", ""]
         lines.append("| " + columns.map { cell($0.title) }.joined(separator: " | ") + " |")
         lines.append("|" + columns.map { $0.numeric ? " ---: " : " --- " }.joined(separator: "|") + "|")

@@ -319,6 +319,9 @@ final class ScanReportTests: XCTestCase {
             XCTAssertTrue(markdown.contains("| " + row.joined(separator: " | ") + " |"), row.joined(separator: " "))
         }
         XCTAssertEqual(markdown.components(separatedBy: "\n## ").count - 1, sectionIDs.count)
+        // Markdown renders raw HTML, so data cannot inject any.
+        XCTAssertTrue(markdown.hasPrefix("# Salience scan: fixture &lt;scan&gt; &amp; \"friends\""))
+        XCTAssertFalse(ScanReport(results: ScanResultsFixture.running).markdown().contains("<script>"))
     }
 
     func testNiceTicksAndLabels() {
