@@ -73,7 +73,8 @@ let package = Package(
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
         .testTarget(name: "ShardsTests", dependencies: ["Shards", "HDF5", "TestSupport"]),
         .testTarget(
-            name: "SaliencyTests", dependencies: ["Saliency", "Shards", "TestSupport"], swiftSettings: optimised),
+            name: "SaliencyTests", dependencies: ["Saliency", "Shards", "TestSupport", "salience"], exclude: ["Python"],
+            swiftSettings: optimised),
         .testTarget(name: "LearnTests", dependencies: ["Learn", "Shards", "TestSupport"], swiftSettings: optimised),
         .testTarget(
             name: "AttributionTests", dependencies: ["Attribution", "Learn", "TestSupport"], swiftSettings: optimised),

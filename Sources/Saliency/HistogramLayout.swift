@@ -1,0 +1,106 @@
+/// The agreed equal-width bin edges of a joint histogram: one `[lo, hi]` interval per dimension and per
+/// target, `binsX` bins on every dimension's axis and `binsY[t]` on target t's.
+///
+/// Edges are placed as `numpy.linspace(lo, hi, bins + 1)` places them (`lo + i·step`, last edge exactly
+/// `hi`), and a value falls in bin i when `edge[i] <= value < edge[i+1]`, the last bin closed on the right —
+/// `numpy.histogramdd`'s rule — so counts equal numpy's on the same edges.
+public struct HistogramLayout: Equatable, Sendable {
+    /// Global dimension indices covered.
+    public let dimensions: Range<Int>
+    /// Bins on every dimension's axis.
+    public let binsX: Int
+    /// Bins on each target's axis.
+    public let binsY: [Int]
+    /// Lower edge per dimension.
+    public let lowX: [Double]
+    /// Upper edge per dimension.
+    public let highX: [Double]
+    /// Lower edge per target.
+    public let lowY: [Double]
+    /// Upper edge per target.
+    public let highY: [Double]
+
+    /// Number of targets.
+    public var targetCount: Int { binsY.count }
+
+    /// Edges cut from a merged range pass: `bins` per dimension, and per target `bins` or, for a binary
+    /// target, `SaliencyDefaults.binaryTargetBins`.
+    public init(range: RangePartial, bins: Int, binaryTargets: Bool) throws {
+        guard range.count > 0 else {
+            throw SaliencyError.tooFewObservations(required: 1, found: 0, statistic: "histogram edges")
+        }
+        let yBins = binaryTargets ? SaliencyDefaults.binaryTargetBins : bins
+        try self.init(
+            dimensions: range.dimensions, binsX: bins, binsY: [Int](repeating: yBins, count: range.targetCount),
+            lowX: range.minX, highX: range.maxX, lowY: range.minY, highY: range.maxY)
+    }
+
+    /// Explicit edges; throws when the sizes disagree or an interval is not finite and ordered.
+    public init(
+        dimensions: Range<Int>, binsX: Int, binsY: [Int], lowX: [Double], highX: [Double], lowY: [Double],
+        highY: [Double]
+    ) throws {
+        guard binsX >= 1, !binsY.isEmpty, binsY.allSatisfy({ $0 >= 1 }) else {
+            throw SaliencyError.invalidParameter("histogram bins must be >= 1 (got \(binsX), \(binsY))")
+        }
+        guard lowX.count == dimensions.count, highX.count == dimensions.count, lowY.count == binsY.count,
+            highY.count == binsY.count
+        else {
+            throw SaliencyError.shapeMismatch(
+                what: "histogram edges", expected: "\(dimensions.count) dimensions, \(binsY.count) targets",
+                found: "\(lowX.count)/\(highX.count) dimension and \(lowY.count)/\(highY.count) target intervals")
+        }
+        for (index, (low, high)) in zip(lowX, highX).enumerated() where !(low.isFinite && high.isFinite && low <= high)
+        {
+            throw SaliencyError.invalidParameter(
+                "dimension \(dimensions.lowerBound + index) interval [\(low), \(high)]")
+        }
+        for (index, (low, high)) in zip(lowY, highY).enumerated() where !(low.isFinite && high.isFinite && low <= high)
+        {
+            throw SaliencyError.invalidParameter("target \(index) interval [\(low), \(high)]")
+        }
+        self.dimensions = dimensions
+        self.binsX = binsX
+        self.binsY = binsY
+        self.lowX = lowX
+        self.highX = highX
+        self.lowY = lowY
+        self.highY = highY
+    }
+
+    /// Bin index of `value` on an axis `[low, high]` with `bins` bins (numpy's rule; values outside the
+    /// interval go to the nearest end bin, which only happens when edges come from other data).
+    @inline(__always)
+    static func bin(_ value: Double, low: Double, high: Double, bins: Int) -> Int {
+        let last = bins - 1
+        if !(value < high) { return last }
+        if value <= low { return low < high ? 0 : last }
+        let step = (high - low) / Double(bins)
+        var index = min(last, max(0, Int((value - low) / step)))
+        // Fix the estimate against the exact linspace edges, as numpy.histogram does.
+        while index > 0 && value < edge(index, low: low, high: high, bins: bins) { index -= 1 }
+        while index < last && value >= edge(index + 1, low: low, high: high, bins: bins) { index += 1 }
+        return index
+    }
+
+    /// Edge `index` of `numpy.linspace(low, high, bins + 1)`.
+    @inline(__always)
+    static func edge(_ index: Int, low: Double, high: Double, bins: Int) -> Double {
+        if index == bins { return high }
+        let step = (high - low) / Double(bins)
+        return step == 0 ? low : Double(index) * step + low
+    }
+
+    /// The `bins + 1` edges of a dimension's axis (global index), as numpy.linspace gives them.
+    public func edgesX(dimension: Int) -> [Double] {
+        let local = dimension - dimensions.lowerBound
+        return (0...binsX).map { HistogramLayout.edge($0, low: lowX[local], high: highX[local], bins: binsX) }
+    }
+
+    /// The edges of target `target`'s axis.
+    public func edgesY(target: Int) -> [Double] {
+        (0...binsY[target]).map {
+            HistogramLayout.edge($0, low: lowY[target], high: highY[target], bins: binsY[target])
+        }
+    }
+}

@@ -1,0 +1,89 @@
+/// Rows of pooled feature vectors, each paired with its targets: what every partial and score consumes.
+///
+/// A row is one utterance (utterance-mean pooling) or one frame (frame pooling). Columns may be a block of
+/// the embedding's dimensions: `firstDimension` is the global index of column 0, so partials computed on
+/// different blocks know where they belong.
+public struct Observations: Sendable {
+    /// Rows (utterances or frames).
+    public let count: Int
+    /// Columns of `features` (a block of the embedding's dimensions, or all of them).
+    public let dimensions: Int
+    /// Targets per row.
+    public let targetCount: Int
+    /// Global index of the first column.
+    public let firstDimension: Int
+    /// Row-major `count × dimensions`.
+    public let features: [Double]
+    /// Row-major `count × targetCount`.
+    public let targets: [Double]
+
+    /// The global dimension indices this batch covers.
+    public var dimensionRange: Range<Int> { firstDimension..<(firstDimension + dimensions) }
+
+    /// Wraps row-major arrays, checking their sizes and that every value is finite.
+    public init(
+        features: [Double], targets: [Double], count: Int, dimensions: Int, targetCount: Int, firstDimension: Int = 0
+    ) throws {
+        guard count >= 0, dimensions >= 1, targetCount >= 1, firstDimension >= 0 else {
+            throw SaliencyError.invalidParameter(
+                "observations need count >= 0, dimensions >= 1, targets >= 1 (got \(count), \(dimensions), \(targetCount))"
+            )
+        }
+        guard features.count == count * dimensions else {
+            throw SaliencyError.shapeMismatch(
+                what: "observation features", expected: "\(count) x \(dimensions) = \(count * dimensions)",
+                found: "\(features.count)")
+        }
+        guard targets.count == count * targetCount else {
+            throw SaliencyError.shapeMismatch(
+                what: "observation targets", expected: "\(count) x \(targetCount) = \(count * targetCount)",
+                found: "\(targets.count)")
+        }
+        if let bad = features.firstIndex(where: { !$0.isFinite }) {
+            throw SaliencyError.nonFiniteValue(what: "features", row: bad / dimensions, column: bad % dimensions)
+        }
+        if let bad = targets.firstIndex(where: { !$0.isFinite }) {
+            throw SaliencyError.nonFiniteValue(what: "targets", row: bad / targetCount, column: bad % targetCount)
+        }
+        self.features = features
+        self.targets = targets
+        self.count = count
+        self.dimensions = dimensions
+        self.targetCount = targetCount
+        self.firstDimension = firstDimension
+    }
+
+    /// One column of `features`, copied out.
+    public func column(_ local: Int) -> [Double] {
+        (0..<count).map { features[$0 * dimensions + local] }
+    }
+
+    /// One target, copied out.
+    public func target(_ index: Int) -> [Double] {
+        (0..<count).map { targets[$0 * targetCount + index] }
+    }
+
+    /// The rows in `rows`, as a new batch (used to split data into pieces).
+    public func rows(_ rows: Range<Int>) -> Observations {
+        let clamped = rows.clamped(to: 0..<count)
+        // Sizes are consistent by construction, so this cannot fail.
+        return try! Observations(
+            features: Array(features[(clamped.lowerBound * dimensions)..<(clamped.upperBound * dimensions)]),
+            targets: Array(targets[(clamped.lowerBound * targetCount)..<(clamped.upperBound * targetCount)]),
+            count: clamped.count, dimensions: dimensions, targetCount: targetCount, firstDimension: firstDimension)
+    }
+
+    /// The columns in `local` (indices relative to this batch), as a new batch with the right `firstDimension`.
+    public func columns(_ local: Range<Int>) -> Observations {
+        let clamped = local.clamped(to: 0..<dimensions)
+        var out = [Double]()
+        out.reserveCapacity(count * clamped.count)
+        for row in 0..<count {
+            out.append(
+                contentsOf: features[(row * dimensions + clamped.lowerBound)..<(row * dimensions + clamped.upperBound)])
+        }
+        return try! Observations(
+            features: out, targets: targets, count: count, dimensions: clamped.count, targetCount: targetCount,
+            firstDimension: firstDimension + clamped.lowerBound)
+    }
+}

@@ -1,0 +1,76 @@
+/// How an utterance's frames become rows of `Observations`.
+public enum Pooling: String, CaseIterable, Sendable {
+    /// One row per utterance: the mean of its frames (methods.md's default).
+    case utterance
+    /// One row per frame, each paired with its utterance's targets (weights long utterances more).
+    case frame
+}
+
+extension Observations {
+    /// Pools the frames of consecutive utterances into observations.
+    ///
+    /// - Parameters:
+    ///   - frames: row-major `F × dimensions` Float32 frames, utterance after utterance.
+    ///   - offsets: `N + 1` row offsets into `frames`; utterance `i` owns rows `offsets[i] - offsets[0] ..<
+    ///     offsets[i+1] - offsets[0]` (so a range read from the middle of a shard can pass its offsets as is).
+    ///   - labels: row-major `N × targetCount` targets.
+    ///   - include: which utterances to keep (e.g. the train split); all when nil.
+    /// - Complexity: O(F · dimensions).
+    public static func pooling(
+        frames: UnsafeBufferPointer<Float>, dimensions: Int, offsets: [Int], labels: [Float], targetCount: Int,
+        pooling: Pooling, include: [Bool]? = nil, firstDimension: Int = 0
+    ) throws -> Observations {
+        let utterances = offsets.count - 1
+        guard utterances >= 0, dimensions >= 1, targetCount >= 1 else {
+            throw SaliencyError.invalidParameter("pooling needs offsets of N + 1 entries, dimensions and targets >= 1")
+        }
+        guard labels.count == utterances * targetCount else {
+            throw SaliencyError.shapeMismatch(
+                what: "labels", expected: "\(utterances) x \(targetCount)", found: "\(labels.count) values")
+        }
+        if let include, include.count != utterances {
+            throw SaliencyError.shapeMismatch(
+                what: "include mask", expected: "\(utterances)", found: "\(include.count)")
+        }
+        let base = offsets.first ?? 0
+        let frameCount = frames.count / dimensions
+        guard frames.count == frameCount * dimensions, (offsets.last ?? 0) - base == frameCount else {
+            throw SaliencyError.shapeMismatch(
+                what: "frames", expected: "\((offsets.last ?? 0) - base) x \(dimensions)",
+                found: "\(frames.count) values")
+        }
+        for index in 0..<utterances where offsets[index + 1] <= offsets[index] {
+            throw SaliencyError.invalidParameter("offsets must increase strictly (utterance \(index))")
+        }
+        var features = [Double]()
+        var targets = [Double]()
+        var rows = 0
+        for utterance in 0..<utterances where include?[utterance] ?? true {
+            let start = offsets[utterance] - base
+            let end = offsets[utterance + 1] - base
+            let label = labels[(utterance * targetCount)..<((utterance + 1) * targetCount)].map(Double.init)
+            switch pooling {
+            case .utterance:
+                var sum = [Double](repeating: 0, count: dimensions)
+                for row in start..<end {
+                    let rowBase = row * dimensions
+                    for column in 0..<dimensions { sum[column] += Double(frames[rowBase + column]) }
+                }
+                let length = Double(end - start)
+                features.append(contentsOf: sum.map { $0 / length })
+                targets.append(contentsOf: label)
+                rows += 1
+            case .frame:
+                for row in start..<end {
+                    let rowBase = row * dimensions
+                    for column in 0..<dimensions { features.append(Double(frames[rowBase + column])) }
+                    targets.append(contentsOf: label)
+                    rows += 1
+                }
+            }
+        }
+        return try Observations(
+            features: features, targets: targets, count: rows, dimensions: dimensions, targetCount: targetCount,
+            firstDimension: firstDimension)
+    }
+}
