@@ -64,6 +64,24 @@ final class DatasetRecipeNpyFolderTests: XCTestCase {
         XCTAssertEqual(check.status, 0, check.stdout + check.stderr)
     }
 
+    func testBothValidatorsRefuseAShardWhoseOffsetsDoNotIncrease() throws {
+        // The check above is only worth something if the validators can say no.
+        let fixture = try makeFixture("spoiled")
+        let out = scratch.path("spoiled-out")
+        XCTAssertEqual(try runRecipe(fixture, out: out, extra: ["--shards", "2"]).status, 0)
+        let shard = out.appendingPathComponent("spoiled-out-001.h5")
+        let spoiled = try runProcess(
+            python, [DatasetRecipe.helper("recipe_fixture.py").path, "spoil-offsets", shard.path])
+        XCTAssertEqual(spoiled.status, 0, spoiled.stderr)
+        let salience = try runProcess(TestEnvironment.salienceBinary, ["dataset", "validate", out.path])
+        XCTAssertEqual(salience.status, 1, salience.stdout)
+        XCTAssertTrue((salience.stdout + salience.stderr).contains("spoiled-out-001.h5"), salience.stdout)
+        XCTAssertTrue((salience.stdout + salience.stderr).contains("offsets"), salience.stdout)
+        let independent = try runProcess(python, [DatasetRecipe.helper("validate_shards.py").path, out.path])
+        XCTAssertEqual(independent.status, 1, independent.stdout)
+        XCTAssertTrue(independent.stdout.contains("spoiled-out-001.h5: offsets: index 2"), independent.stdout)
+    }
+
     func testFloat16KeepsTheInputsRoundedToHalfPrecision() throws {
         let fixture = try makeFixture("ok16")
         let out = scratch.path("out16")
@@ -100,6 +118,27 @@ final class DatasetRecipeNpyFolderTests: XCTestCase {
             let left = (try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? []
             XCTAssertEqual(left, [], "\(kind): a refused run left files behind")
         }
+    }
+
+    func testBinaryTaskWithLabelStdColumn() throws {
+        let fixture = scratch.path("binary")
+        let helper = DatasetRecipe.helper("recipe_fixture.py").path
+        XCTAssertEqual(try runProcess(python, [helper, "make-binary", fixture.path]).status, 0)
+        let out = scratch.path("binary-out")
+        let result = try runRecipe(fixture, out: out, extra: ["--task", "binary"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let shards = try DatasetRecipe.validate(out, python: python)
+        XCTAssertEqual(shards.first?["task"] as? String, "binary")
+        XCTAssertEqual(shards.first?["targets"] as? [String], ["humour"])
+        let check = try runProcess(python, [helper, "check-binary", fixture.path, out.path])
+        XCTAssertEqual(check.status, 0, check.stdout + check.stderr)
+
+        let odd = scratch.path("binary-odd")
+        XCTAssertEqual(try runProcess(python, [helper, "make-binary", odd.path, "--label", "0.5"]).status, 0)
+        let refused = try runRecipe(odd, out: scratch.path("binary-odd-out"), extra: ["--task", "binary"])
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(
+            refused.stderr.contains("labels.csv:5: id 'clip3': binary target 'humour' is 0.5"), refused.stderr)
     }
 
     func testRefusesToMixIntoAFolderThatAlreadyHoldsShards() throws {

@@ -1,5 +1,5 @@
-// What the dataset-recipe tests share: where the recipes and their Python helpers are, and an
-// independent check of a shard directory against the format rules (Python/validate_shards.py, h5py only).
+// What the dataset-recipe tests share: where the recipes and their Python helpers are, and the check of
+// a shard directory by `salience dataset validate` and, independently, by Python/validate_shards.py (h5py).
 import Foundation
 import TestSupport
 import XCTest
@@ -35,12 +35,18 @@ enum DatasetRecipe {
         return python
     }
 
-    /// Checks `directory` against the shard-format rules with h5py and returns the per-shard summaries;
-    /// fails the test with the validator's messages when a rule is broken.
+    /// Checks `directory` twice: with `salience dataset validate` (the project's reader) and with
+    /// Python/validate_shards.py (an independent reading of the format rules with h5py), and returns the
+    /// latter's per-shard summaries; fails the test with the validators' messages when a rule is broken.
     @discardableResult
     static func validate(
         _ directory: URL, python: URL, file: StaticString = #filePath, line: UInt = #line
     ) throws -> [[String: Any]] {
+        let salience = try runProcess(TestEnvironment.salienceBinary, ["dataset", "validate", directory.path])
+        XCTAssertEqual(
+            salience.status, 0, "salience dataset validate refused:\n\(salience.stdout)\(salience.stderr)",
+            file: file, line: line)
+        XCTAssertTrue(salience.stdout.hasPrefix("valid:"), salience.stdout, file: file, line: line)
         let result = try runProcess(python, [helper("validate_shards.py").path, directory.path])
         XCTAssertEqual(
             result.status, 0, "format rules broken:\n\(result.stdout)\(result.stderr)", file: file, line: line)

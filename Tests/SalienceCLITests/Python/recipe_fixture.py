@@ -4,7 +4,10 @@
   recipe_fixture.py make-npy DIR [--break KIND]   a tiny npy folder (DIR/feats, DIR/noisy, DIR/labels.csv);
                                                   KIND spoils it: missing-file, shape-mismatch, nan,
                                                   unknown-split, duplicate-id
+  recipe_fixture.py make-binary DIR [--label L]    a binary task with a label_std column (row 3's label = L)
   recipe_fixture.py check-npy DIR OUT [--float16] the shards in OUT hold exactly DIR's inputs
+  recipe_fixture.py check-binary DIR OUT          the binary shards hold DIR's labels and label_std
+  recipe_fixture.py spoil-offsets SHARD             makes offsets[2] equal offsets[1] (not increasing)
   recipe_fixture.py check-vader OUT [SHARED]      the vader recipe's shards agree with vader_lexicon.txt
                                                   (parsed here independently) and, for the same tokens,
                                                   with the shared reference dataset's embeddings
@@ -67,6 +70,45 @@ def make_npy(directory, broken):
         rows.append(list(rows[3]))
     with open(os.path.join(directory, "labels.csv"), "w", newline="") as f:
         csv.writer(f).writerows(rows)
+
+
+def make_binary(directory, odd_label):
+    rng = np.random.default_rng(11)
+    feats = os.path.join(directory, "feats")
+    os.makedirs(feats)
+    rows = [["id", "split", "humour", "label_std"]]
+    for i in range(8):
+        np.save(os.path.join(feats, f"clip{i}.npy"), rng.standard_normal((int(rng.integers(2, 5)), 4)))
+        label = odd_label if (i == 3 and odd_label is not None) else str(i % 2)
+        rows.append([f"clip{i}", ["train", "dev", "test"][i % 3], label, f"{0.1 * i:.3f}"])
+    with open(os.path.join(directory, "labels.csv"), "w", newline="") as f:
+        csv.writer(f).writerows(rows)
+
+
+def check_binary(directory, out):
+    with open(os.path.join(directory, "labels.csv"), newline="") as f:
+        rows = list(csv.DictReader(f))
+    (path,) = glob.glob(os.path.join(out, "*.h5"))
+    with h5py.File(path, "r") as f:
+        task = f.attrs["task"]
+        task = task.decode() if isinstance(task, bytes) else task
+        if task != "binary":
+            fail(f"task {task!r}")
+        if "ratings" in f:
+            fail("ratings written although the CSV has no rater columns")
+        labels = f["labels"][:]
+        stds = f["label_std"][:]
+        emb = f["embeddings"][:]
+        offsets = f["offsets"][:]
+    if not np.array_equal(labels[:, 0], np.array([float(r["humour"]) for r in rows], dtype=np.float32)):
+        fail(f"labels {labels.ravel().tolist()}")
+    if not np.array_equal(stds[:, 0], np.array([float(r["label_std"]) for r in rows], dtype=np.float32)):
+        fail(f"label_std {stds.ravel().tolist()}")
+    for k, r in enumerate(rows):
+        source = np.load(os.path.join(directory, "feats", f"{r['id']}.npy")).astype(np.float32)
+        if not np.array_equal(emb[offsets[k] : offsets[k + 1]], source):
+            fail(f"frames of {r['id']} differ (float64 input stored as float32)")
+    print(json.dumps({"rows": len(rows)}))
 
 
 def shards_of(out):
@@ -217,8 +259,15 @@ def main():
     if command == "make-npy":
         broken = sys.argv[sys.argv.index("--break") + 1] if "--break" in sys.argv else None
         make_npy(sys.argv[2], broken)
+    elif command == "make-binary":
+        make_binary(sys.argv[2], sys.argv[sys.argv.index("--label") + 1] if "--label" in sys.argv else None)
+    elif command == "check-binary":
+        check_binary(sys.argv[2], sys.argv[3])
     elif command == "check-npy":
         check_npy(sys.argv[2], sys.argv[3], "--float16" in sys.argv)
+    elif command == "spoil-offsets":
+        with h5py.File(sys.argv[2], "r+") as f:
+            f["offsets"][2] = f["offsets"][1]
     elif command == "check-vader":
         check_vader(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else None)
     else:
