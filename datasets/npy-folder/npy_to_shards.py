@@ -182,9 +182,9 @@ def frame_shape(path):
         raise RecipeError(f"{path}: not a readable .npy array: {error}")
     if array.dtype.kind not in "fiu":
         raise RecipeError(f"{path}: dtype {array.dtype} is not numeric (expected float frames)")
-    if array.ndim == 1:
+    if array.ndim == 1 and array.shape[0] > 0:
         return 1, array.shape[0]
-    if array.ndim != 2:
+    if array.ndim not in (1, 2):
         raise RecipeError(f"{path}: shape {array.shape} is not [frames, D] (or [D] for one frame)")
     if array.shape[0] == 0 or array.shape[1] == 0:
         raise RecipeError(f"{path}: shape {array.shape} has no frames or no columns")
