@@ -38,7 +38,7 @@ let package = Package(
 
         // Salience's own rooms, one job each (see ../shared/docs/architecture.md).
         .target(name: "Shards", dependencies: ["HDF5"], swiftSettings: optimised),
-        .target(name: "Saliency", dependencies: ["COpenBLAS", "Shards"], swiftSettings: optimised),
+        .target(name: "Saliency", dependencies: ["COpenBLAS", "HDF5"], swiftSettings: optimised),
         .target(name: "Learn", dependencies: ["COpenBLAS", "HDF5", "Shards"], swiftSettings: optimised),
         .target(name: "Attribution", dependencies: ["Learn", "Saliency"], swiftSettings: optimised),
         .target(

@@ -6,8 +6,9 @@
 /// information estimators, PCA); and the selection rules. Works on plain in-memory row-major matrices
 /// (`Observations`), so the numbers never depend on how data is read.
 ///
-/// Must not know: files, shards, sockets, tasks or the command line. Whoever reads the data (Shards, a
-/// cluster worker) pools it into `Observations` and hands it here.
+/// Must not know: shards, sockets, tasks or the command line. Whoever reads the data (Shards, a cluster
+/// worker) pools it into `Observations` and hands it here. The one file it touches is `pca.h5`
+/// (`PrincipalComponentsFile`), so that training can load the projection without knowing how it was made.
 import COpenBLAS
 
 /// The number of threads OpenBLAS uses for one call.

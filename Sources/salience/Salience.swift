@@ -18,5 +18,7 @@ struct Salience: ParsableCommand {
             ReportCommand.self,
             DatasetCommand.self,
             DemoCommand.self,
+            ScoresCommand.self,
+            SelectCommand.self,
         ])
 }

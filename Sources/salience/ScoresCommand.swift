@@ -1,0 +1,136 @@
+import ArgumentParser
+import Foundation
+import Saliency
+import Shards
+
+/// `salience scores DIR --methods ccs,mis,mis-hist,pca --out scores.csv`: per-dimension saliency scores of a
+/// shard dataset, on one machine using every core.
+struct ScoresCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scores",
+        abstract: "Score every embedding dimension against the targets (CCS, MIS, PCA) on one split.",
+        discussion: """
+            Streams the clean shards once (twice for mis-hist when the pooled rows exceed --pooled-memory),
+            with one reader thread feeding --threads compute threads, and writes one CSV row per dimension:
+            `dim`, then per method `<method>` (the mean over targets) and `<method>.<target>`.
+            PCA is a change of basis, not a per-dimension score: it writes pca.csv (component, eigenvalue,
+            explained_ratio, cumulative) and pca.h5 (components, eigenvalues, mean) beside the CSV.
+            A shard that fails validation stops the command before anything is written.
+
+            Methods: ccs (|Pearson r|), mis (KSG k=3 as scikit-learn's mutual_info_regression),
+            mis-hist (plug-in MI of a joint histogram), pca.
+
+            Example:
+              salience scores ./vader-minilm --methods ccs,mis,pca --out scores.csv
+              salience select scores.csv --by ccs --ratio 0.6
+            """)
+
+    @Argument(help: "The dataset directory (shards in the embedding-shard format).")
+    var directory: String
+
+    @Option(help: "Comma-separated methods: ccs, mis, mis-hist, pca.")
+    var methods = "ccs,mis,pca"
+
+    @Option(help: "utterance (mean of each utterance's frames) or frame (every frame with its utterance's label).")
+    var pooling = "utterance"
+
+    @Option(help: "Histogram bins per axis for mis-hist (2 on a binary target's axis).")
+    var bins = SaliencyDefaults.histogramBins
+
+    @Flag(help: "Apply the Miller–Madow bias correction to mis-hist.")
+    var millerMadow = false
+
+    @Option(help: "The split to score on: train, dev or test.")
+    var split = "train"
+
+    @Option(help: "Compute threads (one more thread reads the shards).")
+    var threads = 2
+
+    @Option(help: "Seed of the tie-breaking noise mis adds (scikit-learn adds 1e-10-scaled noise too).")
+    var noiseSeed: UInt64 = 0
+
+    @Flag(help: "Add no tie-breaking noise in mis (exact on continuous data; ties stay ties).")
+    var noNoise = false
+
+    @Option(help: "MiB of pooled rows kept in memory for mis and mis-hist; beyond it they re-read the shards.")
+    var pooledMemory = 1024
+
+    @Option(help: "The scores CSV to write (pca.csv and pca.h5 go beside it).")
+    var out: String
+
+    func validate() throws {
+        _ = try parsedMethods()
+        guard Pooling(rawValue: pooling) != nil else { throw ValidationError("--pooling must be utterance or frame") }
+        guard Split.allCases.contains(where: { $0.description == split }) else {
+            throw ValidationError("--split must be train, dev or test")
+        }
+        guard bins >= 1 else { throw ValidationError("--bins must be at least 1") }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard pooledMemory >= 1 else { throw ValidationError("--pooled-memory must be at least 1 MiB") }
+    }
+
+    func parsedMethods() throws -> [ScoreMethod] {
+        var result = [ScoreMethod]()
+        for name in methods.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+            guard let method = ScoreMethod(rawValue: name) else {
+                throw ValidationError(
+                    "unknown method '\(name)' in --methods (known: \(ScoreMethod.allCases.map(\.rawValue).joined(separator: ", ")))"
+                )
+            }
+            if !result.contains(method) { result.append(method) }
+        }
+        guard !result.isEmpty else { throw ValidationError("--methods names no method") }
+        return result
+    }
+
+    func run() throws {
+        let settings = ScoresSettings(
+            methods: try parsedMethods(), pooling: Pooling(rawValue: pooling) ?? .utterance, bins: bins,
+            millerMadow: millerMadow, split: Split.allCases.first { $0.description == split } ?? .train,
+            threads: threads, noise: noNoise ? .none : .seeded(noiseSeed), pooledMemoryBytes: pooledMemory << 20,
+            framesPerRead: 8192)
+        let started = Date()
+        let result: ScoresResult
+        do {
+            result = try ScoresRun(directory: URL(fileURLWithPath: directory), settings: settings) {
+                printError("salience scores: \($0)")
+            }.run()
+        } catch let error as DatasetError {
+            for problem in error.problems { printError(problem.description) }
+            printError("salience scores: \(directory) is not a valid dataset; nothing was written")
+            throw ExitCode(1)
+        } catch let error as ShardError {
+            printError("salience scores: \(error); nothing was written")
+            throw ExitCode(1)
+        } catch let error as SaliencyError {
+            printError("salience scores: \(error); nothing was written")
+            throw ExitCode(1)
+        }
+        for scores in result.scores {
+            for warning in scores.warnings {
+                printError("salience scores: warning: \(scores.method): \(describe(warning, targets: result.targets))")
+            }
+        }
+        let outURL = URL(fileURLWithPath: out)
+        try ScoresOutput.writeScores(result, to: outURL)
+        var written = [out]
+        if let pca = result.pca {
+            let directory = outURL.deletingLastPathComponent()
+            try ScoresOutput.writePCA(pca, csv: directory.appendingPathComponent("pca.csv"))
+            try PrincipalComponentsFile.write(pca, to: directory.appendingPathComponent("pca.h5").path)
+            written += ["pca.csv", "pca.h5"]
+        }
+        printError(
+            String(
+                format: "salience scores: %d %@ x %d dimensions in %.2f s; wrote %@", result.observations,
+                settings.pooling == .utterance ? "utterances" : "frames", result.dimension,
+                Date().timeIntervalSince(started), written.joined(separator: ", ")))
+    }
+
+    private func describe(_ warning: ScoreWarning, targets: [String]) -> String {
+        if case .zeroVarianceTarget(let target) = warning, target < targets.count {
+            return "target '\(targets[target])' has zero variance: its scores are defined as 0"
+        }
+        return warning.description
+    }
+}

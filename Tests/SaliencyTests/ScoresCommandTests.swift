@@ -1,0 +1,171 @@
+import Foundation
+import Saliency
+import Shards
+import TestSupport
+import XCTest
+
+/// `salience scores` and `salience select` end to end: real shards, the built binary, numpy references.
+final class ScoresCommandTests: XCTestCase {
+    /// A small synthetic dataset with a planted subspace, shared by the tests of this class.
+    static let synthetic: (directory: ScratchDirectory, dataset: SyntheticDataset)? = {
+        var configuration = SyntheticDataset.Configuration()
+        configuration.utterances = 1500
+        configuration.dimension = 48
+        configuration.relevantDimensions = 6
+        configuration.targets = 2
+        configuration.minFrames = 2
+        configuration.maxFrames = 6
+        configuration.shards = 2
+        guard let directory = try? ScratchDirectory("salience-scores"),
+            let dataset = try? SyntheticDataset(configuration: configuration),
+            (try? dataset.write(to: directory.url)) != nil
+        else { return nil }
+        return (directory, dataset)
+    }()
+
+    func runSalience(_ arguments: [String]) throws -> ProcessResult {
+        try runProcess(TestEnvironment.salienceBinary, arguments)
+    }
+
+    func readCSV(_ url: URL) throws -> (header: [String], rows: [[Double]]) {
+        let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n")
+        let header = lines[0].split(separator: ",").map(String.init)
+        let rows = lines.dropFirst().map { $0.split(separator: ",").map { Double($0) ?? .nan } }
+        return (header, rows)
+    }
+
+    func column(_ table: (header: [String], rows: [[Double]]), _ name: String) throws -> [Double] {
+        let index = try XCTUnwrap(table.header.firstIndex(of: name), "no column \(name) in \(table.header)")
+        return table.rows.map { $0[index] }
+    }
+
+    func testScoresFindThePlantedDimensionsOfASyntheticDataset() throws {
+        let (directory, dataset) = try XCTUnwrap(Self.synthetic, "could not write the synthetic dataset")
+        let out = try ScratchDirectory()
+        defer { out.remove() }
+        let result = try runSalience([
+            "scores", directory.url.path, "--methods", "ccs,mis,mis-hist,pca", "--bins", "16", "--miller-madow",
+            "--out", out.path("scores.csv").path,
+        ])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let table = try readCSV(out.path("scores.csv"))
+        XCTAssertEqual(
+            table.header,
+            [
+                "dim", "ccs", "ccs.target0", "ccs.target1", "mis", "mis.target0", "mis.target1", "mis-hist",
+                "mis-hist.target0", "mis-hist.target1",
+            ])
+        XCTAssertEqual(table.rows.count, 48)
+        XCTAssertFalse(table.rows.joined().contains { $0.isNaN })
+        let linear = Set(dataset.linearDimensions)
+        let nonlinear = Set(dataset.nonlinearDimensions)
+        let ccs = try column(table, "ccs")
+        XCTAssertEqual(Set(Selection.ranking(ccs).prefix(linear.count)), linear, "CCS ranks the linear dims first")
+        for dimension in nonlinear { XCTAssertLessThan(ccs[dimension], 0.1, "CCS misses non-linear dim \(dimension)") }
+        for method in ["mis", "mis-hist"] {
+            let top = Set(Selection.ranking(try column(table, method)).prefix(linear.count + nonlinear.count))
+            XCTAssertTrue(nonlinear.isSubset(of: top), "\(method) finds the non-linear dims \(nonlinear): \(top)")
+        }
+        // PCA beside the CSV: ratios sum to 1, and the projection loads back for training.
+        let pca = try readCSV(out.path("pca.csv"))
+        XCTAssertEqual(pca.header, ["component", "eigenvalue", "explained_ratio", "cumulative"])
+        XCTAssertEqual(try column(pca, "cumulative").last ?? 0, 1, accuracy: 1e-9)
+        let projection = try PCAProjection(contentsOf: out.path("pca.h5").path, components: 5)
+        XCTAssertEqual(projection.inputDimensions, 48)
+        XCTAssertEqual(projection.weightCount, 5 * 48)
+
+        // select: the top 25 % by CCS, recomputed here from the CSV column.
+        let selected = try runSalience(["select", out.path("scores.csv").path, "--by", "ccs", "--ratio", "0.25"])
+        XCTAssertEqual(selected.status, 0, selected.stderr)
+        let indices = selected.stdout.split(separator: "\n").compactMap { Int($0) }
+        let expected = ccs.indices.sorted { ccs[$0] > ccs[$1] || (ccs[$0] == ccs[$1] && $0 < $1) }.prefix(12).sorted()
+        XCTAssertEqual(indices, expected)
+        let mean = ccs.reduce(0, +) / Double(ccs.count)
+        let thresholded = try runSalience([
+            "select", out.path("scores.csv").path, "--by", "ccs", "--threshold", "mean", "--out",
+            out.path("dims.txt").path,
+        ])
+        XCTAssertEqual(thresholded.status, 0, thresholded.stderr)
+        let written = try String(contentsOf: out.path("dims.txt"), encoding: .utf8).split(separator: "\n").compactMap {
+            Int($0)
+        }
+        XCTAssertEqual(written, ccs.indices.filter { ccs[$0] >= mean })
+        let bad = try runSalience(["select", out.path("scores.csv").path, "--by", "nope", "--ratio", "0.5"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("no column 'nope'"), bad.stderr)
+    }
+
+    func testFramePoolingAndOneThreadGiveTheirOwnConsistentScores() throws {
+        let (directory, _) = try XCTUnwrap(Self.synthetic, "could not write the synthetic dataset")
+        let out = try ScratchDirectory()
+        defer { out.remove() }
+        for (threads, name) in [("1", "a.csv"), ("2", "b.csv")] {
+            let result = try runSalience([
+                "scores", directory.url.path, "--methods", "ccs,mis", "--pooling", "frame", "--threads", threads,
+                "--out", out.path(name).path,
+            ])
+            XCTAssertEqual(result.status, 0, result.stderr)
+        }
+        // Blocks merge in block order and KSG noise is keyed by dimension: thread count changes nothing.
+        XCTAssertEqual(
+            try String(contentsOf: out.path("a.csv"), encoding: .utf8),
+            try String(contentsOf: out.path("b.csv"), encoding: .utf8))
+    }
+
+    func testScoresMatchNumpyOnTheRealDataset() throws {
+        guard let dataset = TestEnvironment.vaderMiniLM else {
+            throw XCTSkip("../shared/datasets/vader-minilm is absent (set SALIENCE_SHARED)")
+        }
+        let out = try ScratchDirectory()
+        defer { out.remove() }
+        let result = try runSalience([
+            "scores", dataset.path, "--methods", "ccs,mis-hist,pca", "--out", out.path("scores.csv").path,
+        ])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let reference = try runReferenceScript("dataset_scores.py", [dataset.path, "32"])
+        let table = try readCSV(out.path("scores.csv"))
+        let r = try XCTUnwrap(reference["r"] as? [[Double]])
+        assertClose(try column(table, "ccs.valence"), r[0].map(abs), relative: 1e-6, "CCS vs numpy Pearson")
+        let hist = try XCTUnwrap(reference["hist"] as? [[Double]])
+        assertClose(try column(table, "mis-hist.valence"), hist[0], relative: 1e-9, "mis-hist vs numpy histogram2d")
+        let pca = try readCSV(out.path("pca.csv"))
+        let ratio = try XCTUnwrap(reference["explained_variance_ratio"] as? [Double])
+        let variance = try XCTUnwrap(reference["explained_variance"] as? [Double])
+        assertClose(try column(pca, "explained_ratio"), ratio, relative: 1e-5, "PCA explained variance ratio")
+        assertClose(try column(pca, "eigenvalue"), variance, relative: 1e-5, "PCA explained variance")
+    }
+
+    func testAFailingShardStopsTheCommandBeforeAnythingIsWritten() throws {
+        let (directory, _) = try XCTUnwrap(Self.synthetic, "could not write the synthetic dataset")
+        let broken = try ScratchDirectory()
+        defer { broken.remove() }
+        for url in DatasetCatalog.shardURLs(in: directory.url) {
+            try FileManager.default.copyItem(at: url, to: broken.path(url.lastPathComponent))
+        }
+        try Data("not an HDF5 file".utf8).write(to: broken.path("zz-broken.h5"))
+        let result = try runSalience([
+            "scores", broken.url.path, "--methods", "ccs", "--out", broken.path("s.csv").path,
+        ])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.stderr.contains("zz-broken.h5"), result.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: broken.path("s.csv").path))
+    }
+
+    func testASplitWithFewerThanTwoUtterancesIsAClearError() throws {
+        let directory = try ScratchDirectory()
+        defer { directory.remove() }
+        let writer = try ShardWriter(
+            url: directory.path("tiny.h5"), dimension: 3,
+            metadata: ShardMetadata(encoder: "test", task: .regression, targets: ["valence"]))
+        try writer.append(id: "a", split: .train, frames: [1, 2, 3, 4, 5, 6], labels: [0.5])
+        try writer.append(id: "b", split: .dev, frames: [1, 2, 3], labels: [0.1])
+        try writer.append(id: "c", split: .test, frames: [3, 2, 1], labels: [0.2])
+        try writer.finish()
+        let result = try runSalience([
+            "scores", directory.url.path, "--methods", "ccs", "--out", directory.path("s.csv").path,
+        ])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.stderr.contains("at least 2 observations, got 1"), result.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory.path("s.csv").path))
+    }
+}
