@@ -75,7 +75,9 @@ let package = Package(
         .testTarget(
             name: "SaliencyTests", dependencies: ["Saliency", "Shards", "TestSupport", "salience"], exclude: ["Python"],
             swiftSettings: optimised),
-        .testTarget(name: "LearnTests", dependencies: ["Learn", "Shards", "TestSupport"], swiftSettings: optimised),
+        .testTarget(
+            name: "LearnTests", dependencies: ["Learn", "Shards", "HDF5", "salience", "TestSupport"], exclude: ["Python"],
+            swiftSettings: optimised),
         .testTarget(
             name: "AttributionTests", dependencies: ["Attribution", "Learn", "TestSupport"], swiftSettings: optimised),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "ZeroMQ", "TestSupport", "salience"]),

@@ -20,5 +20,7 @@ struct Salience: ParsableCommand {
             DemoCommand.self,
             ScoresCommand.self,
             SelectCommand.self,
+            TrainCommand.self,
+            PredictCommand.self,
         ])
 }

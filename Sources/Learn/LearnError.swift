@@ -1,0 +1,29 @@
+/// Errors of the training core, each naming what and where.
+public enum LearnError: Error, CustomStringConvertible, Equatable {
+    /// std-aux was asked for but the dataset has neither `ratings` nor `label_std`.
+    case noRaterSpread(dataset: String)
+    /// A split has no utterances.
+    case emptySplit(String)
+    /// A selection index is not below the dataset's width.
+    case selectionOutOfRange(index: Int, width: Int, source: String)
+    /// The dataset's embedding width differs from the model's.
+    case widthMismatch(model: String, modelWidth: Int, dataset: String, datasetWidth: Int)
+    /// A checkpoint file cannot be used.
+    case badCheckpoint(path: String, reason: String)
+
+    /// A one-sentence explanation.
+    public var description: String {
+        switch self {
+        case .noRaterSpread(let dataset):
+            return "\(dataset): --label-variance std-aux needs `ratings` or `label_std`; use --label-variance off"
+        case .emptySplit(let split):
+            return "the \(split) split has no utterances"
+        case .selectionOutOfRange(let index, let width, let source):
+            return "\(source): selected dimension \(index) is out of range for embeddings of width \(width)"
+        case .widthMismatch(let model, let modelWidth, let dataset, let datasetWidth):
+            return "\(model) was trained on embeddings of width \(modelWidth), but \(dataset) has width \(datasetWidth)"
+        case .badCheckpoint(let path, let reason):
+            return "\(path): not a usable Salience model (\(reason))"
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import Shards
+
+/// A dataset read into memory for training and evaluation, restricted to the selected columns: the clean
+/// utterances per split, and each distorted condition's utterances per split.
+public struct TrainingData {
+    /// The dataset's catalog (D, targets, task, shards).
+    public let catalog: DatasetCatalog
+    /// The selected columns, ascending.
+    public let selection: [Int]
+    /// Clean utterances per split.
+    public let clean: [Split: UtteranceSet]
+    /// Distorted utterances per condition and split.
+    public let distorted: [String: [Split: UtteranceSet]]
+
+    /// The dataset's directory name, for messages.
+    public var name: String { URL(fileURLWithPath: catalog.directory).lastPathComponent }
+
+    /// Reads `directory`, keeping only `selection` (nil: all D columns). Rater spreads come from `ratings`
+    /// (population std, NaN skipped) or `label_std`.
+    /// - Throws: `DatasetError` for invalid shards, `LearnError.selectionOutOfRange` for an index ≥ D.
+    ///   When `model` is given (a model file's path and D), a dataset of another width is refused with
+    ///   `LearnError.widthMismatch`.
+    public init(
+        directory: URL, selection: [Int]?, selectionSource: String = "--dims", model: (path: String, width: Int)? = nil
+    ) throws {
+        let catalog = try DatasetCatalog(directory: directory)
+        let width = catalog.dimension
+        if let model, model.width != width {
+            throw LearnError.widthMismatch(
+                model: model.path, modelWidth: model.width, dataset: directory.path, datasetWidth: width)
+        }
+        let chosen = (selection ?? Array(0..<width))
+        if let bad = chosen.first(where: { $0 < 0 || $0 >= width }) {
+            throw LearnError.selectionOutOfRange(index: bad, width: width, source: selectionSource)
+        }
+        let sorted = Array(Set(chosen)).sorted()
+        var byCondition = [String: [Split: [UtteranceSet]]]()
+        for shard in catalog.shards {
+            let reader = try ShardReader(url: catalog.url(of: shard))
+            let set = try TrainingData.read(reader, columns: sorted.count == width ? nil : sorted)
+            for split in Split.allCases {
+                let indices = reader.utterances(in: split)
+                guard !indices.isEmpty else { continue }
+                byCondition[shard.condition, default: [:]][split, default: []].append(set.subset(indices))
+            }
+        }
+        self.catalog = catalog
+        self.selection = sorted
+        var clean = [Split: UtteranceSet]()
+        var distorted = [String: [Split: UtteranceSet]]()
+        for (condition, splits) in byCondition {
+            for (split, parts) in splits {
+                let merged = UtteranceSet.concatenate(parts)
+                if condition == ShardFormat.cleanCondition {
+                    clean[split] = merged
+                } else {
+                    distorted[condition, default: [:]][split] = merged
+                }
+            }
+        }
+        self.clean = clean
+        self.distorted = distorted
+    }
+
+    /// One shard's utterances (all of them, file order) restricted to `columns`.
+    static func read(_ reader: ShardReader, columns: [Int]?) throws -> UtteranceSet {
+        let block = try reader.readFrames(utterances: 0..<reader.utteranceCount, columns: columns)
+        let t = reader.targetCount
+        var spreads: [Float]?
+        if let ratings = reader.ratings, let raters = reader.header.raterCount {
+            spreads = UtteranceSet.raterSpread(
+                ratings: ratings, count: reader.utteranceCount, raters: raters, targets: t)
+        } else if let labelStd = reader.labelStd {
+            spreads = labelStd
+        }
+        return UtteranceSet(
+            width: block.width, frames: block.values, offsets: block.rowOffsets, labels: reader.labels,
+            spreads: spreads, ids: reader.ids, targetCount: t)
+    }
+}
+
+extension UtteranceSet {
+    /// The utterances of `parts`, one after the other (spreads kept only when every part has them).
+    public static func concatenate(_ parts: [UtteranceSet]) -> UtteranceSet {
+        guard var out = parts.first else {
+            return UtteranceSet(width: 0, frames: [], offsets: [0], labels: [], spreads: nil, ids: [], targetCount: 0)
+        }
+        for part in parts.dropFirst() {
+            let base = out.offsets[out.offsets.count - 1]
+            out.frames += part.frames
+            out.offsets += part.offsets.dropFirst().map { $0 + base }
+            out.labels += part.labels
+            out.spreads = out.spreads.flatMap { mine in part.spreads.map { mine + $0 } }
+            out.ids += part.ids
+        }
+        return out
+    }
+
+    /// The utterances whose ids are in `ids`, in this set's order.
+    public func restricted(to ids: Set<String>) -> UtteranceSet {
+        subset(self.ids.indices.filter { ids.contains(self.ids[$0]) })
+    }
+}

@@ -1,0 +1,97 @@
+/// Utterances held in memory, already restricted to the selected columns: the training loop's input.
+/// Frames are row-major `[frames, width]`, utterance `i` owning rows `offsets[i] ..< offsets[i + 1]`.
+public struct UtteranceSet: Sendable {
+    /// Channels per frame (the number of selected columns).
+    public var width: Int
+    /// All frames, utterance after utterance.
+    public var frames: [Float]
+    /// `count + 1` row offsets into `frames`.
+    public var offsets: [Int]
+    /// Consensus labels `[count, targetCount]`.
+    public var labels: [Float]
+    /// Per-utterance rater spread `[count, targetCount]` (population std of the ratings, or `label_std`),
+    /// nil when the dataset has neither.
+    public var spreads: [Float]?
+    /// Utterance ids (to match distorted conditions with clean utterances).
+    public var ids: [String]
+    /// Targets per utterance.
+    public var targetCount: Int
+
+    /// Creates a set; the caller guarantees consistent sizes (`Shards` validates files before this).
+    public init(
+        width: Int, frames: [Float], offsets: [Int], labels: [Float], spreads: [Float]?, ids: [String],
+        targetCount: Int
+    ) {
+        self.width = width
+        self.frames = frames
+        self.offsets = offsets
+        self.labels = labels
+        self.spreads = spreads
+        self.ids = ids
+        self.targetCount = targetCount
+    }
+
+    /// The number of utterances.
+    public var count: Int { max(offsets.count - 1, 0) }
+
+    /// Utterance `i`'s number of frames.
+    public func length(_ i: Int) -> Int { offsets[i + 1] - offsets[i] }
+
+    /// The utterances at `indices`, in that order.
+    public func subset(_ indices: [Int]) -> UtteranceSet {
+        var frames = [Float]()
+        var offsets = [0]
+        var labels = [Float]()
+        var spreads: [Float]? = self.spreads == nil ? nil : []
+        var ids = [String]()
+        for i in indices {
+            frames.append(contentsOf: self.frames[(self.offsets[i] * width)..<(self.offsets[i + 1] * width)])
+            offsets.append(offsets[offsets.count - 1] + length(i))
+            labels.append(contentsOf: self.labels[(i * targetCount)..<((i + 1) * targetCount)])
+            if let s = self.spreads { spreads?.append(contentsOf: s[(i * targetCount)..<((i + 1) * targetCount)]) }
+            ids.append(self.ids[i])
+        }
+        return UtteranceSet(
+            width: width, frames: frames, offsets: offsets, labels: labels, spreads: spreads, ids: ids,
+            targetCount: targetCount)
+    }
+
+    /// The utterances at `indices` as a time-major padded batch.
+    public func batch(_ indices: [Int]) -> FrameBatch<Float> {
+        let lengths = indices.map { length($0) }
+        let steps = lengths.max() ?? 0
+        let b = indices.count
+        var out = [Float](repeating: 0, count: steps * b * width)
+        frames.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for (slot, i) in indices.enumerated() {
+                    for t in 0..<lengths[slot] {
+                        (dst.baseAddress! + (t * b + slot) * width).update(
+                            from: src.baseAddress! + (offsets[i] + t) * width, count: width)
+                    }
+                }
+            }
+        }
+        return FrameBatch(frames: out, lengths: lengths, width: width)
+    }
+
+    /// Population standard deviation of each utterance's available ratings per target (NaN = not rated;
+    /// 0 with fewer than two raters), from `ratings` `[count, raters, targets]`.
+    public static func raterSpread(ratings: [Float], count: Int, raters: Int, targets: Int) -> [Float] {
+        var out = [Float](repeating: 0, count: count * targets)
+        for u in 0..<count {
+            for t in 0..<targets {
+                var values = [Double]()
+                for r in 0..<raters {
+                    let v = ratings[(u * raters + r) * targets + t]
+                    if !v.isNaN { values.append(Double(v)) }
+                }
+                guard values.count > 1 else { continue }
+                let mean = values.reduce(0, +) / Double(values.count)
+                let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count)
+                out[u * targets + t] = Float(variance.squareRoot())
+            }
+        }
+        return out
+    }
+}

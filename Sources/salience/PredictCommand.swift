@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import Learn
+import Shards
+
+/// `salience predict MODEL DIR --out FILE`: runs a trained model on every utterance of a dataset.
+struct PredictCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "predict",
+        abstract: "Predict every utterance of a dataset with a trained model; write a CSV.",
+        discussion: """
+            The CSV has one row per utterance and condition: id, condition, split, then one column per output \
+            (each target; with std-aux also <target>_spread). Binary targets are probabilities. Example:
+              salience predict model.h5 ../shared/datasets/vader-minilm --out predictions.csv
+            """)
+
+    @Argument(help: "A model file written by `salience train`.")
+    var model: String
+
+    @Argument(help: "The dataset directory (shards *.h5) with the model's embedding width.")
+    var dataset: String
+
+    @Option(help: "Where to write the predictions (CSV).")
+    var out: String
+
+    func run() throws {
+        BLASCore.restartWithBetterKernelsIfNeeded()
+        let trained: TrainedModel
+        let data: TrainingData
+        do {
+            trained = try Checkpoint.load(from: URL(fileURLWithPath: model))
+            data = try TrainingData(
+                directory: URL(fileURLWithPath: dataset), selection: trained.selection, selectionSource: model,
+                model: (model, trained.datasetWidth))
+        } catch let error as LearnError {
+            throw ValidationError(error.description)
+        } catch let error as DatasetError {
+            throw ValidationError("\(dataset) is not a usable dataset:\n\(error.description)")
+        }
+        var columns = trained.targets
+        if trained.labelVariance == .stdAux { columns += trained.targets.map { "\($0)_spread" } }
+        var csv = (["id", "condition", "split"] + columns).joined(separator: ",") + "\n"
+        var rows = 0
+        var sets: [(String, Split, UtteranceSet)] = Split.allCases.compactMap { split in
+            data.clean[split].map { (ShardFormat.cleanCondition, split, $0) }
+        }
+        for (condition, splits) in data.distorted.sorted(by: { $0.key < $1.key }) {
+            sets += Split.allCases.compactMap { split in splits[split].map { (condition, split, $0) } }
+        }
+        for (condition, split, set) in sets {
+            let predictions = trained.predict(set)
+            let o = trained.outputCount
+            for u in 0..<set.count {
+                let values = (0..<o).map { String(predictions[u * o + $0]) }
+                csv += ([csvField(set.ids[u]), csvField(condition), split.description] + values).joined(separator: ",")
+                csv += "\n"
+                rows += 1
+            }
+        }
+        try csv.write(toFile: out, atomically: true, encoding: .utf8)
+        print("\(rows) predictions written to \(out)")
+    }
+
+    /// Quotes a field when it holds a comma, quote or newline (RFC 4180).
+    private func csvField(_ text: String) -> String {
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}

@@ -1,0 +1,163 @@
+import ArgumentParser
+import Foundation
+import Learn
+import Shards
+
+/// `salience train DIR ...`: trains a decoder on all or selected columns of a dataset, saves it, and
+/// reports metrics for every split and condition.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a TC-GRU or GRU-FF decoder on a shard dataset (all columns or a selection).",
+        discussion: """
+            Trains on the train split, picks the epoch by the dev metric (mean CCC, or mean ROC AUC for binary \
+            tasks), and evaluates every split and every distorted condition. Prints one progress line per epoch \
+            on standard error. Example:
+              salience train ../shared/datasets/vader-minilm --dims 0,5,9 --epochs 3 --out model.h5 \\
+                --metrics metrics.json
+              salience train data/ --select selection.txt --decoder gru-ff --label-variance off --out m.h5
+            """)
+
+    @Argument(help: "The dataset directory (shards *.h5).")
+    var dataset: String
+
+    @Option(help: "A file of column indices (one per line or comma-separated), as `salience select` writes.")
+    var select: String?
+
+    @Option(help: "Comma-separated column indices, e.g. 0,5,9.")
+    var dims: String?
+
+    @Option(help: "tc-gru (default for regression) or gru-ff (default for binary).")
+    var decoder: DecoderConfig.Kind?
+
+    @Option(help: "std-aux (default when the shards have ratings or label_std) or off.")
+    var labelVariance: LabelVarianceMode?
+
+    @Option(help: "The seed of initialisation, shuffling and dropout.")
+    var seed: UInt64 = 1
+
+    @Option(help: "The most epochs to train.")
+    var epochs: Int = TrainingDefaults.maxEpochs
+
+    @Option(help: "Threads (data-parallel replicas).")
+    var threads: Int = TrainingDefaults.threads
+
+    @Option(help: "Where to write the trained model (HDF5).")
+    var out: String
+
+    @Option(help: "Where to write the metrics (JSON).")
+    var metrics: String?
+
+    @Flag(help: "No per-epoch progress lines.")
+    var quiet = false
+
+    func validate() throws {
+        if select != nil && dims != nil { throw ValidationError("Give either --select or --dims, not both.") }
+        if epochs < 1 { throw ValidationError("--epochs must be at least 1.") }
+        if threads < 1 { throw ValidationError("--threads must be at least 1.") }
+    }
+
+    func run() throws {
+        BLASCore.restartWithBetterKernelsIfNeeded()
+        let selection: [Int]?
+        let source: String
+        if let select {
+            selection = try SelectionFile.read(select)
+            source = select
+        } else if let dims {
+            selection = try SelectionFile.parse(dims, source: "--dims")
+            source = "--dims"
+        } else {
+            selection = nil
+            source = "all columns"
+        }
+        let data: TrainingData
+        do {
+            data = try TrainingData(
+                directory: URL(fileURLWithPath: dataset), selection: selection, selectionSource: source)
+        } catch let error as LearnError {
+            throw ValidationError(error.description)
+        } catch let error as DatasetError {
+            throw ValidationError("\(dataset) is not a usable dataset:\n\(error.description)")
+        }
+        guard let train = data.clean[.train], let dev = data.clean[.dev] else {
+            throw ValidationError("\(dataset) needs clean train and dev utterances to train.")
+        }
+        let task = data.catalog.task
+        let targets = data.catalog.targets
+        let mode = labelVariance ?? (train.spreads != nil ? .stdAux : .off)
+        if mode == .stdAux && train.spreads == nil {
+            throw ValidationError(LearnError.noRaterSpread(dataset: dataset).description)
+        }
+        let kind = decoder ?? (task == .binary ? .gruFF : .tcGRU)
+        let decoderConfig = DecoderConfig.preset(
+            kind, inputWidth: data.selection.count, outputCount: mode.outputCount(targets: targets.count))
+        var config = TrainingConfig()
+        config.seed = seed
+        config.maxEpochs = epochs
+        config.labelVariance = mode
+        config.threads = threads
+        if !quiet {
+            FileHandle.standardError.write(
+                Data(
+                    ("train: \(kind.rawValue) on \(data.selection.count) of \(data.catalog.dimension) columns, "
+                        + "\(train.count) train / \(dev.count) dev utterances, label variance \(mode.rawValue), "
+                        + "seed \(seed), BLAS \(BLASCore.name)\n").utf8))
+        }
+        let outcome = try Trainer(config: config, decoderConfig: decoderConfig).train(
+            train: train, dev: dev, task: task, targets: targets, selection: data.selection,
+            datasetWidth: data.catalog.dimension, datasetName: dataset
+        ) { report in
+            if !quiet { FileHandle.standardError.write(Data((report.line + "\n").utf8)) }
+        }
+        if let message = outcome.message { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+        try Checkpoint.save(outcome.model, to: URL(fileURLWithPath: out), training: config)
+        let entries = MetricsReport.evaluate(outcome.model, on: data)
+        let report = MetricsReport(
+            decoder: kind.rawValue, labelVariance: mode.rawValue, seed: seed, selectionSize: data.selection.count,
+            datasetWidth: data.catalog.dimension, params: decoderConfig.parameterCount,
+            paramsRatio: Double(decoderConfig.parameterCount)
+                / Double(decoderConfig.withInputWidth(data.catalog.dimension).parameterCount),
+            secondsToBest: outcome.secondsToBest, secondsTotal: outcome.secondsTotal, bestEpoch: outcome.bestEpoch,
+            epochsTrained: outcome.history.count, stopReason: outcome.stopReason.rawValue, message: outcome.message,
+            metrics: entries, history: outcome.history)
+        if let metrics { try report.json().write(to: URL(fileURLWithPath: metrics)) }
+        let metric = Evaluation.selectionMetric(for: task)
+        let summary = entries.filter {
+            $0.condition == "clean" && $0.utterances == nil && $0.target == nil && $0.metric == metric
+        }
+        .map { "\($0.split) \(metric) \($0.value.map { String(format: "%.4f", $0) } ?? "n/a")" }
+        print(
+            "best epoch \(outcome.bestEpoch) of \(outcome.history.count) (\(outcome.stopReason.rawValue)); "
+                + summary.joined(separator: ", ") + "; \(decoderConfig.parameterCount) parameters; model \(out)")
+    }
+}
+
+extension DecoderConfig.Kind: ExpressibleByArgument {}
+extension LabelVarianceMode: ExpressibleByArgument {}
+
+/// Reading column selections: plain text, indices separated by commas, whitespace or newlines; `#` starts
+/// a comment.
+enum SelectionFile {
+    static func read(_ path: String) throws -> [Int] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ValidationError("Cannot read the selection file \(path).")
+        }
+        return try parse(text, source: path)
+    }
+
+    static func parse(_ text: String, source: String) throws -> [Int] {
+        var indices = [Int]()
+        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let content = line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+            for token in content.split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\t" || $0 == "\r" }) {
+                guard let index = Int(token), index >= 0 else {
+                    throw ValidationError("\(source), line \(number + 1): '\(token)' is not a column index.")
+                }
+                indices.append(index)
+            }
+        }
+        guard !indices.isEmpty else { throw ValidationError("\(source) selects no columns.") }
+        return indices
+    }
+}

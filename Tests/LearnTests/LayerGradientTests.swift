@@ -1,0 +1,97 @@
+import Learn
+import XCTest
+
+/// Every layer's parameter and input gradients against central finite differences in Double, with
+/// variable-length batches whose padding must get zero gradient and change nothing.
+final class LayerGradientTests: XCTestCase {
+    let lengths = [4, 2, 5, 1]
+
+    func testLinearWithBiasMatchesFiniteDifferences() {
+        var g = SeededGenerator(seed: 1)
+        let layer = Linear<Double>(name: "fc", input: 5, output: 3, generator: &g)
+        let x = (0..<(6 * 5)).map { _ in Double.random(in: -1...1, using: &g) }
+        GradientCheck.verify(
+            parameters: layer.parameters, input: x,
+            forward: { layer.forward($0, rows: 6) }, backward: { layer.backward($0) })
+    }
+
+    func testLinearWithoutBiasMatchesFiniteDifferences() {
+        var g = SeededGenerator(seed: 2)
+        let layer = Linear<Double>(name: "proj", input: 4, output: 7, bias: false, generator: &g)
+        XCTAssertNil(layer.bias)
+        let x = (0..<(3 * 4)).map { _ in Double.random(in: -1...1, using: &g) }
+        GradientCheck.verify(
+            parameters: layer.parameters, input: x,
+            forward: { layer.forward($0, rows: 3) }, backward: { layer.backward($0) })
+    }
+
+    func testConv1dMatchesFiniteDifferencesAndIgnoresPadding() {
+        var g = SeededGenerator(seed: 3)
+        let layer = Conv1d<Double>(name: "conv", input: 3, output: 4, kernel: 3, generator: &g)
+        let batch = GradientCheck.randomBatch(lengths: lengths, width: 3, seed: 4)
+        GradientCheck.verify(
+            parameters: layer.parameters, input: batch.frames, isPadding: GradientCheck.paddingPredicate(batch),
+            forward: { layer.forward(FrameBatch(frames: $0, lengths: batch.lengths, width: 3)).frames },
+            backward: { layer.backward($0) })
+    }
+
+    func testTwoLayerGRUMatchesFiniteDifferencesAndIgnoresPadding() {
+        var g = SeededGenerator(seed: 5)
+        let gru = GRU<Double>(name: "gru", input: 3, hidden: 4, layers: 2, generator: &g)
+        let batch = GradientCheck.randomBatch(lengths: lengths, width: 3, seed: 6)
+        GradientCheck.verify(
+            parameters: gru.parameters, input: batch.frames, isPadding: GradientCheck.paddingPredicate(batch),
+            forward: { gru.forward(FrameBatch(frames: $0, lengths: batch.lengths, width: 3)).frames },
+            backward: { gru.backward($0) })
+    }
+
+    func testReLUAndDropoutMatchFiniteDifferences() {
+        var g = SeededGenerator(seed: 8)
+        let x = (0..<40).map { _ in Double.random(in: -1...1, using: &g) }
+        let relu = ReLU<Double>()
+        GradientCheck.verify(parameters: [], input: x, forward: { relu.forward($0) }, backward: { relu.backward($0) })
+        let dropout = Dropout<Double>(probability: 0.3)
+        var kept = 0
+        GradientCheck.verify(
+            parameters: [], input: x,
+            forward: {
+                var mask = SeededGenerator(seed: 9)  // the same mask on every call
+                let y = dropout.forward($0, training: true, generator: &mask)
+                kept = y.filter { $0 != 0 }.count
+                return y
+            }, backward: { dropout.backward($0) })
+        XCTAssert(kept > 10 && kept < 40, "dropout kept \(kept) of 40")
+    }
+
+    func testPoolingMatchesFiniteDifferencesAndIgnoresPadding() {
+        for kind in [PoolingKind.last, .mean] {
+            let pooling = SequencePooling<Double>(kind: kind)
+            let batch = GradientCheck.randomBatch(lengths: lengths, width: 3, seed: 10)
+            GradientCheck.verify(
+                parameters: [], input: batch.frames, isPadding: GradientCheck.paddingPredicate(batch),
+                forward: { pooling.forward(FrameBatch(frames: $0, lengths: batch.lengths, width: 3)) },
+                backward: { pooling.backward($0) })
+        }
+    }
+
+    func testDecodersMatchFiniteDifferencesDownToRawInputs() {
+        for kind in DecoderConfig.Kind.allCases {
+            var config = DecoderConfig.preset(kind, inputWidth: 5, outputCount: 2)
+            config.frontWidth = 4
+            config.gruHidden = 3
+            config.headHidden = 4
+            let decoder = SequenceDecoder<Double>(config: config, seed: 11)
+            decoder.setStandardization(Standardization(mean: [0.1, -0.2, 0.3, 0, 0.5], std: [1, 2, 0.5, 1.5, 1]))
+            let batch = GradientCheck.randomBatch(lengths: lengths, width: 5, seed: 12)
+            GradientCheck.verify(
+                parameters: decoder.parameters, input: batch.frames, isPadding: GradientCheck.paddingPredicate(batch),
+                samplesPerTensor: 12,
+                forward: {
+                    var mask = SeededGenerator(seed: 13)
+                    return decoder.forward(
+                        FrameBatch(frames: $0, lengths: batch.lengths, width: 5), training: true, generator: &mask)
+                }, backward: { decoder.backward($0, needInputGradient: true) })
+            XCTAssertEqual(decoder.parameterCount, config.parameterCount, "\(kind) parameter count formula")
+        }
+    }
+}
