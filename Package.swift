@@ -79,7 +79,8 @@ let package = Package(
             name: "LearnTests", dependencies: ["Learn", "Shards", "HDF5", "salience", "TestSupport"], exclude: ["Python"],
             swiftSettings: optimised),
         .testTarget(
-            name: "AttributionTests", dependencies: ["Attribution", "Learn", "TestSupport"], swiftSettings: optimised),
+            name: "AttributionTests", dependencies: ["Attribution", "Learn", "Shards", "TestSupport", "salience"],
+            exclude: ["Python"], swiftSettings: optimised),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "ZeroMQ", "TestSupport", "salience"]),
         .testTarget(name: "ScanTests", dependencies: ["Scan", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "salience", "TestSupport"]),

@@ -1,3 +1,5 @@
+import Learn
+
 /// Integrated Gradients (Sundararajan, Taly, Yan, 2017) as Captum computes it with `multiply_by_inputs`:
 /// a[τ, d] = (x − b)[τ, d] · Σ_k w_k ∂F_j(b + α_k (x − b)) / ∂x[τ, d], one pass per output j.
 ///
@@ -54,7 +56,9 @@ public struct IntegratedGradients: Sendable {
         var totals: [[[Float]]] = lengths.map { t in
             Array(repeating: [Float](repeating: 0, count: t * width), count: targets.count)
         }
-        let rows = lengths.indices.flatMap { u in alphas.indices.map { Row(utterance: u, step: $0) } }
+        // Utterances of similar length share batches (shortest first), so little of a batch is padding.
+        let byLength = lengths.indices.sorted { (lengths[$0], $0) < (lengths[$1], $1) }
+        let rows = byLength.flatMap { u in alphas.indices.map { Row(utterance: u, step: $0) } }
         for batchRows in packRows(rows, lengths: lengths, width: width) {
             let batchSize = batchRows.count
             let steps = batchRows.map { lengths[$0.utterance] }.max() ?? 0
@@ -74,7 +78,8 @@ public struct IntegratedGradients: Sendable {
                     }
                 }
             }
-            let batch = SequenceBatch(frames: frames, lengths: batchRows.map { lengths[$0.utterance] }, width: width)
+            let batch = FrameBatch<Float>(
+                frames: frames, lengths: batchRows.map { lengths[$0.utterance] }, width: width)
             let gradients = try model.inputGradients(for: batch, outputs: targets)
             guard gradients.count == targets.count else {
                 throw AttributionError.modelAnswerSize(
@@ -145,7 +150,8 @@ public struct IntegratedGradients: Sendable {
         var atInput = [[Float]](repeating: [], count: utterances.count)
         var atBaseline = [[Float]](repeating: [], count: utterances.count)
         // Step 0 marks the input itself, step 1 the baseline sequence of the same length.
-        let rows = lengths.indices.flatMap { u in [Row(utterance: u, step: 0), Row(utterance: u, step: 1)] }
+        let byLength = lengths.indices.sorted { (lengths[$0], $0) < (lengths[$1], $1) }
+        let rows = byLength.flatMap { u in [Row(utterance: u, step: 0), Row(utterance: u, step: 1)] }
         for batchRows in packRows(rows, lengths: lengths, width: width) {
             let batchSize = batchRows.count
             let steps = batchRows.map { lengths[$0.utterance] }.max() ?? 0
@@ -158,7 +164,8 @@ public struct IntegratedGradients: Sendable {
                     }
                 }
             }
-            let batch = SequenceBatch(frames: frames, lengths: batchRows.map { lengths[$0.utterance] }, width: width)
+            let batch = FrameBatch<Float>(
+                frames: frames, lengths: batchRows.map { lengths[$0.utterance] }, width: width)
             let values = try model.outputs(for: batch)
             guard values.count == batchRows.count * outputCount else {
                 throw AttributionError.modelAnswerSize(

@@ -22,5 +22,6 @@ struct Salience: ParsableCommand {
             SelectCommand.self,
             TrainCommand.self,
             PredictCommand.self,
+            AttributeCommand.self,
         ])
 }

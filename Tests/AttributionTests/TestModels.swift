@@ -1,10 +1,11 @@
-// Small models with closed-form gradients for testing Integrated Gradients, written here from their
-// formulas (independent of any code under test). Each sums over a sequence's valid frames only.
 import Attribution
 import Foundation
+// Small models with closed-form gradients for testing Integrated Gradients, written here from their
+// formulas (independent of any code under test). Each sums over a sequence's valid frames only.
+import Learn
 
 /// s[d] = Σ_{τ < T} x[τ, d] for sequence `i` of `batch`.
-func frameSums(_ batch: SequenceBatch, _ i: Int) -> [Double] {
+func frameSums(_ batch: FrameBatch<Float>, _ i: Int) -> [Double] {
     var sums = [Double](repeating: 0, count: batch.width)
     for t in 0..<batch.lengths[i] {
         let row = (t * batch.batchSize + i) * batch.width
@@ -14,7 +15,7 @@ func frameSums(_ batch: SequenceBatch, _ i: Int) -> [Double] {
 }
 
 /// Writes `perDimension[d]` into every valid frame of sequence `i` of a gradient in the batch's layout.
-func fill(_ gradient: inout [Float], _ batch: SequenceBatch, _ i: Int, _ perDimension: [Double]) {
+func fill(_ gradient: inout [Float], _ batch: FrameBatch<Float>, _ i: Int, _ perDimension: [Double]) {
     for t in 0..<batch.lengths[i] {
         let row = (t * batch.batchSize + i) * batch.width
         for d in 0..<batch.width { gradient[row + d] = Float(perDimension[d]) }
@@ -36,7 +37,7 @@ final class LinearModel: AttributableModel {
     var inputWidth: Int { weights[0].count }
     var outputCount: Int { weights.count }
 
-    func outputs(for batch: SequenceBatch) throws -> [Float] {
+    func outputs(for batch: FrameBatch<Float>) throws -> [Float] {
         (0..<batch.batchSize).flatMap { i -> [Float] in
             let s = frameSums(batch, i)
             return (0..<outputCount).map { j in
@@ -45,7 +46,7 @@ final class LinearModel: AttributableModel {
         }
     }
 
-    func inputGradients(for batch: SequenceBatch, output j: Int) throws -> [Float] {
+    func inputGradients(for batch: FrameBatch<Float>, output j: Int) throws -> [Float] {
         gradientCalls += 1
         rowsSeen += batch.batchSize
         var gradient = [Float](repeating: 0, count: batch.frames.count)
@@ -61,13 +62,13 @@ final class QuadraticModel: AttributableModel {
     var inputWidth: Int { q.count }
     var outputCount: Int { 1 }
 
-    func outputs(for batch: SequenceBatch) throws -> [Float] {
+    func outputs(for batch: FrameBatch<Float>) throws -> [Float] {
         (0..<batch.batchSize).map { i in
             Float(zip(q, frameSums(batch, i)).map { $0 * $1 * $1 }.reduce(0, +))
         }
     }
 
-    func inputGradients(for batch: SequenceBatch, output j: Int) throws -> [Float] {
+    func inputGradients(for batch: FrameBatch<Float>, output j: Int) throws -> [Float] {
         var gradient = [Float](repeating: 0, count: batch.frames.count)
         for i in 0..<batch.batchSize { fill(&gradient, batch, i, zip(q, frameSums(batch, i)).map { 2 * $0 * $1 }) }
         return gradient
@@ -89,14 +90,14 @@ final class SigmoidModel: AttributableModel {
 
     func logit(_ s: [Double], _ j: Int) -> Double { bias[j] + zip(weights[j], s).map(*).reduce(0, +) }
 
-    func outputs(for batch: SequenceBatch) throws -> [Float] {
+    func outputs(for batch: FrameBatch<Float>) throws -> [Float] {
         (0..<batch.batchSize).flatMap { i -> [Float] in
             let s = frameSums(batch, i)
             return (0..<outputCount).map { Float(Self.sigmoid(logit(s, $0))) }
         }
     }
 
-    func inputGradients(for batch: SequenceBatch, output j: Int) throws -> [Float] {
+    func inputGradients(for batch: FrameBatch<Float>, output j: Int) throws -> [Float] {
         var gradient = [Float](repeating: 0, count: batch.frames.count)
         for i in 0..<batch.batchSize {
             let p = Self.sigmoid(logit(frameSums(batch, i), j))

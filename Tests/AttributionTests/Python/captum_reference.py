@@ -2,13 +2,14 @@
 
 Usage: python captum_reference.py request.json response.json
 
-The request gives the decoder (its DecoderConfig as JSON, every parameter by its PyTorch name as a flat
+The request holds "node_counts" (step counts whose Captum alphas and step sizes to return, per method) and
+"cases"; each case gives the decoder (its DecoderConfig as JSON, every parameter by its PyTorch name as a flat
 row-major list, the input standardisation mean and std), the task ("regression" or "binary": binary outputs
 are explained after the sigmoid), the utterances (flat [T, D] lists), the outputs to attribute, n_steps and
 the Captum method. The torch model is built here from the layout of the methods doc, independently of the
 Swift code: standardise -> Conv1d + ReLU (tc-gru) or bias-free Linear (gru-ff) -> GRU -> last valid step
 (or mean) -> Linear + ReLU -> Linear heads. Dropout is the identity in evaluation.
-The response holds, per utterance, per output, the flat [T, D] attributions and Captum's convergence delta.
+The response holds the nodes and, per case, per utterance, per output, the flat [T, D] attributions and Captum's convergence delta.
 Exit status 3 when torch or captum cannot be imported.
 """
 import json
@@ -50,25 +51,17 @@ def build_model(torch, request):
     return model
 
 
-def main():
-    request = json.load(open(sys.argv[1]))
-    try:
-        import torch
-        from captum.attr import IntegratedGradients
-    except ImportError as error:
-        print(f"missing reference package: {error}", file=sys.stderr)
-        sys.exit(3)
-    torch.set_num_threads(int(request.get("threads", 2)))
-    model = build_model(torch, request)
+def attribute_case(torch, IntegratedGradients, case):
+    model = build_model(torch, case)
     ig = IntegratedGradients(model)  # multiply_by_inputs=True by default
-    width = request["config"]["inputWidth"]
+    width = case["config"]["inputWidth"]
     result = {"attributions": [], "delta": [], "outputs": []}
-    for sequence in request["sequences"]:
+    for sequence in case["sequences"]:
         x = torch.tensor(sequence, dtype=torch.float64).reshape(1, -1, width)
         per_output, deltas = [], []
-        for j in request["outputs"]:
+        for j in case["outputs"]:
             a, delta = ig.attribute(
-                x, baselines=0, target=j, n_steps=request["n_steps"], method=request["method"],
+                x, baselines=0, target=j, n_steps=case["n_steps"], method=case["method"],
                 return_convergence_delta=True)
             per_output.append(a.reshape(-1).tolist())
             deltas.append(float(delta[0]))
@@ -76,6 +69,27 @@ def main():
         result["delta"].append(deltas)
         with torch.no_grad():
             result["outputs"].append(model(x)[0].tolist())
+    return result
+
+
+def main():
+    request = json.load(open(sys.argv[1]))
+    try:
+        import torch
+        from captum.attr import IntegratedGradients
+        from captum.attr._utils.approximation_methods import approximation_parameters
+    except ImportError as error:
+        print(f"missing reference package: {error}", file=sys.stderr)
+        sys.exit(3)
+    torch.set_num_threads(2)
+    nodes = {}
+    for method in ("riemann_right", "gausslegendre"):
+        step_sizes, alphas = approximation_parameters(method)
+        nodes[method] = {str(n): [alphas(n), step_sizes(n)] for n in request.get("node_counts", [])}
+    result = {
+        "nodes": nodes,
+        "cases": [attribute_case(torch, IntegratedGradients, case) for case in request.get("cases", [])],
+    }
     json.dump(result, open(sys.argv[2], "w"))
 
 
