@@ -1,0 +1,264 @@
+// Three hosts on one machine: Linux network namespaces joined by veth pairs to a bridge, each host with
+// its own address in 10.231.0.0/24 (which exists only inside these namespaces). A CURVE coordinator on
+// one, a worker on each of the other two; one worker's link is cut mid-run. Needs root.
+import Foundation
+import TestSupport
+import XCTest
+
+/// A private network of namespaces: a switch namespace holding a bridge, and hosts each with an `eth0`
+/// plugged into it. `remove()` deletes them all (and with them every veth and the bridge).
+final class NamespaceNetwork {
+    static let subnet = "10.231.0"
+    /// Namespace names start with this, then the test process id, so leftovers can be recognised.
+    static let prefix = "salience-mh-"
+
+    let ip: URL
+    let tag: String
+    private(set) var namespaces: [String] = []
+
+    /// Finds `ip`, or says why namespaces cannot be used here.
+    static func locateIP() -> URL? {
+        ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"].map(URL.init(fileURLWithPath:))
+            .first { FileManager.default.isExecutableFile(atPath: $0.path) }
+    }
+
+    init(ip: URL) {
+        self.ip = ip
+        tag = "\(Self.prefix)\(getpid())"
+    }
+
+    /// The namespace of `host`.
+    func namespace(_ host: String) -> String { "\(tag)-\(host)" }
+
+    /// `ip ARGUMENTS`; throws with ip's message when it fails.
+    @discardableResult
+    func run(_ arguments: [String]) throws -> String {
+        let result = try runProcess(ip, arguments)
+        guard result.status == 0 else {
+            throw NamespaceError.ip(
+                arguments.joined(separator: " "), result.stderr.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        return result.stdout
+    }
+
+    /// Adds a namespace (remembered for `remove()` before anything else can fail).
+    func addNamespace(_ name: String) throws {
+        try run(["netns", "add", name])
+        namespaces.append(name)
+    }
+
+    /// The switch, then hosts at 10.231.0.(index + 1) in the order given.
+    func build(hosts: [String]) throws {
+        let bridge = namespace("switch")
+        try addNamespace(bridge)
+        try run(["-n", bridge, "link", "add", "br0", "type", "bridge"])
+        try run(["-n", bridge, "link", "set", "br0", "up"])
+        for (index, host) in hosts.enumerated() {
+            let name = namespace(host)
+            try addNamespace(name)
+            try run(["-n", bridge, "link", "add", "to-\(host)", "type", "veth", "peer", "name", "eth0", "netns", name])
+            try run(["-n", bridge, "link", "set", "to-\(host)", "master", "br0"])
+            try run(["-n", bridge, "link", "set", "to-\(host)", "up"])
+            try run(["-n", name, "addr", "add", "\(address(index))/24", "dev", "eth0"])
+            try run(["-n", name, "link", "set", "eth0", "up"])
+            try run(["-n", name, "link", "set", "lo", "up"])
+        }
+    }
+
+    /// Host `index`'s address.
+    func address(_ index: Int) -> String { "\(Self.subnet).\(index + 1)" }
+
+    /// Brings `host`'s only link down or up, from inside its namespace.
+    func setLink(_ host: String, up: Bool) throws {
+        try run(["-n", namespace(host), "link", "set", "eth0", up ? "up" : "down"])
+    }
+
+    /// The command prefix that runs a program on `host`.
+    func exec(_ host: String) -> [String] { [ip.path] + execArguments(host) }
+
+    /// `ip`'s arguments that run a program on `host`.
+    func execArguments(_ host: String) -> [String] { ["netns", "exec", namespace(host)] }
+
+    /// Deletes every namespace this network made.
+    func remove() {
+        for name in namespaces.reversed() { _ = try? runProcess(ip, ["netns", "delete", name]) }
+        namespaces = []
+    }
+
+    /// Deletes namespaces an earlier run of this test left behind (its process is gone).
+    func removeLeftovers() {
+        guard let listing = try? run(["netns", "list"]) else { return }
+        for line in listing.split(separator: "\n") {
+            let name = String(line.split(separator: " ").first ?? "")
+            guard name.hasPrefix(Self.prefix),
+                let pid = Int32(name.dropFirst(Self.prefix.count).prefix { $0.isNumber }),
+                pid != getpid(), kill(pid, 0) != 0, errno == ESRCH
+            else { continue }
+            _ = try? runProcess(ip, ["netns", "delete", name])
+        }
+    }
+}
+
+/// Why the namespace network could not be built.
+enum NamespaceError: Error, CustomStringConvertible {
+    case ip(String, String)
+
+    var description: String {
+        switch self {
+        case .ip(let command, let message): "`ip \(command)` failed: \(message)"
+        }
+    }
+}
+
+final class MultiHostTests: XCTestCase {
+    private var harness: DeploymentHarness?
+    private var network: NamespaceNetwork?
+
+    override func tearDown() {
+        // Processes first (a namespace lives on while a process is in it), then the namespaces.
+        harness?.stopAll()
+        network?.remove()
+        harness?.tearDown()
+        harness = nil
+        network = nil
+    }
+
+    /// A network of `hosts`, or a skip saying why this machine cannot make one.
+    private func makeNetwork(hosts: [String]) throws -> NamespaceNetwork {
+        guard getuid() == 0 else {
+            throw XCTSkip("network namespaces need root (uid \(getuid())); run the tests as root to include this one")
+        }
+        guard let ip = NamespaceNetwork.locateIP() else {
+            throw XCTSkip("`ip` (iproute2) is not installed; apt-get install iproute2 (ops/setup does)")
+        }
+        let network = NamespaceNetwork(ip: ip)
+        self.network = network
+        network.removeLeftovers()
+        do {
+            try network.addNamespace(network.namespace("probe"))
+        } catch {
+            throw XCTSkip("network namespaces are not permitted here: \(error)")
+        }
+        network.remove()
+        try network.build(hosts: hosts)
+        return network
+    }
+
+    func testCurveClusterAcrossNamespacesSurvivesACutLink() throws {
+        let network = try makeNetwork(hosts: ["coordinator", "worker-a", "worker-b"])
+        let harness = try DeploymentHarness("multihost")
+        self.harness = harness
+        let binary = TestEnvironment.salienceBinary.path
+        let endpoint = "tcp://\(network.address(0)):5555"
+
+        // Keys as an operator makes them: a pair per party, the workers' and client's public keys allowed.
+        let keys = try harness.directory("keys")
+        let allowed = try harness.directory("keys/allowed")
+        for name in ["coordinator", "worker-a", "worker-b", "client"] {
+            let made = try harness.salience(["keys", "generate", keys.appendingPathComponent(name).path])
+            XCTAssertEqual(made.status, 0, made.stderr)
+            if name != "coordinator" {
+                try FileManager.default.copyItem(
+                    at: keys.appendingPathComponent("\(name).pub"), to: allowed.appendingPathComponent("\(name).pub"))
+            }
+        }
+        let serverKey = keys.appendingPathComponent("coordinator.pub").path
+        let dataRoot = try harness.directory("shared")
+
+        let coordinator = try harness.launch(
+            "coordinator", network.ip,
+            network.execArguments("coordinator") + [
+                binary, "coordinator", "--bind", endpoint, "--state", harness.path("state").path,
+                "--key", keys.appendingPathComponent("coordinator.key").path, "--allow", allowed.path,
+            ])
+        var workers: [String: Process] = [:]
+        for name in ["worker-a", "worker-b"] {
+            workers[name] = try harness.launch(
+                name, network.ip,
+                network.execArguments(name) + [
+                    binary, "worker", "--connect", endpoint, "--data-root", dataRoot.path, "--threads", "1",
+                    "--key", keys.appendingPathComponent("\(name).key").path, "--server-key", serverKey,
+                ])
+        }
+        let client = CoordinatorClient(
+            endpoint: endpoint, key: keys.appendingPathComponent("client.key").path, serverKey: serverKey,
+            prefix: network.exec("coordinator"))
+        // `ip netns exec` execs the program, so the worker's pid is the one we started.
+        let pidOf = { (name: String) in Int(workers[name]?.processIdentifier ?? -1) }
+        func entry(_ name: String) throws -> [String: Any]? {
+            try client.workers().first { integer($0["pid"]) == pidOf(name) }
+        }
+        let everyone = [coordinator] + workers.values.sorted { $0.processIdentifier < $1.processIdentifier }
+        try harness.waitUntil("both workers to register across the namespaces", alive: everyone) {
+            try entry("worker-a") != nil && entry("worker-b") != nil
+        }
+
+        // Control: a client whose key is not on the allowlist learns nothing (its CLI times out after
+        // 10 s, so it runs alongside the rest).
+        let stranger = try harness.salience(["keys", "generate", harness.path("stranger").path])
+        XCTAssertEqual(stranger.status, 0, stranger.stderr)
+        let strangerStatus = try harness.launch(
+            "stranger-status", network.ip,
+            network.execArguments("worker-a") + [
+                binary, "status", "--to", endpoint, "--key", harness.path("stranger.key").path,
+                "--server-key", serverKey,
+            ])
+
+        let workload = DeploymentWorkload(count: 60, sleepMilliseconds: 120, spinIterations: 50_000)
+        let runFile = harness.path("run.json")
+        try workload.writeRunFile(to: runFile, name: "multihost")
+        let run = try client.submit(runFile)
+
+        // Cut worker-b's link while it holds tasks and both have done some.
+        var heldAtCut: [Int] = []
+        try harness.waitUntil("both workers to be busy", alive: everyone) {
+            guard let a = try entry("worker-a"), let b = try entry("worker-b"),
+                integer(a["done"]) ?? 0 >= 2, integer(b["done"]) ?? 0 >= 2
+            else { return false }
+            heldAtCut = (b["current_tasks"] as? [Any])?.compactMap(integer) ?? []
+            return !heldAtCut.isEmpty
+        }
+        try network.setLink("worker-b", up: false)
+        let cutAt = Date()
+
+        try harness.waitUntil("worker-b to be presumed dead", alive: everyone) {
+            let listed = try client.workers()
+            return listed.count == 1 && integer(listed.first?["pid"]) == pidOf("worker-a")
+        }
+        let presumedDeadAfter = Date().timeIntervalSince(cutAt)
+        XCTAssertEqual(integer(try client.status()["workers"]), 1, "status counts one live worker")
+        try harness.waitUntil("the run to complete on worker-a alone", timeout: 40, alive: everyone) {
+            try client.runState(run) == "completed"
+        }
+        // worker-b could not have delivered anything since the cut, so the tasks it held ran elsewhere.
+        XCTAssertTrue(workers["worker-b"]?.isRunning == true, "worker-b is alive, only cut off")
+        let results = try client.results(run)
+        XCTAssertEqual(workload.problems(resultsJSONLines: results), [], "tasks held at the cut: \(heldAtCut)")
+
+        // The link comes back: worker-b reconnects by itself, resends what it finished while cut off, and
+        // the coordinator keeps exactly one result per task.
+        try network.setLink("worker-b", up: true)
+        try harness.waitUntil("worker-b to reconnect", alive: everyone) { try entry("worker-b") != nil }
+        let resent = try harness.waitUntilValue("worker-b to say how many results it resends") {
+            // The second "worker attached" line (the first is from the start) says what it resends.
+            let parts = harness.log("worker-b").components(separatedBy: "resending=")
+            return parts.count >= 3 ? parts.last.flatMap { Int($0.prefix { $0.isNumber }) } : nil
+        }
+        try harness.waitUntil("the coordinator to have ignored worker-b's \(resent) resent result(s)") {
+            integer(try client.status()["duplicate_results"]) ?? -1 >= resent
+        }
+        XCTAssertEqual(try client.results(run), results, "results unchanged after worker-b's resends")
+        let status = try client.status(run)
+        let finished = try XCTUnwrap((status["runs"] as? [[String: Any]])?.first)
+        XCTAssertEqual(integer(finished["done"]), workload.count)
+        XCTAssertEqual(integer(finished["failed"]), 0)
+        XCTAssertEqual(integer(status["protocol_errors"]), 0)
+        try harness.waitForExit(strangerStatus, "the stranger's status call")
+        XCTAssertNotEqual(strangerStatus.terminationStatus, 0, "a key off the allowlist must get no status")
+        XCTAssertFalse(harness.log("stranger-status").contains(run), "the stranger learned of the run")
+        print(
+            "multihost: worker-b held \(heldAtCut) at the cut, was presumed dead "
+                + "\(String(format: "%.1f", presumedDeadAfter)) s later, resent \(resent) result(s) on reconnecting; "
+                + "duplicates ignored: \(integer(status["duplicate_results"]) ?? -1)")
+    }
+}
