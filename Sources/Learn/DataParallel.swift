@@ -12,8 +12,9 @@ public final class DataParallel {
     private var shardIndices: [[Int]] = []
     private var outputs = 0
 
-    /// Creates `count` replicas of `master` (which becomes replica 0).
+    /// Creates `count` replicas of `master` (which becomes replica 0) and sets OpenBLAS to one thread.
     public init(master: SequenceDecoder<Float>, count: Int) {
+        BLASThreads.set(1)
         var all = [master]
         for _ in 1..<max(count, 1) {
             let copy = SequenceDecoder<Float>(config: master.config, seed: 0)

@@ -32,16 +32,14 @@ public final class TrainedModel {
         self.datasetWidth = datasetWidth
     }
 
-    /// Evaluation-mode activated outputs for a whole set, `[count, outputCount]`, in batches.
-    public func predict(_ set: UtteranceSet, batchSize: Int = TrainingDefaults.batchSize) -> [Float] {
-        var out = [Float]()
-        out.reserveCapacity(set.count * outputCount)
-        var start = 0
-        while start < set.count {
-            let end = min(start + batchSize, set.count)
-            out += predict(set.batch(Array(start..<end)))
-            start = end
-        }
+    /// Evaluation-mode activated outputs for a whole set, `[count, outputCount]`, in batches split over
+    /// `threads` replicas (see `DataParallel`, which runs BLAS single-threaded).
+    public func predict(
+        _ set: UtteranceSet, batchSize: Int = TrainingDefaults.batchSize, threads: Int = TrainingDefaults.threads
+    ) -> [Float] {
+        let parallel = DataParallel(master: decoder, count: threads)
+        var out = parallel.predict(set, batchSize: batchSize)
+        activate(&out)
         return out
     }
 

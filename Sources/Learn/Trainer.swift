@@ -178,7 +178,6 @@ public final class Trainer {
             }
         }
         for (p, values) in zip(decoder.parameters, best) { p.value = values }
-        BLASThreads.set(config.threads)
         return TrainingOutcome(
             model: model, bestEpoch: bestEpoch, bestDevMetric: bestMetric, secondsToBest: secondsToBest,
             secondsTotal: Date().timeIntervalSince(start), stopReason: stopReason, message: message,

@@ -19,7 +19,7 @@ public enum TrainingDefaults {
     /// Batches per length bucket: a shuffled epoch is cut into chunks of this many batches, each sorted by
     /// length, to limit padding while keeping batches random (ours).
     public static let batchesPerBucket = 16
-    /// BLAS threads: both cores of the reference machine.
+    /// Data-parallel replicas (threads, each with single-threaded BLAS): both cores of the reference machine.
     public static let threads = 2
 }
 
@@ -47,7 +47,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var loss: LossKind? = nil
     /// Batches per length bucket.
     public var batchesPerBucket = TrainingDefaults.batchesPerBucket
-    /// BLAS threads.
+    /// Data-parallel replicas; a run is reproducible bit for bit for a fixed count.
     public var threads = TrainingDefaults.threads
 
     /// The defaults.
