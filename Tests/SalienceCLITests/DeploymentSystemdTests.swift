@@ -149,10 +149,18 @@ final class DeploymentSystemdTests: XCTestCase {
             try SystemdUnit(Self.file("salience-worker@.service")).environment["HDF5_USE_FILE_LOCKING"], "FALSE")
     }
 
-    /// The expanded ExecStart lines run: the coordinator takes the worker's key from its allowlist, the
-    /// worker registers with the threads of the example worker.env, a run completes, and SIGTERM (systemd's
-    /// stop) ends both with status 0 so Restart=on-failure leaves them stopped.
-    func testExpandedExecStartLinesFormAWorkingCluster() throws {
+    /// What the two units would run here: their ExecStart lines expanded with the unit defaults, the
+    /// example environment files, and test values for the addresses, directories and keys.
+    struct UnitCluster {
+        var coordinator: [String]
+        var coordinatorEnvironment: [String: String]
+        var worker: [String]
+        var workerEnvironment: [String: String]
+        var workerFile: [String: String]
+        var client: CoordinatorClient
+    }
+
+    private func unitCluster() throws -> UnitCluster {
         let port = try DeploymentHarness.freePort()
         let keys = try harness.directory("etc/keys")
         let allowed = try harness.directory("etc/keys/allowed")
@@ -197,32 +205,46 @@ final class DeploymentSystemdTests: XCTestCase {
         let workerCommand = try SystemdUnit.expand(
             try XCTUnwrap(workerUnit.values("ExecStart").first), environment: workerEnvironment, instance: "1")
         XCTAssertEqual(Array(workerCommand.suffix(2)), ["--window", "3"], "$SALIENCE_WORKER_OPTIONS is split")
+        XCTAssertEqual(workerCommand.first, Self.installedBinary)
 
+        return UnitCluster(
+            coordinator: Array(coordinatorCommand.dropFirst()), coordinatorEnvironment: coordinatorEnvironment,
+            worker: Array(workerCommand.dropFirst()), workerEnvironment: workerEnvironment, workerFile: workerFile,
+            client: CoordinatorClient(
+                endpoint: "tcp://127.0.0.1:\(port)", key: keys.appendingPathComponent("client.key").path,
+                serverKey: keys.appendingPathComponent("coordinator.pub").path))
+    }
+
+    /// Runs a small workload through a registered worker and checks its results.
+    private func runWorkload(_ client: CoordinatorClient, alive: [Process]) throws {
+        let workload = DeploymentWorkload(count: 12, sleepMilliseconds: 10, spinIterations: 10_000)
+        let runFile = harness.path("run.json")
+        try workload.writeRunFile(to: runFile, name: "systemd")
+        let run = try client.submit(runFile)
+        try harness.waitUntil("the run to complete", alive: alive) { try client.runState(run) == "completed" }
+        XCTAssertEqual(workload.problems(resultsJSONLines: try client.results(run)), [])
+    }
+
+    /// The expanded ExecStart lines run: the coordinator takes the worker's key from its allowlist, the
+    /// worker registers with the threads of the example worker.env, a run completes, and SIGTERM (systemd's
+    /// stop) ends both with status 0 so Restart=on-failure leaves them stopped.
+    func testExpandedExecStartLinesFormAWorkingCluster() throws {
+        let units = try unitCluster()
         let coordinator = try harness.launch(
-            "coordinator", TestEnvironment.salienceBinary, Array(coordinatorCommand.dropFirst()),
-            environment: coordinatorEnvironment)
+            "coordinator", TestEnvironment.salienceBinary, units.coordinator,
+            environment: units.coordinatorEnvironment)
         let worker = try harness.launch(
-            "worker", TestEnvironment.salienceBinary, Array(workerCommand.dropFirst()), environment: workerEnvironment)
-        let client = CoordinatorClient(
-            endpoint: "tcp://127.0.0.1:\(port)", key: keys.appendingPathComponent("client.key").path,
-            serverKey: keys.appendingPathComponent("coordinator.pub").path)
+            "worker", TestEnvironment.salienceBinary, units.worker, environment: units.workerEnvironment)
+        let client = units.client
         try harness.waitUntil("the unit's worker to register", alive: [coordinator, worker]) {
             try client.workers().count == 1
         }
         let registered = try XCTUnwrap(try client.workers().first)
         XCTAssertEqual(integer(registered["pid"]), Int(worker.processIdentifier))
-        XCTAssertEqual(integer(registered["threads"]), Int(try XCTUnwrap(workerFile["SALIENCE_THREADS"])))
+        XCTAssertEqual(integer(registered["threads"]), Int(try XCTUnwrap(units.workerFile["SALIENCE_THREADS"])))
         XCTAssertEqual(integer(registered["window"]), 3)
-
-        let workload = DeploymentWorkload(count: 12, sleepMilliseconds: 10, spinIterations: 10_000)
-        let runFile = harness.path("run.json")
-        try workload.writeRunFile(to: runFile, name: "systemd")
-        let run = try client.submit(runFile)
-        try harness.waitUntil("the run to complete", alive: [coordinator, worker]) {
-            try client.runState(run) == "completed"
-        }
-        XCTAssertEqual(workload.problems(resultsJSONLines: try client.results(run)), [])
-        let ledger = URL(fileURLWithPath: coordinatorEnvironment["STATE_DIRECTORY", default: ""])
+        try runWorkload(client, alive: [coordinator, worker])
+        let ledger = URL(fileURLWithPath: units.coordinatorEnvironment["STATE_DIRECTORY", default: ""])
             .appendingPathComponent("ledger.sqlite")
         XCTAssertTrue(FileManager.default.fileExists(atPath: ledger.path), "the ledger lives in STATE_DIRECTORY")
 
@@ -232,5 +254,104 @@ final class DeploymentSystemdTests: XCTestCase {
             XCTAssertEqual(process.terminationReason, .exit, "\(name):\n\(harness.log(name))")
             XCTAssertEqual(process.terminationStatus, 0, "\(name):\n\(harness.log(name))")
         }
+    }
+
+    /// The hardening does not break the services: traced with strace through registration, a run and
+    /// SIGTERM, the coordinator and the worker make only system calls in the units' SystemCallFilter,
+    /// open only sockets of RestrictAddressFamilies, and write files only where ProtectSystem=strict
+    /// lets them (the coordinator its StateDirectory; both /dev, /proc and their private /tmp).
+    func testHardenedUnitsAllowWhatTheServicesDo() throws {
+        guard let strace = ["/usr/bin/strace", "/bin/strace"].first(where: FileManager.default.isExecutableFile)
+        else { throw XCTSkip("strace is not installed (apt-get install strace); cannot trace the services") }
+        guard
+            let analyze = ["/usr/bin/systemd-analyze", "/bin/systemd-analyze"].first(
+                where: FileManager.default.isExecutableFile)
+        else { throw XCTSkip("systemd-analyze is not installed; cannot expand the units' SystemCallFilter") }
+        let units = try unitCluster()
+        var traced: [String: Process] = [:]
+        for (name, arguments, environment) in [
+            ("coordinator", units.coordinator, units.coordinatorEnvironment),
+            ("worker", units.worker, units.workerEnvironment),
+        ] {
+            traced[name] = try harness.launch(
+                name, URL(fileURLWithPath: strace),
+                ["-f", "-qq", "-o", harness.path("\(name).trace").path, TestEnvironment.salienceBinary.path]
+                    + arguments, environment: environment)
+        }
+        let alive = Array(traced.values)
+        try harness.waitUntil("the traced worker to register", alive: alive) { try units.client.workers().count == 1 }
+        try runWorkload(units.client, alive: alive)
+        for name in ["worker", "coordinator"] {
+            guard let tracer = traced[name] else { continue }
+            for child in childProcessIDs(of: tracer.processIdentifier) { kill(child, SIGTERM) }
+            try harness.waitForExit(tracer, "the traced \(name)")
+            XCTAssertEqual(tracer.terminationStatus, 0, "\(name) (strace passes on its status):\n\(harness.log(name))")
+        }
+
+        for (name, unitFile) in [
+            ("coordinator", "salience-coordinator.service"), ("worker", "salience-worker@.service"),
+        ] {
+            let unit = try SystemdUnit(Self.file(unitFile))
+            let trace = try String(contentsOf: harness.path("\(name).trace"), encoding: .utf8)
+            let calls = Self.systemCalls(trace)
+            XCTAssertGreaterThan(calls.count, 20, "\(name): the trace looks empty")
+            var allowed = Set<String>()
+            for group in unit.values("SystemCallFilter").flatMap({ $0.split(separator: " ").map(String.init) }) {
+                allowed.formUnion(try Self.expandSystemCallGroup(group, analyze: URL(fileURLWithPath: analyze)))
+            }
+            XCTAssertEqual(calls.subtracting(allowed).sorted(), [], "\(name): system calls outside SystemCallFilter")
+
+            let families = Set(
+                unit.values("RestrictAddressFamilies").flatMap { $0.split(separator: " ").map(String.init) })
+            let opened = Set(Self.matches(#"socket\((AF_[A-Z0-9]+)"#, in: trace))
+            XCTAssertEqual(opened.subtracting(families).sorted(), [], "\(name): socket families outside the unit's")
+
+            var writable = ["/dev/", "/proc/", harness.path("").path]  // the scratch stands for the private /tmp
+            if name == "coordinator" { writable.append(units.coordinatorEnvironment["STATE_DIRECTORY", default: "/"]) }
+            let written = Self.matches(#"openat\(AT_FDCWD, "([^"]+)", [^)]*O_(?:WRONLY|RDWR|CREAT)"#, in: trace)
+            let outside = written.filter { path in !writable.contains { path.hasPrefix($0) } }
+            XCTAssertEqual(Set(outside).sorted(), [], "\(name): writes outside what ProtectSystem=strict allows")
+        }
+    }
+
+    /// Ids of the processes whose parent is `parent` (from /proc/PID/stat).
+    private func childProcessIDs(of parent: Int32) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap(Int32.init).filter { pid in
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { return false }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 1 && Int32(fields[1]) == parent
+        }
+    }
+
+    /// The names of the system calls in an `strace -f` log ("PID name(" at the start of a line).
+    static func systemCalls(_ trace: String) -> Set<String> {
+        Set(matches(#"(?m)^\d+ +([a-z0-9_]+)\("#, in: trace))
+    }
+
+    /// The first capture group of every match of `pattern`.
+    static func matches(_ pattern: String, in text: String) -> [String] {
+        guard let expression = try? NSRegularExpression(pattern: pattern) else { return [] }
+        let range = NSRange(text.startIndex..., in: text)
+        return expression.matches(in: text, range: range).compactMap { match in
+            Range(match.range(at: 1), in: text).map { String(text[$0]) }
+        }
+    }
+
+    /// The system calls of a SystemCallFilter entry: a call's name, or a @group expanded (recursively)
+    /// with `systemd-analyze syscall-filter`.
+    static func expandSystemCallGroup(_ entry: String, analyze: URL) throws -> Set<String> {
+        guard entry.hasPrefix("@") else { return [entry] }
+        let result = try runProcess(analyze, ["syscall-filter", entry])
+        guard result.status == 0 else { throw DeploymentTestError.setting("syscall-filter \(entry): \(result.stderr)") }
+        var calls = Set<String>()
+        for line in result.stdout.split(separator: "\n").dropFirst() {
+            let word = line.split(separator: "#").first?.trimmingCharacters(in: .whitespaces) ?? ""
+            if word.isEmpty { continue }
+            calls.formUnion(word.hasPrefix("@") ? try expandSystemCallGroup(word, analyze: analyze) : [word])
+        }
+        return calls
     }
 }
