@@ -70,16 +70,24 @@ public struct HistogramLayout: Equatable, Sendable {
 
     /// Bin index of `value` on an axis `[low, high]` with `bins` bins (numpy's rule; values outside the
     /// interval go to the nearest end bin, which only happens when edges come from other data).
-    @inline(__always)
     static func bin(_ value: Double, low: Double, high: Double, bins: Int) -> Int {
-        let last = bins - 1
+        let edges = (0...bins).map { edge($0, low: low, high: high, bins: bins) }
+        return edges.withUnsafeBufferPointer {
+            bin(value, low: low, high: high, scale: Double(bins) / (high - low), edges: $0.baseAddress!, last: bins - 1)
+        }
+    }
+
+    /// `bin(_:low:high:bins:)` with the axis' edges and `bins / (high − low)` precomputed.
+    @inline(__always)
+    static func bin(
+        _ value: Double, low: Double, high: Double, scale: Double, edges: UnsafePointer<Double>, last: Int
+    ) -> Int {
         if !(value < high) { return last }
         if value <= low { return low < high ? 0 : last }
-        let step = (high - low) / Double(bins)
-        var index = min(last, max(0, Int((value - low) / step)))
-        // Fix the estimate against the exact linspace edges, as numpy.histogram does.
-        while index > 0 && value < edge(index, low: low, high: high, bins: bins) { index -= 1 }
-        while index < last && value >= edge(index + 1, low: low, high: high, bins: bins) { index += 1 }
+        // An estimate from the scale, then fixed against the exact linspace edges, as numpy.histogram does.
+        var index = min(last, max(0, Int((value - low) * scale)))
+        while index > 0 && value < edges[index] { index -= 1 }
+        while index < last && value >= edges[index + 1] { index += 1 }
         return index
     }
 

@@ -41,26 +41,53 @@ public struct JointHistogramPartial: MergeablePartial, Equatable, Sendable {
         let targets = batch.targetCount
         let binsX = layout.binsX
         let stride = self.stride
+        // Per target: offset of its table within a dimension's block, its bins, and per row its y bin.
         let offsets = (0..<targets).map(targetOffset)
-        var binY = [Int](repeating: 0, count: targets)
+        var rowBins = [Int](repeating: 0, count: batch.count * targets)
+        for target in 0..<targets {
+            let bins = layout.binsY[target]
+            let edges = layout.edgesY(target: target)
+            let low = layout.lowY[target]
+            let high = layout.highY[target]
+            edges.withUnsafeBufferPointer { edges in
+                for row in 0..<batch.count {
+                    rowBins[row * targets + target] =
+                        offsets[target]
+                        + HistogramLayout.bin(
+                            batch.targets[row * targets + target], low: low, high: high,
+                            scale: Double(bins) / (high - low), edges: edges.baseAddress!, last: bins - 1)
+                }
+            }
+        }
+        let binsY = layout.binsY
+        // Edges of every dimension's axis, row-major D x (binsX + 1).
+        var edgesX = [Double]()
+        edgesX.reserveCapacity(width * (binsX + 1))
+        for dimension in layout.dimensions { edgesX += layout.edgesX(dimension: dimension) }
+        let scales = (0..<width).map { Double(binsX) / (layout.highX[$0] - layout.lowX[$0]) }
         layout.lowX.withUnsafeBufferPointer { lowX in
             layout.highX.withUnsafeBufferPointer { highX in
-                batch.features.withUnsafeBufferPointer { features in
-                    counts.withUnsafeMutableBufferPointer { table in
-                        for row in 0..<batch.count {
-                            for target in 0..<targets {
-                                binY[target] = HistogramLayout.bin(
-                                    batch.targets[row * targets + target], low: layout.lowY[target],
-                                    high: layout.highY[target], bins: layout.binsY[target])
-                            }
-                            let base = row * width
-                            for column in 0..<width {
-                                let binX = HistogramLayout.bin(
-                                    features[base + column], low: lowX[column], high: highX[column], bins: binsX)
-                                let columnBase = column * stride
-                                for target in 0..<targets {
-                                    table[columnBase + offsets[target] + binX * layout.binsY[target] + binY[target]] +=
-                                        1
+                edgesX.withUnsafeBufferPointer { edgesX in
+                    scales.withUnsafeBufferPointer { scales in
+                        batch.features.withUnsafeBufferPointer { features in
+                            rowBins.withUnsafeBufferPointer { rowBins in
+                                counts.withUnsafeMutableBufferPointer { table in
+                                    for row in 0..<batch.count {
+                                        let base = row * width
+                                        for column in 0..<width {
+                                            let binX = HistogramLayout.bin(
+                                                features[base + column], low: lowX[column], high: highX[column],
+                                                scale: scales[column],
+                                                edges: edgesX.baseAddress! + column * (binsX + 1),
+                                                last: binsX - 1)
+                                            let columnBase = column * stride
+                                            for target in 0..<targets {
+                                                table[
+                                                    columnBase + binX * binsY[target] + rowBins[row * targets + target]] +=
+                                                    1
+                                            }
+                                        }
+                                    }
                                 }
                             }
                         }

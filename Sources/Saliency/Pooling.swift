@@ -42,30 +42,39 @@ extension Observations {
         for index in 0..<utterances where offsets[index + 1] <= offsets[index] {
             throw SaliencyError.invalidParameter("offsets must increase strictly (utterance \(index))")
         }
-        var features = [Double]()
-        var targets = [Double]()
-        var rows = 0
-        for utterance in 0..<utterances where include?[utterance] ?? true {
-            let start = offsets[utterance] - base
-            let end = offsets[utterance + 1] - base
-            let label = labels[(utterance * targetCount)..<((utterance + 1) * targetCount)].map(Double.init)
-            switch pooling {
-            case .utterance:
-                var sum = [Double](repeating: 0, count: dimensions)
-                for row in start..<end {
-                    let rowBase = row * dimensions
-                    for column in 0..<dimensions { sum[column] += Double(frames[rowBase + column]) }
-                }
-                let length = Double(end - start)
-                features.append(contentsOf: sum.map { $0 / length })
-                targets.append(contentsOf: label)
-                rows += 1
-            case .frame:
-                for row in start..<end {
-                    let rowBase = row * dimensions
-                    for column in 0..<dimensions { features.append(Double(frames[rowBase + column])) }
-                    targets.append(contentsOf: label)
-                    rows += 1
+        let kept = (0..<utterances).filter { include?[$0] ?? true }
+        let rows =
+            pooling == .utterance ? kept.count : kept.reduce(0) { $0 + offsets[$1 + 1] - offsets[$1] }
+        var features = [Double](repeating: 0, count: rows * dimensions)
+        var targets = [Double](repeating: 0, count: rows * targetCount)
+        features.withUnsafeMutableBufferPointer { out in
+            var row = 0
+            for utterance in kept {
+                let start = offsets[utterance] - base
+                let end = offsets[utterance + 1] - base
+                switch pooling {
+                case .utterance:
+                    let target = out.baseAddress! + row * dimensions
+                    for frame in start..<end {
+                        let source = frames.baseAddress! + frame * dimensions
+                        for column in 0..<dimensions { target[column] += Double(source[column]) }
+                    }
+                    let length = Double(end - start)
+                    for column in 0..<dimensions { target[column] /= length }
+                    for index in 0..<targetCount {
+                        targets[row * targetCount + index] = Double(labels[utterance * targetCount + index])
+                    }
+                    row += 1
+                case .frame:
+                    for frame in start..<end {
+                        let target = out.baseAddress! + row * dimensions
+                        let source = frames.baseAddress! + frame * dimensions
+                        for column in 0..<dimensions { target[column] = Double(source[column]) }
+                        for index in 0..<targetCount {
+                            targets[row * targetCount + index] = Double(labels[utterance * targetCount + index])
+                        }
+                        row += 1
+                    }
                 }
             }
         }

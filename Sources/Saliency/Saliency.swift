@@ -13,3 +13,7 @@ import COpenBLAS
 
 /// The number of threads OpenBLAS uses for one call.
 public func blasThreadCount() -> Int { Int(openblas_get_num_threads()) }
+
+/// Sets the number of threads OpenBLAS uses for one call. Callers that already run one BLAS call per thread
+/// (the scores pass) set 1: OpenBLAS's own workers would otherwise spin (`sched_yield`) against them.
+public func setBLASThreadCount(_ count: Int) { openblas_set_num_threads(Int32(max(1, count))) }

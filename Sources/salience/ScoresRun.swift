@@ -74,6 +74,10 @@ struct ScoresRun {
             shards: shards, split: settings.split, pooling: settings.pooling, targetCount: targets.count,
             threads: settings.threads, framesPerRead: settings.framesPerRead, progress: progress)
         let all = 0..<dimension
+        // Parallelism comes from the compute threads, one BLAS call each; restored for the eigen-decomposition.
+        let blasThreads = blasThreadCount()
+        setBLASThreadCount(1)
+        defer { setBLASThreadCount(blasThreads) }
 
         // Pass 1: moments, covariance, ranges; pooled rows kept when they fit the budget.
         let first = FirstPass()
@@ -119,7 +123,9 @@ struct ScoresRun {
                 if let moments = first.moments { scores.append(try CrossCorrelationSaliency.scores(moments)) }
             case .pca:
                 progress("PCA: eigen-decomposition of the \(dimension) x \(dimension) covariance")
+                setBLASThreadCount(blasThreads)
                 if let covariance = first.covariance { pca = try PrincipalComponents(covariance: covariance) }
+                setBLASThreadCount(1)
             case .misHist:
                 guard let range = first.range else { continue }
                 let layout = try HistogramLayout(

@@ -122,7 +122,7 @@ final class ReferenceTests: XCTestCase {
         }
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
-        let reference = try runReferenceScript("vader_pooled.py", [dataset.path, scratch.url.path, "8", "0", "1"])
+        let reference = try runReferenceScript("vader_pooled.py", [dataset.path, scratch.url.path, "12", "0", "1"])
         let n = try XCTUnwrap(reference["n"] as? Int)
         let d = try XCTUnwrap(reference["d"] as? Int)
         let columns = try XCTUnwrap(reference["columns"] as? [Int])
