@@ -140,7 +140,12 @@ final class MultiHostTests: XCTestCase {
             throw XCTSkip("network namespaces are not permitted here: \(error)")
         }
         network.remove()
-        try network.build(hosts: hosts)
+        do {
+            try network.build(hosts: hosts)
+        } catch {
+            network.remove()
+            throw XCTSkip("namespaces work but veth pairs or bridges do not (kernel modules veth, bridge?): \(error)")
+        }
         return network
     }
 
