@@ -63,11 +63,13 @@ public final class GRULayer<S: BLASScalar> {
     private var input: [S] = []
     private var lengths: [Int] = []
     private var steps = 0
-    private var previous: [S] = []  // [steps, batch, H]: h_{t-1}
-    private var hiddenGates: [S] = []  // [steps, batch, 3H]: W_hh h_{t-1} + b_hh
-    private var reset: [S] = []
-    private var update: [S] = []
-    private var candidate: [S] = []
+    private let inputGates = ScalarBuffer<S>()  // [steps, batch, 3H]: W_ih x + b_ih
+    private let hiddenGates = ScalarBuffer<S>()  // [steps, batch, 3H]: W_hh h_{t-1} + b_hh
+    private let previous = ScalarBuffer<S>()  // [steps, batch, H]: h_{t-1}
+    private let reset = ScalarBuffer<S>()
+    private let update = ScalarBuffer<S>()
+    private let candidate = ScalarBuffer<S>()
+    private let states = ScalarBuffer<S>()  // [steps, batch, H]: h_t
 
     init(name: String, index k: Int, input: Int, hidden: Int, generator: inout SeededGenerator) {
         inputWidth = input
@@ -84,8 +86,6 @@ public final class GRULayer<S: BLASScalar> {
     /// The layer's parameters in PyTorch's order.
     public var parameters: [Parameter<S>] { [weightIH, weightHH, biasIH, biasHH] }
 
-    private var inputGates: [S] = []  // [steps, batch, 3H]: W_ih x + b_ih
-
     func forward(_ batch: FrameBatch<S>) -> FrameBatch<S> {
         input = batch.frames
         lengths = batch.lengths
@@ -93,75 +93,42 @@ public final class GRULayer<S: BLASScalar> {
         let b = batch.batchSize
         let h = hidden
         let rows = steps * b
-        inputGates = S.zeros(rows * 3 * h)
-        hiddenGates = S.zeros(rows * 3 * h)
-        previous = S.zeros(rows * h)
-        reset = S.zeros(rows * h)
-        update = S.zeros(rows * h)
-        candidate = S.zeros(rows * h)
-        var output = S.zeros(rows * h)
-        guard rows > 0 else { return FrameBatch(frames: output, lengths: lengths, width: h) }
+        for buffer in [inputGates, hiddenGates] { buffer.reset(count: rows * 3 * h) }
+        for buffer in [previous, reset, update, candidate, states] { buffer.reset(count: rows * h) }
+        guard rows > 0 else { return FrameBatch(frames: [], lengths: lengths, width: h) }
         input.withUnsafeBufferPointer { xp in
             weightIH.value.withUnsafeBufferPointer { wp in
-                inputGates.withUnsafeMutableBufferPointer { gp in
+                S.gemm(
+                    transA: false, transB: true, m: rows, n: 3 * h, k: inputWidth, alpha: 1,
+                    a: xp.baseAddress!, lda: inputWidth, b: wp.baseAddress!, ldb: inputWidth,
+                    beta: 0, c: inputGates.pointer, ldc: 3 * h)
+            }
+        }
+        biasIH.value.withUnsafeBufferPointer {
+            S.kernels.addRowVector(inputGates.pointer, rows, 3 * h, $0.baseAddress!)
+        }
+        weightHH.value.withUnsafeBufferPointer { w in
+            biasHH.value.withUnsafeBufferPointer { bias in
+                for t in 0..<steps {
+                    let prevT = previous[offset: t * b * h]
+                    if t > 0 { S.copy(prevT, from: states[offset: (t - 1) * b * h], count: b * h) }
+                    let ghT = hiddenGates[offset: t * b * 3 * h]
+                    for row in 0..<b { S.copy(ghT + row * 3 * h, from: bias.baseAddress!, count: 3 * h) }
                     S.gemm(
-                        transA: false, transB: true, m: rows, n: 3 * h, k: inputWidth, alpha: 1,
-                        a: xp.baseAddress!, lda: inputWidth, b: wp.baseAddress!, ldb: inputWidth,
-                        beta: 0, c: gp.baseAddress!, ldc: 3 * h)
-                    biasIH.value.withUnsafeBufferPointer { bp in
-                        S.kernels.addRowVector(gp.baseAddress!, rows, 3 * h, bp.baseAddress!)
+                        transA: false, transB: true, m: b, n: 3 * h, k: h, alpha: 1, a: prevT, lda: h,
+                        b: w.baseAddress!, ldb: h, beta: 1, c: ghT, ldc: 3 * h)
+                    batch.validity(step: t).withUnsafeBufferPointer { valid in
+                        S.kernels.gruStepForward(
+                            GRUStepBuffers(
+                                batch: b, hidden: h, valid: valid.baseAddress!,
+                                inputGates: inputGates[offset: t * b * 3 * h], hiddenGates: ghT, previous: prevT,
+                                reset: reset[offset: t * b * h], update: update[offset: t * b * h],
+                                candidate: candidate[offset: t * b * h], next: states[offset: t * b * h]))
                     }
                 }
             }
         }
-        let whh = weightHH.value
-        let bhh = biasHH.value
-        inputGates.withUnsafeBufferPointer { gi in
-            hiddenGates.withUnsafeMutableBufferPointer { gh in
-                previous.withUnsafeMutableBufferPointer { prev in
-                    reset.withUnsafeMutableBufferPointer { r in
-                        update.withUnsafeMutableBufferPointer { z in
-                            candidate.withUnsafeMutableBufferPointer { n in
-                                output.withUnsafeMutableBufferPointer { out in
-                                    whh.withUnsafeBufferPointer { w in
-                                        bhh.withUnsafeBufferPointer { bias in
-                                            for t in 0..<steps {
-                                                let prevT = prev.baseAddress! + t * b * h
-                                                if t > 0 {
-                                                    S.copy(
-                                                        prevT, from: out.baseAddress! + (t - 1) * b * h, count: b * h)
-                                                }
-                                                let ghT = gh.baseAddress! + t * b * 3 * h
-                                                for row in 0..<b {
-                                                    S.copy(ghT + row * 3 * h, from: bias.baseAddress!, count: 3 * h)
-                                                }
-                                                S.gemm(
-                                                    transA: false, transB: true, m: b, n: 3 * h, k: h, alpha: 1,
-                                                    a: prevT, lda: h, b: w.baseAddress!, ldb: h,
-                                                    beta: 1, c: ghT, ldc: 3 * h)
-                                                let valid = batch.validity(step: t)
-                                                valid.withUnsafeBufferPointer { vp in
-                                                    S.kernels.gruStepForward(
-                                                        GRUStepBuffers(
-                                                            batch: b, hidden: h, valid: vp.baseAddress!,
-                                                            inputGates: gi.baseAddress! + t * b * 3 * h,
-                                                            hiddenGates: ghT, previous: prevT,
-                                                            reset: r.baseAddress! + t * b * h,
-                                                            update: z.baseAddress! + t * b * h,
-                                                            candidate: n.baseAddress! + t * b * h,
-                                                            next: out.baseAddress! + t * b * h))
-                                                }
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        return FrameBatch(frames: output, lengths: lengths, width: h)
+        return FrameBatch(frames: states.array, lengths: lengths, width: h)
     }
 
     func backward(_ gradOutput: [S], needInputGradient: Bool) -> [S] {
@@ -171,55 +138,32 @@ public final class GRULayer<S: BLASScalar> {
         guard rows > 0 else { return [] }
         var gradInputGates = S.zeros(rows * 3 * h)
         var gradHiddenGates = S.zeros(rows * 3 * h)
-        var carried = S.zeros(b * h)  // ∂L/∂h_t from later steps
-        var gradStep = S.zeros(b * h)
-        let whh = weightHH.value
+        let carried = ScalarBuffer<S>(count: b * h)  // ∂L/∂h_t from later steps
+        let total = ScalarBuffer<S>(count: b * h)  // ∂L/∂h_t: carried plus this step's output gradient
         gradOutput.withUnsafeBufferPointer { dOut in
             gradInputGates.withUnsafeMutableBufferPointer { dGi in
                 gradHiddenGates.withUnsafeMutableBufferPointer { dGh in
-                    carried.withUnsafeMutableBufferPointer { dh in
-                        gradStep.withUnsafeMutableBufferPointer { dNext in
-                            hiddenGates.withUnsafeBufferPointer { gh in
-                                previous.withUnsafeBufferPointer { prev in
-                                    reset.withUnsafeMutableBufferPointer { r in
-                                        update.withUnsafeMutableBufferPointer { z in
-                                            candidate.withUnsafeMutableBufferPointer { n in
-                                                whh.withUnsafeBufferPointer { w in
-                                                    for t in stride(from: steps - 1, through: 0, by: -1) {
-                                                        let outT = dOut.baseAddress! + t * b * h
-                                                        S.copy(dNext.baseAddress!, from: dh.baseAddress!, count: b * h)
-                                                        S.kernels.addInPlace(dNext.baseAddress!, outT, b * h)
-                                                        let valid = lengths.map { t < $0 ? UInt8(1) : 0 }
-                                                        let dGhT = dGh.baseAddress! + t * b * 3 * h
-                                                        valid.withUnsafeBufferPointer { vp in
-                                                            S.kernels.gruStepBackward(
-                                                                GRUStepBuffers(
-                                                                    batch: b, hidden: h, valid: vp.baseAddress!,
-                                                                    inputGates: gh.baseAddress!,
-                                                                    hiddenGates: gh.baseAddress! + t * b * 3 * h,
-                                                                    previous: prev.baseAddress! + t * b * h,
-                                                                    reset: r.baseAddress! + t * b * h,
-                                                                    update: z.baseAddress! + t * b * h,
-                                                                    candidate: n.baseAddress! + t * b * h,
-                                                                    next: n.baseAddress! + t * b * h,
-                                                                    gradNext: UnsafePointer(dNext.baseAddress!),
-                                                                    gradInputGates: dGi.baseAddress! + t * b * 3 * h,
-                                                                    gradHiddenGates: dGhT,
-                                                                    gradPrevious: dh.baseAddress!))
-                                                        }
-                                                        if t > 0 {
-                                                            S.gemm(
-                                                                transA: false, transB: false, m: b, n: h, k: 3 * h,
-                                                                alpha: 1, a: dGhT, lda: 3 * h, b: w.baseAddress!,
-                                                                ldb: h,
-                                                                beta: 1, c: dh.baseAddress!, ldc: h)
-                                                        }
-                                                    }
-                                                }
-                                            }
-                                        }
-                                    }
-                                }
+                    weightHH.value.withUnsafeBufferPointer { w in
+                        for t in stride(from: steps - 1, through: 0, by: -1) {
+                            S.copy(total.pointer, from: carried.pointer, count: b * h)
+                            S.kernels.addInPlace(total.pointer, dOut.baseAddress! + t * b * h, b * h)
+                            let dGhT = dGh.baseAddress! + t * b * 3 * h
+                            lengths.map { t < $0 ? UInt8(1) : 0 }.withUnsafeBufferPointer { valid in
+                                S.kernels.gruStepBackward(
+                                    GRUStepBuffers(
+                                        batch: b, hidden: h, valid: valid.baseAddress!,
+                                        inputGates: inputGates[offset: t * b * 3 * h],
+                                        hiddenGates: hiddenGates[offset: t * b * 3 * h],
+                                        previous: previous[offset: t * b * h], reset: reset[offset: t * b * h],
+                                        update: update[offset: t * b * h], candidate: candidate[offset: t * b * h],
+                                        next: states[offset: t * b * h], gradNext: UnsafePointer(total.pointer),
+                                        gradInputGates: dGi.baseAddress! + t * b * 3 * h, gradHiddenGates: dGhT,
+                                        gradPrevious: carried.pointer))
+                            }
+                            if t > 0 {
+                                S.gemm(
+                                    transA: false, transB: false, m: b, n: h, k: 3 * h, alpha: 1, a: dGhT, lda: 3 * h,
+                                    b: w.baseAddress!, ldb: h, beta: 1, c: carried.pointer, ldc: h)
                             }
                         }
                     }
@@ -228,13 +172,11 @@ public final class GRULayer<S: BLASScalar> {
         }
         // Parameter gradients: one GEMM each over all steps.
         gradHiddenGates.withUnsafeBufferPointer { dGh in
-            previous.withUnsafeBufferPointer { prev in
-                weightHH.gradient.withUnsafeMutableBufferPointer { wg in
-                    S.gemm(
-                        transA: true, transB: false, m: 3 * h, n: h, k: rows, alpha: 1,
-                        a: dGh.baseAddress!, lda: 3 * h, b: prev.baseAddress!, ldb: h,
-                        beta: 1, c: wg.baseAddress!, ldc: h)
-                }
+            weightHH.gradient.withUnsafeMutableBufferPointer { wg in
+                S.gemm(
+                    transA: true, transB: false, m: 3 * h, n: h, k: rows, alpha: 1,
+                    a: dGh.baseAddress!, lda: 3 * h, b: previous.pointer, ldb: h,
+                    beta: 1, c: wg.baseAddress!, ldc: h)
             }
             biasHH.gradient.withUnsafeMutableBufferPointer { bg in
                 S.kernels.accumulateColumnSums(dGh.baseAddress!, rows, 3 * h, bg.baseAddress!)

@@ -65,6 +65,32 @@ final class TrainerTests: XCTestCase {
             other.model.decoder.gru.layers[0].weightHH.value, first.model.decoder.gru.layers[0].weightHH.value)
     }
 
+    func testGRUFFLearnsABinaryTargetWithBCEAndSelectsByAUC() throws {
+        func binary(_ set: UtteranceSet) -> UtteranceSet {
+            var copy = set
+            copy.labels = set.labels.map { $0 > 0 ? 1 : 0 }
+            copy.spreads = nil
+            return copy
+        }
+        let trainSet = binary(Self.syntheticSet(count: 400, seed: 8))
+        let devSet = binary(Self.syntheticSet(count: 100, seed: 9))
+        var config = TrainingConfig()
+        config.maxEpochs = 8
+        config.batchSize = 32
+        config.learningRate = 3e-3
+        XCTAssertEqual(config.meanLoss(for: .binary), .bce)
+        var decoder = DecoderConfig.gruFF(inputWidth: 6, outputCount: 1)
+        decoder.headDropout = 0.1
+        let outcome = try Trainer(config: config, decoderConfig: decoder).train(
+            train: trainSet, dev: devSet, task: .binary, targets: ["y"], selection: Array(0..<6), datasetWidth: 6)
+        XCTAssertGreaterThan(outcome.bestDevMetric, 0.85, "dev ROC AUC")
+        let probabilities = outcome.model.predict(devSet)
+        XCTAssert(probabilities.allSatisfy { $0 > 0 && $0 < 1 }, "binary outputs are sigmoid probabilities")
+        let evaluation = Evaluation(
+            predictions: probabilities, outputs: 1, set: devSet, targets: ["y"], task: .binary)
+        XCTAssertEqual(evaluation.metrics["auc"]?["mean"] ?? 0, outcome.bestDevMetric, accuracy: 1e-12)
+    }
+
     func testPlateauHalvesLearningRateAndPatienceStopsTraining() throws {
         let trainSet = Self.syntheticSet(count: 64, seed: 3)
         var devSet = Self.syntheticSet(count: 20, seed: 4)
