@@ -66,7 +66,7 @@ final class ProtocolAndSecurityTests: XCTestCase {
         let allowed = keys.appendingPathComponent("allowed")
         try FileManager.default.createDirectory(at: allowed, withIntermediateDirectories: true)
         let coordinatorKeys = try KeyFiles.generate(at: keys.appendingPathComponent("coordinator"))
-        let workerKeys = try KeyFiles.generate(at: allowed.appendingPathComponent("worker"))
+        try KeyFiles.generate(at: allowed.appendingPathComponent("worker"))
         let clientKeys = try KeyFiles.generate(at: allowed.appendingPathComponent("client"))
         let strangerKeys = try KeyFiles.generate(at: keys.appendingPathComponent("stranger"))
         try harness.startCoordinator([
@@ -104,6 +104,5 @@ final class ProtocolAndSecurityTests: XCTestCase {
         XCTAssertThrowsError(try plaintext.status(), "a plaintext client learns no status")
         XCTAssertTrue(harness.log("coordinator").contains("refused a peer at the handshake"))
         XCTAssertTrue(harness.log("coordinator").contains(strangerKeys.publicKey.z85), "the refused key is logged")
-        _ = workerKeys
     }
 }

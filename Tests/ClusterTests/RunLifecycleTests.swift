@@ -33,8 +33,6 @@ final class RunLifecycleTests: XCTestCase {
         let records = try client.allResults(run: run)
         let inside = try XCTUnwrap(records.first { $0.outcome.index == 0 })
         XCTAssertEqual(DiagnosticExecutors.words(inside.result?.body ?? Data()), [6], "read 'inside' (6 bytes)")
-        let ledger = try Ledger(directory: harness.state)
-        _ = ledger
         XCTAssertEqual(
             harness.log("coordinator").components(separatedBy: "task failed, will retry").count - 1, 4,
             "each failing task ran 3 times: 2 retries each")
