@@ -60,24 +60,31 @@ extension Coordinator {
         send(.submitted, SubmittedBody(request: body.request, run: id, tasks: first.count), to: identity, on: socket)
     }
 
+    /// Leased task counts per run and phase, recomputed at most every `liveCountsMaximumAge` seconds so that
+    /// frequent STATUS polls cost O(runs), not O(pending tasks).
+    func liveLeasedCounts(now: Double) -> [String: [Int: Int]] {
+        if let cached = leasedCountsCache, now - cached.at < Coordinator.liveCountsMaximumAge { return cached.counts }
+        var counts: [String: [Int: Int]] = [:]
+        for task in tasks.values where !task.leases.isEmpty {
+            counts[task.run, default: [:]][task.phase, default: 0] += 1
+        }
+        leasedCountsCache = (now, counts)
+        return counts
+    }
+
     /// The status of every run (or of `only`).
     func statusReport(only: String?) throws -> StatusReport {
         let now = Coordinator.now()
-        var live: [String: [Int: (leased: Int, queued: Int)]] = [:]
-        for task in tasks.values {
-            var counts = live[task.run, default: [:]][task.phase, default: (0, 0)]
-            if task.leases.isEmpty { counts.queued += 1 } else { counts.leased += 1 }
-            live[task.run, default: [:]][task.phase] = counts
-        }
+        let leasedCounts = liveLeasedCounts(now: now)
         var statuses: [RunStatus] = []
         for id in runOrder where only == nil || only == id {
             guard let run = runs[id] else { continue }
             let phases = run.phases.keys.sorted().map { phase -> PhaseStatus in
                 let counts = run.phases[phase] ?? (0, 0, 0)
-                let current = live[id]?[phase] ?? (0, 0)
+                let pending = run.state == "running" ? max(0, counts.total - counts.done - counts.failed) : 0
+                let leased = min(pending, leasedCounts[id]?[phase] ?? 0)
                 return PhaseStatus(
-                    phase: phase, total: counts.total, done: counts.done, leased: current.leased,
-                    queued: current.queued,
+                    phase: phase, total: counts.total, done: counts.done, leased: leased, queued: pending - leased,
                     failed: counts.failed)
             }
             let total = phases.reduce(0) { $0 + $1.total }

@@ -66,6 +66,10 @@ public final class Coordinator: @unchecked Sendable {
     var pendingAcks: [Data: [Int64]] = [:]
     var runsToCheck = Set<String>()
     var protocolErrors = 0
+    /// See `liveLeasedCounts(now:)`.
+    var leasedCountsCache: (at: Double, counts: [String: [Int: Int]])?
+    /// How stale the leased counts in STATUS may be.
+    static let liveCountsMaximumAge = 0.5
     var duplicateResults = 0
 
     /// Opens the ledger in the state directory and loads every unfinished run. Refuses a non-loopback

@@ -25,7 +25,7 @@ struct WelcomeBody: Codable {
 }
 
 /// READY: a worker grants more credit.
-struct ReadyBody: Codable {
+struct ReadyBody: Codable, PlainKeys {
     var credit: Int
 }
 
@@ -39,7 +39,7 @@ struct TaskHeader: Codable {
 }
 
 /// TASKS: a batch of leased tasks.
-struct TasksBody: Codable {
+struct TasksBody: Codable, PlainKeys {
     var tasks: [TaskHeader]
 }
 
@@ -53,18 +53,18 @@ struct ResultHeader: Codable {
 }
 
 /// RESULT: a batch of finished tasks, plus new credit.
-struct ResultBody: Codable {
+struct ResultBody: Codable, PlainKeys {
     var results: [ResultHeader]
     var credit: Int
 }
 
 /// ACK: results now durable in the ledger (or already known); the worker may forget them.
-struct AckBody: Codable {
+struct AckBody: Codable, PlainKeys {
     var ids: [Int64]
 }
 
 /// HEARTBEAT in either direction.
-struct HeartbeatBody: Codable {
+struct HeartbeatBody: Codable, PlainKeys {
     var epoch: String?
 }
 
@@ -77,7 +77,7 @@ struct SubmitTask: Codable {
 }
 
 /// SUBMIT: a new run.
-struct SubmitBody: Codable {
+struct SubmitBody: Codable, PlainKeys {
     var request: String?
     var name: String?
     var planner: String?
@@ -85,6 +85,12 @@ struct SubmitBody: Codable {
     var specFrames: Int?
     var leaseSeconds: Double?
     var tasks: [SubmitTask]?
+
+    enum CodingKeys: String, CodingKey {
+        case request, name, planner, tasks
+        case specFrames = "spec_frames"
+        case leaseSeconds = "lease_seconds"
+    }
 }
 
 /// SUBMITTED: the run's id.

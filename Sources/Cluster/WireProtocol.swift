@@ -18,6 +18,22 @@ public enum WireProtocol {
         return encoder
     }()
 
+    /// For `PlainKeys` bodies (the hot path: TASKS, RESULT, ACK, READY, HEARTBEAT, SUBMIT) no key conversion is
+    /// needed, and skipping it saves a string transformation per key per task.
+    static let plainEncoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return encoder
+    }()
+
+    static let plainDecoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return decoder
+    }()
+
     static let decoder: JSONDecoder = {
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
@@ -59,7 +75,8 @@ struct WireMessage {
     init<Body: Encodable>(_ command: Command, _ body: Body, frames: [Data] = []) {
         self.command = command
         // Encoding our own Codable structs cannot fail; an empty object keeps the message well-formed.
-        self.body = (try? WireProtocol.encoder.encode(body)) ?? Data("{}".utf8)
+        let encoder = body is any PlainKeys ? WireProtocol.plainEncoder : WireProtocol.encoder
+        self.body = (try? encoder.encode(body)) ?? Data("{}".utf8)
         self.frames = frames
     }
 
@@ -75,7 +92,8 @@ struct WireMessage {
     /// Decodes the body as `Body`, or throws `malformedMessage` naming `peer`.
     func decodeBody<Body: Decodable>(_: Body.Type, peer: String) throws -> Body {
         do {
-            return try WireProtocol.decoder.decode(Body.self, from: body)
+            let decoder = Body.self is any PlainKeys.Type ? WireProtocol.plainDecoder : WireProtocol.decoder
+            return try decoder.decode(Body.self, from: body)
         } catch {
             throw ClusterError.malformedMessage(
                 peer: peer, reason: "\(command.rawValue) body is not valid: \(Self.describe(error))")
@@ -118,6 +136,10 @@ struct WireMessage {
             frames: frames.dropFirst(3).map(\.data))
     }
 }
+
+/// A body whose keys (and nested keys) are already in wire form: single lowercase words, or explicit snake_case
+/// `CodingKeys`. It is coded without key conversion.
+protocol PlainKeys {}
 
 /// The body of ERROR.
 struct ErrorBody: Codable {

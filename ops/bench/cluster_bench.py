@@ -45,7 +45,7 @@ def submit(endpoint, kind, count, start=0, iterations=0):
         r = status["runs"][0]
         if r["state"] != "running":
             break
-        time.sleep(0.01)
+        time.sleep(0.05)
     t2 = time.perf_counter()
     print(json.dumps({"run": run, "state": r["state"], "done": r["done"], "submit_seconds": t1 - t0,
                       "run_seconds": t2 - t1, "tasks_per_second": count / (t2 - t1)}))
@@ -101,7 +101,7 @@ def peer_worker(endpoint, window):
         frames = s.recv_multipart()
         if frames[0] == b"STOP":
             return
-        ids = json.loads(frames[1])
+        ids = json.loads(frames[0])
         s.send_multipart([b"DONE", json.dumps(ids).encode(), *([b""] * len(ids))])
 
 
@@ -152,11 +152,15 @@ def peer(count, workers, window=1024):
 
 def spin_one(args):
     start, n = args
-    x = (np.arange(n, dtype=np.uint64) + np.uint64(start)) + np.uint64(0x9E3779B97F4A7C15)
-    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    x = x ^ (x >> np.uint64(31))
-    return int(x.sum(dtype=np.uint64))
+    total = 0
+    for offset in range(0, n, 1 << 20):  # chunks keep memory small
+        x = np.arange(offset, min(n, offset + (1 << 20)), dtype=np.uint64) + np.uint64(start)
+        x = x + np.uint64(0x9E3779B97F4A7C15)
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        x = x ^ (x >> np.uint64(31))
+        total = (total + int(x.sum(dtype=np.uint64))) % (1 << 64)
+    return total
 
 
 def spin_peer(count, iterations, processes):
