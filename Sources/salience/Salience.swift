@@ -1,4 +1,5 @@
 import ArgumentParser
+import Learn
 
 /// The `salience` command: finds the task-relevant subspace of pretrained embeddings.
 @main
@@ -24,4 +25,11 @@ struct Salience: ParsableCommand {
             PredictCommand.self,
             AttributeCommand.self,
         ])
+
+    /// Fixes OpenBLAS's kernel choice once for every command (workers score and train too), then runs the
+    /// command line.
+    static func main() {
+        BLASCore.restartWithBetterKernelsIfNeeded()
+        main(nil)
+    }
 }
