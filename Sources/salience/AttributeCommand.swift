@@ -15,9 +15,10 @@ struct AttributeCommand: ParsableCommand {
             utterance's attribution summed over its frames. The mean |completeness delta| is printed and stored \
             beside the CSV (attributions.json for attributions.csv). The ig column feeds `salience select`.
 
-            Example:
-              salience attribute runs/full/model.h5 data/vader --steps 50 --method riemann-right \\
-                --split train --out attributions.csv
+            Examples:
+              salience attribute model.h5 ../shared/datasets/vader-minilm --out attributions.csv
+              salience attribute model.h5 data --method gauss-legendre --steps 20 --split dev --out ig.csv
+              salience select attributions.csv --by ig --threshold mean
             """)
 
     @Argument(help: "The trained decoder's checkpoint (HDF5, written by salience train).")
