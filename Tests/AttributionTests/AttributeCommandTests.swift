@@ -74,6 +74,58 @@ final class AttributeCommandTests: XCTestCase {
         XCTAssertEqual(kept.sorted(), ig.indices.filter { ig[$0] >= mean })
     }
 
+    func testSpreadOutputsLimitAndBaselineFile() throws {
+        let scratch = try ScratchDirectory("attribute-options")
+        defer { scratch.remove() }
+        let data = scratch.path("data").path
+        let synth = try run([
+            "dataset", "synth", data, "--utterances", "200", "--dim", "6", "--relevant", "2", "--targets", "1",
+            "--frames", "2-5", "--seed", "9", "--shards", "1",
+        ])
+        XCTAssertEqual(synth.status, 0, synth.stderr)
+        let target = try DatasetCatalog(directory: URL(fileURLWithPath: data)).targets[0]
+        let model = scratch.path("model.h5").path
+        // The synthetic shards carry ratings, so the decoder predicts the mean and the raters' spread.
+        let train = try run([
+            "train", data, "--decoder", "gru-ff", "--label-variance", "std-aux", "--epochs", "2", "--quiet", "--out",
+            model,
+        ])
+        XCTAssertEqual(train.status, 0, train.stderr)
+
+        let all = scratch.path("all.csv")
+        let attribute = try run([
+            "attribute", model, data, "--outputs", "all", "--steps", "4", "--limit", "20", "--threads", "1", "--out",
+            all.path,
+        ])
+        XCTAssertEqual(attribute.status, 0, attribute.stderr)
+        let header = try String(contentsOf: all, encoding: .utf8).split(separator: "\n")[0].split(separator: ",")
+        XCTAssertTrue(header.contains("ig.\(target)"), "\(header)")
+        XCTAssertTrue(header.contains("ig.\(target)_spread"), "\(header)")
+        let summary =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: scratch.path("all.json"))) as? [String: Any]
+        XCTAssertEqual(summary?["utterances"] as? Int, 20)
+
+        // A baseline file of zeros is the zero baseline, number for number.
+        let zeros = scratch.path("zeros.txt")
+        try "0, 0, 0\n0 0 0\n".write(to: zeros, atomically: true, encoding: .utf8)
+        let fromZero = scratch.path("zero.csv")
+        let fromFile = scratch.path("file.csv")
+        for (out, baseline) in [(fromZero, "zero"), (fromFile, zeros.path)] {
+            let result = try run([
+                "attribute", model, data, "--steps", "4", "--limit", "20", "--baseline", baseline, "--out", out.path,
+            ])
+            XCTAssertEqual(result.status, 0, result.stderr)
+        }
+        XCTAssertEqual(
+            try String(contentsOf: fromZero, encoding: .utf8), try String(contentsOf: fromFile, encoding: .utf8))
+
+        let short = scratch.path("short.txt")
+        try "1 2 3".write(to: short, atomically: true, encoding: .utf8)
+        let refused = try run(["attribute", model, data, "--baseline", short.path, "--out", scratch.path("x.csv").path])
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.stderr.contains(short.path) && refused.stderr.contains("6 inputs"), refused.stderr)
+    }
+
     func testBadOptionsAreRefusedWithAClearMessage() throws {
         let steps = try run(["attribute", "m.h5", "data", "--steps", "1", "--out", "x.csv"])
         XCTAssertNotEqual(steps.status, 0)
