@@ -13,6 +13,7 @@ public enum AttributionError: Error, Equatable, CustomStringConvertible {
     /// Statistics of different shapes cannot be merged.
     case shapeMismatch(expected: String, actual: String)
 
+    /// One sentence naming what went wrong.
     public var description: String {
         switch self {
         case .invalidSteps(let steps, let method):

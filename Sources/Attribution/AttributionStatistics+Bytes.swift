@@ -16,6 +16,7 @@ public enum AttributionStatisticsDecodingError: Error, Equatable, CustomStringCo
     /// A field holds a value the statistics cannot have (negative moment, NaN, absurd size).
     case invalidField(String)
 
+    /// One sentence naming what went wrong.
     public var description: String {
         switch self {
         case .truncated(let needed, let available, let at):
