@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Learn
 import Saliency
 import Shards
 
@@ -84,6 +85,8 @@ struct ScoresCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Debian's OpenBLAS may not recognise this CPU and fall back to slow generic kernels (see Learn).
+        BLASCore.restartWithBetterKernelsIfNeeded()
         let settings = ScoresSettings(
             methods: try parsedMethods(), pooling: Pooling(rawValue: pooling) ?? .utterance, bins: bins,
             millerMadow: millerMadow, split: Split.allCases.first { $0.description == split } ?? .train,
