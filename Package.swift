@@ -82,7 +82,7 @@ let package = Package(
             name: "AttributionTests", dependencies: ["Attribution", "Learn", "Shards", "TestSupport", "salience"],
             exclude: ["Python"], swiftSettings: optimised),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "ZeroMQ", "TestSupport", "salience"]),
-        .testTarget(name: "ScanTests", dependencies: ["Scan", "TestSupport"]),
+        .testTarget(name: "ScanTests", dependencies: ["Scan", "Shards", "Saliency", "Cluster", "TestSupport", "salience"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "salience", "TestSupport"]),
         .testTarget(
             name: "SalienceCLITests", dependencies: ["salience", "Shards", "TestSupport"], exclude: ["Python"]),

@@ -269,8 +269,14 @@ extension Coordinator {
                 let results = try ledger.outcomes(run: id, phase: run.phase, after: 0, limit: Int.max).map {
                     PhaseResult(index: $0.0.index, kind: $0.0.kind, result: $0.1 ?? Payload())
                 }
+                var context = run.context
+                context.earlierPhases = try (0..<run.phase).map { phase in
+                    try ledger.outcomes(run: id, phase: phase, after: 0, limit: Int.max).compactMap {
+                        $0.0.ok ? PhaseResult(index: $0.0.index, kind: $0.0.kind, result: $0.1 ?? Payload()) : nil
+                    }
+                }
                 let next: [TaskSpec]
-                do { next = try planner.nextPhase(after: run.phase, of: run.context, results: results) } catch {
+                do { next = try planner.nextPhase(after: run.phase, of: context, results: results) } catch {
                     try finish(
                         run, state: "failed", error: "planner \(run.planner) after phase \(run.phase): \(error)",
                         now: now)

@@ -8,6 +8,10 @@ public struct RunContext: Sendable {
     public var name: String?
     /// The planner's spec as submitted (for example a scan spec), when given.
     public var spec: Payload?
+    /// The successful results of every phase before the one just finished (phase 0 first), so a planner
+    /// whose later phases need early results (a dataflow over several phases) stays stateless. Filled for
+    /// `nextPhase`; empty for `firstPhase`.
+    public var earlierPhases: [[PhaseResult]] = []
 }
 
 /// One successful task of a finished phase, as a planner receives it.

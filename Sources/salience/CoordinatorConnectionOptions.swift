@@ -2,6 +2,7 @@ import ArgumentParser
 import Cluster
 import Foundation
 import Logging
+import Scan
 
 /// Where the coordinator is and which keys to use: shared by the client and worker commands.
 struct CoordinatorConnectionOptions: ParsableArguments {
@@ -105,4 +106,4 @@ struct CoordinatorCommand: ParsableCommand {
 }
 
 /// Planners this coordinator offers besides `flat` (other modules add theirs here).
-let coordinatorPlanners: [String: any RunPlanner] = [:]
+let coordinatorPlanners: [String: any RunPlanner] = [ScanPlanner.name: ScanPlanner()]

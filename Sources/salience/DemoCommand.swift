@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import Learn
+import Scan
 import Shards
 
 /// `salience demo`: the README's main job on the embedded default.
@@ -9,7 +11,9 @@ struct DemoCommand: ParsableCommand {
         abstract: "Run Salience end to end on a synthetic dataset it makes (or on --dataset DIR).",
         discussion: """
             Without --dataset, writes the default synthetic dataset (planted relevant dimensions known) under \
-            --out, then validates and describes it.
+            --out; validates and describes the dataset; then runs the demo scan (every method, a small decoder, \
+            a few ratios and seeds) on an embedded cluster of a coordinator and --workers local worker \
+            processes, and prints where report.html is.
 
             Examples:
               salience demo
@@ -22,7 +26,14 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Where the demo writes its files.")
     var out = "./salience-demo"
 
+    @Option(help: "Local worker processes of the embedded cluster.")
+    var workers = 2
+
+    @Flag(help: "Make and validate the dataset only; run no scan.")
+    var noScan = false
+
     func run() throws {
+        BLASCore.restartWithBetterKernelsIfNeeded()
         let outURL = URL(fileURLWithPath: out)
         let datasetURL: URL
         if let dataset {
@@ -51,5 +62,13 @@ struct DemoCommand: ParsableCommand {
         print("demo: valid")
         let catalog = try DatasetCatalog(directory: datasetURL)
         print(DatasetTable.render(catalog))
+        if noScan { return }
+        var spec = ScanSpec.demo(datasetDirectory: datasetURL.lastPathComponent)
+        spec.output.directory = outURL.appendingPathComponent("report").path
+        print("demo: scanning with \(spec.selection.methods.map(\.rawValue).joined(separator: ", ")) on \(workers) workers")
+        let outcome = try ScanRunner().runEmbedded(
+            spec, dataRoot: datasetURL.deletingLastPathComponent(), workers: workers)
+        guard outcome.status == .succeeded else { throw ExitCode(1) }
+        print("demo: open \(outcome.reportDirectory.appendingPathComponent("report.html").path)")
     }
 }

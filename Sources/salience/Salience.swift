@@ -24,6 +24,7 @@ struct Salience: ParsableCommand {
             TrainCommand.self,
             PredictCommand.self,
             AttributeCommand.self,
+            ScanCommand.self,
         ])
 
     /// Fixes OpenBLAS's kernel choice once for every command (workers score and train too), then runs the

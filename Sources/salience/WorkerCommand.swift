@@ -2,9 +2,10 @@ import ArgumentParser
 import Cluster
 import Foundation
 import Logging
+import Scan
 
 /// Task executors this worker offers (other modules add theirs here).
-let workerExecutors: [any TaskExecutor] = DiagnosticExecutors.all
+let workerExecutors: [any TaskExecutor] = DiagnosticExecutors.all + ScanExecutors.all + [ScanReportExecutor()]
 
 /// `salience worker`: runs tasks for a coordinator.
 struct WorkerCommand: ParsableCommand {

@@ -59,7 +59,7 @@ final class DatasetCommandTests: XCTestCase {
 
     func testDemoMakesValidatesAndDescribesTheSyntheticDataset() throws {
         let out = scratch.path("demo")
-        let result = try runProcess(TestEnvironment.salienceBinary, ["demo", "--out", out.path])
+        let result = try runProcess(TestEnvironment.salienceBinary, ["demo", "--out", out.path, "--no-scan"])
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertTrue(result.stdout.contains("demo: valid"), result.stdout)
         let catalog = try DatasetCatalog(directory: out.appendingPathComponent("synthetic"))

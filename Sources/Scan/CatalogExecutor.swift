@@ -1,0 +1,68 @@
+import Cluster
+import Foundation
+import Shards
+
+/// `scan.catalog`: reads every shard header of the spec's dataset, checks them against the format and the
+/// spec against the dataset (targets and conditions it lacks, label variance without rater spread), and
+/// returns the facts the planner cuts the work by. A bad dataset or a spec that does not fit fails here,
+/// naming the file (or field) and the reason, before any statistics work is planned.
+public struct CatalogExecutor: TaskExecutor {
+    /// `scan.catalog`.
+    public var kind: String { ScanTaskKind.catalog }
+
+    /// The executor.
+    public init() {}
+
+    /// Validates and describes the dataset.
+    public func execute(_ task: TaskInput, context: TaskContext) throws -> Payload {
+        let body = try ScanCoding.decode(CatalogTask.self, from: task.payload, what: "scan.catalog task")
+        return try ScanCoding.payload(try Self.describe(spec: body.spec, submittedAt: body.submittedAt, dataRoot: context.dataRoot))
+    }
+
+    /// The catalog facts of `spec`'s dataset under `dataRoot`, or the error naming what is wrong.
+    public static func describe(spec: ScanSpec, submittedAt: Date, dataRoot: DataRoot) throws -> CatalogResult {
+        let own = spec.validate()
+        guard own.isEmpty else { throw ScanError.specDoesNotFit(problems: own) }
+        let directory = try dataRoot.resolve(spec.dataset.directory)
+        let catalog: DatasetCatalog
+        do {
+            catalog = try DatasetCatalog(directory: directory)
+        } catch let error as DatasetError {
+            throw ScanError.invalidDataset(
+                directory: spec.dataset.directory, problems: error.problems.map(\.description))
+        }
+        let facts = DatasetFacts(
+            targets: catalog.targets, conditions: catalog.conditions, dimension: catalog.dimension,
+            task: catalog.task.rawValue, hasRaterSpread: catalog.hasRaterSpread)
+        let problems = spec.validate(against: facts)
+        guard problems.isEmpty else { throw ScanError.specDoesNotFit(problems: problems) }
+
+        let targets = spec.dataset.targets.resolve(catalog.targets)
+        let targetColumns = targets.compactMap { catalog.targets.firstIndex(of: $0) }
+        let distorted = spec.dataset.conditions.resolve(
+            catalog.conditions.filter { $0 != ShardFormat.cleanCondition })
+        let clean = catalog.shards(condition: ShardFormat.cleanCondition)
+        guard !clean.isEmpty else {
+            throw ScanError.invalidDataset(directory: spec.dataset.directory, problems: ["no clean shard"])
+        }
+        let counts = ScanResults.SplitCounts(
+            train: catalog.utteranceCount(split: .train), dev: catalog.utteranceCount(split: .dev),
+            test: catalog.utteranceCount(split: .test))
+        guard counts.train >= 2, counts.dev >= 1 else {
+            throw ScanError.invalidDataset(
+                directory: spec.dataset.directory,
+                problems: ["needs clean train and dev utterances; has \(counts.train) train, \(counts.dev) dev"])
+        }
+        return CatalogResult(
+            spec: spec, submittedAt: submittedAt,
+            dataset: ScanResults.DatasetSummary(
+                directory: spec.dataset.directory, task: catalog.task.rawValue, targets: targets,
+                conditions: [ShardFormat.cleanCondition] + distorted, dimension: catalog.dimension,
+                encoder: catalog.encoders.first, utterances: counts),
+            targetColumns: targetColumns, binary: catalog.task == .binary, hasRaterSpread: catalog.hasRaterSpread,
+            cleanShards: clean.map {
+                ScanShard(file: $0.file, utterances: $0.utterances, trainUtterances: $0.utterancesPerSplit["train"] ?? 0)
+            },
+            labelVariance: spec.training.resolvedLabelVariance(hasRaterSpread: catalog.hasRaterSpread))
+    }
+}

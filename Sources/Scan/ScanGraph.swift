@@ -1,0 +1,196 @@
+import Attribution
+import Cluster
+import Foundation
+import Saliency
+
+/// The scan's task graph for one dataset: which tasks exist (fixed once the catalog is known), what each
+/// waits for, and the scores and selections the finished ones give.
+///
+/// Dependencies: catalog → statistics pass A (moments, covariance, ranges), KSG blocks, and the grid cells
+/// that need no scores (`full`, `random`, and the full-width IG baseline) → histograms on the edges cut
+/// from the merged ranges, IG over utterance ranges with the baseline model, and the grid of every method
+/// whose scores are complete → the grid of `mis-hist` and `ig` → report.
+public struct ScanGraph {
+    /// The catalog facts.
+    public let catalog: CatalogResult
+    /// The spec.
+    public var spec: ScanSpec { catalog.spec }
+    /// Embedding width D.
+    public var dimension: Int { catalog.dataset.dimension }
+    /// The methods asked for.
+    public var methods: Set<ScanSpec.Method> { Set(spec.selection.methods) }
+
+    /// The graph of `catalog`.
+    public init(catalog: CatalogResult) { self.catalog = catalog }
+
+    /// (shard, utterance range) pieces of the statistics and IG passes: every clean shard with train
+    /// utterances, cut into `cluster.utterances_per_task` ranges.
+    public var utteranceRanges: [(shard: String, range: Range<Int>)] {
+        var pieces = [(shard: String, range: Range<Int>)]()
+        let step = spec.cluster.utterancesPerTask
+        for shard in catalog.cleanShards where shard.trainUtterances > 0 {
+            var start = 0
+            while start < shard.utterances {
+                pieces.append((shard.file, start..<min(shard.utterances, start + step)))
+                start += step
+            }
+        }
+        return pieces
+    }
+
+    /// Dimension blocks of the KSG tasks.
+    public var dimensionBlocks: [Range<Int>] {
+        stride(from: 0, to: dimension, by: spec.cluster.dimensionBlock).map {
+            $0..<min(dimension, $0 + spec.cluster.dimensionBlock)
+        }
+    }
+
+    /// Whether statistics pass A runs (some method needs moments, covariance or ranges).
+    public var needsPassA: Bool { !methods.isDisjoint(with: [.ccs, .pca, .misHist]) }
+
+    /// Pass A tasks.
+    public func passATasks() throws -> [PlannedTask] {
+        guard needsPassA else { return [] }
+        return try utteranceRanges.map { piece in
+            try PlannedTask(ScanTaskKind.statistics, statisticsTask(piece.shard, piece.range, histogramBins: nil))
+        }
+    }
+
+    /// Pass B (histogram) tasks on the edges cut from `range`.
+    public func passBTasks(range: RangePartial) throws -> [PlannedTask] {
+        guard methods.contains(.misHist) else { return [] }
+        return try utteranceRanges.map { piece in
+            try PlannedTask(
+                ScanTaskKind.statistics, statisticsTask(piece.shard, piece.range, histogramBins: spec.mis.bins),
+                arrays: [range.serialized()])
+        }
+    }
+
+    func statisticsTask(_ shard: String, _ range: Range<Int>, histogramBins: Int?) -> StatisticsTask {
+        StatisticsTask(
+            dataset: spec.dataset.directory, shard: shard, start: range.lowerBound, end: range.upperBound,
+            pooling: spec.dataset.pooling, targetColumns: catalog.targetColumns,
+            moments: histogramBins == nil && methods.contains(.ccs),
+            covariance: histogramBins == nil && methods.contains(.pca),
+            range: histogramBins == nil && methods.contains(.misHist), histogramBins: histogramBins,
+            binaryTargets: catalog.binary)
+    }
+
+    /// KSG tasks.
+    public func ksgTasks() throws -> [PlannedTask] {
+        guard methods.contains(.mis) else { return [] }
+        return try dimensionBlocks.map { block in
+            try PlannedTask(
+                ScanTaskKind.ksg,
+                KSGTask(
+                    dataset: spec.dataset.directory, start: block.lowerBound, end: block.upperBound,
+                    pooling: spec.dataset.pooling, targetColumns: catalog.targetColumns,
+                    neighbours: spec.mis.neighbours, noiseSeed: ScanDefaults.ksgNoiseSeed))
+        }
+    }
+
+    /// The IG baseline's grid cell: the full-width decoder with the first seed and label-variance mode.
+    public var baselineKey: String {
+        TrainTask.key(
+            method: .full, rule: .full, seed: spec.training.seeds[0], labelVariance: catalog.labelVariance[0])
+    }
+
+    /// IG tasks for the baseline model at `modelPath` (absolute).
+    public func igTasks(modelPath: String) throws -> [PlannedTask] {
+        guard methods.contains(.ig) else { return [] }
+        return try utteranceRanges.map { piece in
+            try PlannedTask(
+                ScanTaskKind.ig,
+                IGTask(
+                    dataset: spec.dataset.directory, shard: piece.shard, start: piece.range.lowerBound,
+                    end: piece.range.upperBound, modelPath: modelPath, steps: spec.ig.steps,
+                    method: spec.ig.method, outputs: Array(0..<catalog.targetColumns.count)))
+        }
+    }
+
+    /// The selections of `method` given its scores (nil for `full` and `random`, which need none):
+    /// top ratios, then thresholds for the scoring methods; PCA keeps the leading k components.
+    public func selections(
+        of method: ScanSpec.Method, scores: [Double]?, seed: Int
+    ) throws -> [ScanResults.Selection] {
+        let ratios = spec.selection.ratios
+        switch method {
+        case .full:
+            return [ScanResults.Selection(method: .full, rule: .full, k: dimension, indices: Array(0..<dimension))]
+        case .random:
+            return try ratios.map { ratio in
+                let k = Selection.count(ratio: ratio, dimensions: dimension)
+                let indices = try Selection.select(
+                    [Double](repeating: 0, count: dimension), rule: .random(count: k, seed: UInt64(seed)))
+                return ScanResults.Selection(method: .random, rule: .ratio(ratio), seed: seed, k: k, indices: indices)
+            }
+        case .pca:
+            return ratios.map { ratio in
+                let k = Selection.count(ratio: ratio, dimensions: dimension)
+                return ScanResults.Selection(method: .pca, rule: .ratio(ratio), k: k, indices: Array(0..<k))
+            }
+        case .ccs, .mis, .misHist, .ig:
+            guard let scores else { return [] }
+            var out = try ratios.map { ratio -> ScanResults.Selection in
+                let indices = try Selection.select(scores, rule: .topRatio(ratio))
+                return ScanResults.Selection(method: method, rule: .ratio(ratio), k: indices.count, indices: indices)
+            }
+            for rule in spec.selection.thresholds {
+                let indices = try Selection.select(scores, rule: .threshold(Self.scoreThreshold(rule)))
+                guard !indices.isEmpty else { continue }
+                out.append(
+                    ScanResults.Selection(method: method, rule: .threshold(rule), k: indices.count, indices: indices))
+            }
+            return out
+        }
+    }
+
+    /// Saliency's threshold for a spec's rule.
+    static func scoreThreshold(_ rule: ScanSpec.Threshold) -> ScoreThreshold {
+        switch rule {
+        case .mean: return .mean
+        case .median: return .median
+        case .percentile(let p): return .percentile(p)
+        case .scaledMean(let c): return .scaledMean(c)
+        }
+    }
+
+    /// The train tasks of one selection: one per seed and label-variance mode (random selections are
+    /// per seed, so they carry theirs). PCA's carry the projection.
+    public func trainTasks(_ selection: ScanResults.Selection, projection: PCAProjection? = nil) throws
+        -> [PlannedTask]
+    {
+        let seeds = selection.seed.map { [$0] } ?? spec.training.seeds
+        var tasks = [PlannedTask]()
+        for seed in seeds {
+            for mode in catalog.labelVariance {
+                let body = TrainTask(
+                    dataset: spec.dataset.directory, method: selection.method, rule: selection.rule,
+                    columns: selection.method == .pca ? [] : selection.indices, k: selection.k, seed: seed,
+                    labelVariance: mode, targetColumns: catalog.targetColumns,
+                    conditions: Array(catalog.dataset.conditions.dropFirst()), decoder: spec.decoder,
+                    training: spec.training, outputDirectory: spec.output.directory,
+                    isIGBaseline: false, projected: projection != nil)
+                var withBaseline = body
+                withBaseline.isIGBaseline = methods.contains(.ig) && body.key == baselineKey
+                let arrays = projection.map { [DoubleBytes.encode($0.mean), DoubleBytes.encode($0.components)] } ?? []
+                tasks.append(try PlannedTask(ScanTaskKind.train, withBaseline, arrays: arrays))
+            }
+        }
+        return tasks
+    }
+}
+
+/// A task of the graph with its key (to tell whether it is done).
+public struct PlannedTask {
+    /// The task's key.
+    public var key: String
+    /// The task as the cluster runs it.
+    public var task: TaskSpec
+
+    /// A task of `kind` with `body` and `arrays`.
+    public init<Body: ScanTaskBody>(_ kind: String, _ body: Body, arrays: [[UInt8]] = []) throws {
+        key = body.key
+        task = TaskSpec(kind: kind, payload: try ScanCoding.payload(body, arrays: arrays))
+    }
+}

@@ -1,0 +1,117 @@
+import Attribution
+import Cluster
+import Foundation
+import Saliency
+
+/// One successful task result of a scan, in the order the run produced them (phase, then index).
+public struct ScanRecord: Sendable {
+    /// The task kind.
+    public var kind: String
+    /// Its result.
+    public var result: Payload
+
+    /// A record.
+    public init(kind: String, result: Payload) {
+        self.kind = kind
+        self.result = result
+    }
+}
+
+/// Everything a scan's finished tasks add up to: the catalog, the merged partials and the scores, the IG
+/// statistics and the trained models. Built from the results alone (the ledger's or a planner's history),
+/// always the same way, so the planner stays stateless and `salience report` can rebuild any run.
+///
+/// Reductions merge partials in the order the records come (phase, then task index): deterministic.
+public struct ScanProgress {
+    /// The catalog task's result, once it finished.
+    public private(set) var catalog: CatalogResult?
+    /// Keys of every finished task.
+    public private(set) var done: Set<String> = []
+    /// Statistics pass A (moments, covariance, ranges) tasks finished.
+    public private(set) var statisticsA = 0
+    /// Histogram (pass B) tasks finished.
+    public private(set) var statisticsB = 0
+    /// IG tasks finished.
+    public private(set) var igTasks = 0
+    /// Merged moments.
+    public private(set) var moments: MomentsPartial?
+    /// Merged covariance.
+    public private(set) var covariance: CovariancePartial?
+    /// Merged ranges.
+    public private(set) var range: RangePartial?
+    /// Merged joint histograms.
+    public private(set) var histogram: JointHistogramPartial?
+    /// KSG blocks by first dimension.
+    public private(set) var ksgBlocks: [Int: DimensionScores] = [:]
+    /// Merged IG statistics.
+    public private(set) var attribution: AttributionStatistics?
+    /// Every trained model, in record order.
+    public private(set) var models: [TrainedModelResult] = []
+    /// Whether the report task finished.
+    public private(set) var reported = false
+
+    /// Folds `records` in order.
+    public init(records: [ScanRecord]) throws {
+        for record in records { try add(record) }
+    }
+
+    private mutating func add(_ record: ScanRecord) throws {
+        let payload = record.result
+        switch record.kind {
+        case ScanTaskKind.catalog:
+            catalog = try ScanCoding.decode(CatalogResult.self, from: payload, what: "scan.catalog result")
+            done.insert("catalog")
+        case ScanTaskKind.statistics:
+            let body = try ScanCoding.decode(StatisticsResult.self, from: payload, what: "scan.statistics result")
+            guard body.partials.count == payload.arrays.count else {
+                throw ScanError.malformedPayload(what: "scan.statistics result", reason: "partials and arrays differ")
+            }
+            for (name, data) in zip(body.partials, payload.arrays) {
+                let bytes = [UInt8](data)
+                switch name {
+                case "moments": try Self.fold(&moments, MomentsPartial(serialized: bytes)) { try $0.merge($1) }
+                case "covariance": try Self.fold(&covariance, CovariancePartial(serialized: bytes)) { try $0.merge($1) }
+                case "range": try Self.fold(&range, RangePartial(serialized: bytes)) { try $0.merge($1) }
+                case "histogram":
+                    try Self.fold(&histogram, JointHistogramPartial(serialized: bytes)) { try $0.merge($1) }
+                default:
+                    throw ScanError.malformedPayload(what: "scan.statistics result", reason: "unknown partial \(name)")
+                }
+            }
+            if body.key.hasPrefix("stats-a") { statisticsA += 1 } else { statisticsB += 1 }
+            done.insert(body.key)
+        case ScanTaskKind.ksg:
+            let body = try ScanCoding.decode(KSGResult.self, from: payload, what: "scan.ksg result")
+            let perTarget = try payload.arrays.map { try DoubleBytes.decode($0, what: "scan.ksg scores") }
+            ksgBlocks[body.start] = DimensionScores(
+                method: KSGMutualInformation.method, dimensions: body.start..<body.end, perTarget: perTarget)
+            done.insert(body.key)
+        case ScanTaskKind.ig:
+            let body = try ScanCoding.decode(IGResult.self, from: payload, what: "scan.ig result")
+            guard let data = payload.arrays.first else {
+                throw ScanError.malformedPayload(what: "scan.ig result", reason: "no statistics")
+            }
+            try Self.fold(&attribution, AttributionStatistics(bytes: [UInt8](data))) { try $0.merge($1) }
+            igTasks += 1
+            done.insert(body.key)
+        case ScanTaskKind.train:
+            let model = try ScanCoding.decode(TrainedModelResult.self, from: payload, what: "scan.train result")
+            models.append(model)
+            done.insert(
+                TrainTask.key(method: model.method, rule: model.rule, seed: model.seed, labelVariance: model.labelVariance))
+        case ScanTaskKind.report:
+            reported = true
+            done.insert("report")
+        default:
+            break
+        }
+    }
+
+    private static func fold<T>(_ accumulator: inout T?, _ value: T, _ merge: (inout T, T) throws -> Void) rethrows {
+        if accumulator == nil {
+            accumulator = value
+        } else {
+            try merge(&accumulator!, value)
+        }
+    }
+}

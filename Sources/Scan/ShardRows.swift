@@ -1,0 +1,91 @@
+import Foundation
+import Saliency
+import Shards
+
+/// Reading pooled train observations out of shards for the statistics tasks, in bounded blocks.
+enum ShardRows {
+    /// Frames per read: a block of utterances is read at once while it stays under this many frames
+    /// (the same block size `salience scores` streams with).
+    static let framesPerRead = 8192
+
+    /// Calls `body` with the pooled train-split observations of utterances `range` of `reader`, restricted
+    /// to `columns` (all when nil) and paired with the target columns `targetColumns`, one block at a time,
+    /// in file order. Blocks without a train utterance are skipped.
+    static func forEachTrainBlock(
+        _ reader: ShardReader, range: Range<Int>, columns: Range<Int>?, targetColumns: [Int], pooling: Pooling,
+        _ body: (Observations) throws -> Void
+    ) throws {
+        let columnList = columns.map { Array($0) }
+        let allTargets = reader.targetCount
+        var start = range.lowerBound
+        while start < range.upperBound {
+            var end = start + 1
+            let first = reader.offsets[start]
+            while end < range.upperBound && reader.offsets[end + 1] - first <= framesPerRead { end += 1 }
+            let include = (start..<end).map { reader.splits[$0] == .train }
+            if include.contains(true) {
+                let frames = try reader.readFrames(utterances: start..<end, columns: columnList)
+                var labels = [Float]()
+                labels.reserveCapacity((end - start) * targetColumns.count)
+                for utterance in start..<end {
+                    for column in targetColumns { labels.append(reader.labels[utterance * allTargets + column]) }
+                }
+                let batch = try frames.values.withUnsafeBufferPointer {
+                    try Observations.pooling(
+                        frames: $0, dimensions: frames.width, offsets: frames.rowOffsets, labels: labels,
+                        targetCount: targetColumns.count, pooling: pooling, include: include,
+                        firstDimension: columns?.lowerBound ?? 0)
+                }
+                try body(batch)
+            }
+            start = end
+        }
+    }
+
+    /// Rows of several batches (same columns) as one.
+    static func concatenate(_ batches: [Observations]) throws -> Observations {
+        guard let first = batches.first else {
+            throw SaliencyError.tooFewObservations(required: 1, found: 0, statistic: "mis")
+        }
+        var features = [Double]()
+        var targets = [Double]()
+        features.reserveCapacity(batches.reduce(0) { $0 + $1.features.count })
+        targets.reserveCapacity(batches.reduce(0) { $0 + $1.targets.count })
+        for batch in batches {
+            features.append(contentsOf: batch.features)
+            targets.append(contentsOf: batch.targets)
+        }
+        return try Observations(
+            features: features, targets: targets, count: targets.count / first.targetCount,
+            dimensions: first.dimensions, targetCount: first.targetCount, firstDimension: first.firstDimension)
+    }
+}
+
+/// Doubles as little-endian bytes (their bit patterns, so a round trip is exact) and back.
+public enum DoubleBytes {
+    /// The bytes of `values`.
+    public static func encode(_ values: [Double]) -> [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(values.count * 8)
+        for value in values {
+            withUnsafeBytes(of: value.bitPattern.littleEndian) { out.append(contentsOf: $0) }
+        }
+        return out
+    }
+
+    /// The doubles of `data`; throws when its length is not a multiple of 8.
+    public static func decode(_ data: Data, what: String) throws -> [Double] {
+        guard data.count % 8 == 0 else {
+            throw ScanError.malformedPayload(what: what, reason: "\(data.count) bytes is not a whole number of doubles")
+        }
+        var out = [Double]()
+        out.reserveCapacity(data.count / 8)
+        data.withUnsafeBytes { raw in
+            for index in 0..<(data.count / 8) {
+                let bits = raw.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self)
+                out.append(Double(bitPattern: UInt64(littleEndian: bits)))
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,114 @@
+import Cluster
+import Foundation
+import Saliency
+import Shards
+
+/// `scan.statistics`: the partials of one shard's utterance range (train split): moments (CCS), covariance
+/// (PCA), ranges (first pass of `mis-hist`), or joint histograms on agreed edges (its second pass). The
+/// result body is a ``StatisticsResult``; the arrays are the partials' bytes in the order it lists.
+public struct StatisticsExecutor: TaskExecutor {
+    /// `scan.statistics`.
+    public var kind: String { ScanTaskKind.statistics }
+
+    /// The executor.
+    public init() {}
+
+    /// Streams the range once and returns the partials.
+    public func execute(_ task: TaskInput, context: TaskContext) throws -> Payload {
+        let body = try ScanCoding.decode(StatisticsTask.self, from: task.payload, what: "scan.statistics task")
+        let url = try context.dataRoot.resolve(body.dataset + "/" + body.shard)
+        let reader = try ShardReader(url: url)
+        guard body.start >= 0, body.end <= reader.utteranceCount, body.start < body.end else {
+            throw ShardError(
+                file: body.shard, message: "utterances \(body.start)..<\(body.end) outside 0..<\(reader.utteranceCount)")
+        }
+        let all = 0..<reader.dimension
+        let targets = body.targetColumns.count
+        var moments = body.moments ? MomentsPartial(dimensions: all, targetCount: targets) : nil
+        var covariance = body.covariance ? CovariancePartial(dimensions: all) : nil
+        var range = body.range ? RangePartial(dimensions: all, targetCount: targets) : nil
+        var histogram: JointHistogramPartial?
+        if let bins = body.histogramBins {
+            guard let edges = task.payload.arrays.first else {
+                throw ScanError.malformedPayload(what: "scan.statistics task", reason: "histogram edges missing")
+            }
+            let merged = try RangePartial(serialized: [UInt8](edges))
+            histogram = JointHistogramPartial(
+                layout: try HistogramLayout(range: merged, bins: bins, binaryTargets: body.binaryTargets))
+        }
+        var rows = 0
+        try ShardRows.forEachTrainBlock(
+            reader, range: body.start..<body.end, columns: nil, targetColumns: body.targetColumns,
+            pooling: Pooling(rawValue: body.pooling.rawValue) ?? .utterance
+        ) { batch in
+            if moments != nil { try moments?.merge(MomentsPartial(batch)) }
+            try covariance?.add(batch)
+            if range != nil { try range?.merge(RangePartial(batch)) }
+            try histogram?.add(batch)
+            rows += batch.count
+        }
+        var names = [String]()
+        var arrays = [[UInt8]]()
+        if let moments { names.append("moments"); arrays.append(moments.serialized()) }
+        if let covariance { names.append("covariance"); arrays.append(covariance.serialized()) }
+        if let range { names.append("range"); arrays.append(range.serialized()) }
+        if let histogram { names.append("histogram"); arrays.append(histogram.serialized()) }
+        return try ScanCoding.payload(StatisticsResult(key: body.key, partials: names, rows: rows), arrays: arrays)
+    }
+}
+
+/// The body of a statistics task's result.
+public struct StatisticsResult: Codable, Equatable, Sendable {
+    /// The task's key.
+    public var key: String
+    /// Which partials the arrays hold, in order (`moments`, `covariance`, `range`, `histogram`).
+    public var partials: [String]
+    /// Pooled rows counted.
+    public var rows: Int
+}
+
+/// `scan.ksg`: the KSG mutual information of one block of dimensions against the targets, over every
+/// train observation of every clean shard (catalog order, as `salience scores` reads them), reading only
+/// the block's columns. The result's arrays are the per-target scores (Float64, little-endian).
+public struct KSGExecutor: TaskExecutor {
+    /// `scan.ksg`.
+    public var kind: String { ScanTaskKind.ksg }
+
+    /// The executor.
+    public init() {}
+
+    /// Reads the block's columns of all train utterances and estimates MI.
+    public func execute(_ task: TaskInput, context: TaskContext) throws -> Payload {
+        let body = try ScanCoding.decode(KSGTask.self, from: task.payload, what: "scan.ksg task")
+        let directory = try context.dataRoot.resolve(body.dataset)
+        let catalog: DatasetCatalog
+        do {
+            catalog = try DatasetCatalog(directory: directory)
+        } catch let error as DatasetError {
+            throw ScanError.invalidDataset(directory: body.dataset, problems: error.problems.map(\.description))
+        }
+        var batches = [Observations]()
+        for shard in catalog.shards(condition: ShardFormat.cleanCondition) {
+            let reader = try ShardReader(url: catalog.url(of: shard))
+            try ShardRows.forEachTrainBlock(
+                reader, range: 0..<reader.utteranceCount, columns: body.start..<body.end,
+                targetColumns: body.targetColumns, pooling: Pooling(rawValue: body.pooling.rawValue) ?? .utterance
+            ) { batches.append($0) }
+        }
+        let estimator = KSGMutualInformation(neighbours: body.neighbours, noise: .seeded(body.noiseSeed), threads: 1)
+        let scores = try estimator.scores(try ShardRows.concatenate(batches))
+        return try ScanCoding.payload(
+            KSGResult(key: body.key, start: body.start, end: body.end),
+            arrays: scores.perTarget.map { DoubleBytes.encode($0) })
+    }
+}
+
+/// The body of a KSG task's result; the arrays are one score vector per target.
+public struct KSGResult: Codable, Equatable, Sendable {
+    /// The task's key.
+    public var key: String
+    /// First dimension.
+    public var start: Int
+    /// Last dimension (exclusive).
+    public var end: Int
+}

@@ -1,0 +1,190 @@
+import ArgumentParser
+import Cluster
+import Foundation
+import Learn
+import Reports
+import Scan
+
+/// `salience scan SPEC.toml`: runs a scan, from shards to report, on an embedded local cluster or on a
+/// running coordinator.
+struct ScanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scan",
+        abstract: "Run a saliency scan (statistics, scores, selections, training grid, report) on a cluster.",
+        discussion: """
+            Without --to, starts an embedded cluster (this process coordinates, --workers local worker \
+            processes compute) and shuts it down afterwards. With --to, submits to a running coordinator (which \
+            must have the `scan` planner, as `salience coordinator` does) and follows the run. Either way the \
+            spec is validated first (a bad spec fails with its field and reason), progress is printed per \
+            phase, and the report is written to the spec's output directory.
+
+            Examples:
+              salience scan cluster/scan-example.toml --data-root /shared/datasets --workers 2
+              salience scan scan.toml --to tcp://head-node:5555
+            """)
+
+    @Argument(help: "The scan spec (TOML).")
+    var spec: String
+
+    @Option(help: "The directory dataset paths are relative to (embedded cluster workers).")
+    var dataRoot = "."
+
+    @Option(help: "Local worker processes of the embedded cluster.")
+    var workers = 2
+
+    @Option(name: .customLong("to"), help: "Submit to this coordinator instead of an embedded cluster.")
+    var endpoint: String?
+
+    @Flag(help: "With --to: print the run id and return without following the run.")
+    var detach = false
+
+    @Flag(help: "Print no progress lines.")
+    var quiet = false
+
+    func validate() throws {
+        if workers < 1 || workers > 64 { throw ValidationError("--workers must be between 1 and 64.") }
+    }
+
+    func run() throws {
+        BLASCore.restartWithBetterKernelsIfNeeded()
+        let spec = try ScanRunner.loadSpec(self.spec)
+        let runner = ScanRunner(quiet: quiet)
+        if let endpoint {
+            let client = try ClusterClient(endpoint: endpoint)
+            let (run, submitted) = try runner.submit(spec, client: client)
+            print("scan: submitted run \(run) to \(endpoint)")
+            if detach { return }
+            let outcome = try runner.follow(run: run, client: client, spec: spec, submittedAt: submitted)
+            if outcome.status != .succeeded { throw ExitCode.failure }
+            return
+        }
+        let outcome = try runner.runEmbedded(spec, dataRoot: URL(fileURLWithPath: dataRoot), workers: workers)
+        if outcome.status != .succeeded { throw ExitCode.failure }
+    }
+}
+
+/// The work of `salience scan` and `salience demo`: submit, follow with progress lines, write the report.
+struct ScanRunner {
+    var quiet = false
+
+    /// What a followed run ended as.
+    struct Outcome {
+        var run: String
+        var status: ScanResults.RunStatus
+        var reportDirectory: URL
+        var seconds: Double
+        /// Wall seconds per cluster phase, with the task kinds it held.
+        var phases: [(phase: Int, kinds: String, tasks: Int, seconds: Double)]
+    }
+
+    /// Reads and validates a spec; problems become a `ValidationError` listing each field and reason.
+    static func loadSpec(_ path: String) throws -> ScanSpec {
+        do {
+            return try ScanSpec.load(contentsOf: URL(fileURLWithPath: path))
+        } catch let error as ScanSpecError {
+            throw ValidationError(error.description)
+        }
+    }
+
+    /// The spec with its output directory made absolute (relative paths are from where the scan is submitted).
+    static func absolutized(_ spec: ScanSpec) -> ScanSpec {
+        var copy = spec
+        copy.output.directory = URL(fileURLWithPath: spec.output.directory).standardizedFileURL.path
+        return copy
+    }
+
+    /// Validates and submits; returns the run id and the submission time.
+    func submit(_ spec: ScanSpec, client: ClusterClient) throws -> (String, Date) {
+        let problems = spec.validate()
+        guard problems.isEmpty else {
+            throw ValidationError(ScanSpecError.invalid(source: "scan spec", problems: problems).description)
+        }
+        let submitted = Date()
+        let task = TaskSpec(
+            kind: ScanTaskKind.catalog,
+            payload: try ScanCoding.payload(CatalogTask(spec: Self.absolutized(spec), submittedAt: submitted)))
+        let run = try client.submit(
+            RunSubmission(name: spec.name, planner: ScanPlanner.name, tasks: [task]))
+        return (run, submitted)
+    }
+
+    /// Runs `spec` on an embedded cluster of `workers` local processes.
+    func runEmbedded(_ spec: ScanSpec, dataRoot: URL, workers: Int) throws -> Outcome {
+        let options = EmbeddedCluster.Options(
+            workers: workers, executable: URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath(),
+            dataRoot: dataRoot, planners: [ScanPlanner.name: ScanPlanner()])
+        if !quiet { log("scan: starting an embedded cluster (coordinator + \(workers) worker processes)") }
+        return try EmbeddedCluster.with(options: options, logger: commandLogger("salience.scan", level: .error)) {
+            cluster in
+            let client = try cluster.client()
+            let (run, submitted) = try submit(spec, client: client)
+            return try follow(run: run, client: client, spec: spec, submittedAt: submitted)
+        }
+    }
+
+    /// Polls the run, printing a line per change (phase, tasks done/total, rate, ETA), then writes the report
+    /// from the ledger into the spec's output directory.
+    func follow(run: String, client: ClusterClient, spec: ScanSpec, submittedAt: Date) throws -> Outcome {
+        let started = Date()
+        var lastLine = ""
+        var phaseStart: [Int: Date] = [:]
+        var phaseEnd: [Int: Date] = [:]
+        var final: RunStatus
+        while true {
+            guard let status = try client.status(run: run).runs.first else { throw ClusterError.unknownRun(run) }
+            let now = Date()
+            for phase in status.phases {
+                if phaseStart[phase.phase] == nil { phaseStart[phase.phase] = now }
+                if phase.done + phase.failed >= phase.total, phaseEnd[phase.phase] == nil { phaseEnd[phase.phase] = now }
+            }
+            if !quiet, let current = status.phases.last {
+                let eta = status.etaSeconds.map { String(format: "%.0f s", $0) } ?? "?"
+                let line = String(
+                    format: "scan: phase %d: %d/%d tasks | run %d/%d known | %.2f tasks/s | ETA %@ | %.0f s",
+                    current.phase, current.done, current.total, status.done, status.total, status.throughput, eta,
+                    now.timeIntervalSince(started))
+                let key = "\(current.phase) \(current.done) \(status.done) \(status.failed)"
+                if key != lastLine {
+                    log(line)
+                    lastLine = key
+                }
+            }
+            if status.state != "running" {
+                final = status
+                break
+            }
+            Thread.sleep(forTimeInterval: 0.25)
+        }
+        let results = try ScanLedger.results(
+            client: client, run: run, spec: Self.absolutized(spec), startedAt: submittedAt)
+        let directory = URL(fileURLWithPath: Self.absolutized(spec).output.directory)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        _ = try ScanReport(results: results).write(to: directory)
+        let records = try client.allResults(run: run)
+        var phases: [(phase: Int, kinds: String, tasks: Int, seconds: Double)] = []
+        for phase in phaseStart.keys.sorted() {
+            let inPhase = records.filter { $0.outcome.phase == phase }
+            let kinds = Dictionary(grouping: inPhase, by: \.outcome.kind).map { "\($0.key) x\($0.value.count)" }
+                .sorted().joined(separator: ", ")
+            let seconds = (phaseEnd[phase] ?? Date()).timeIntervalSince(phaseStart[phase] ?? started)
+            phases.append((phase, kinds, inPhase.count, seconds))
+        }
+        let seconds = Date().timeIntervalSince(started)
+        if !quiet {
+            for phase in phases {
+                log(String(format: "scan: phase %d took %.1f s (%@)", phase.phase, phase.seconds, phase.kinds))
+            }
+            for failure in results.run.failedTasks { log("scan: FAILED \(failure.summary): \(failure.error)") }
+        }
+        print(
+            String(
+                format: "scan: run %@ %@ in %.1f s; %d models; report: %@", run, results.run.status.rawValue, seconds,
+                results.models.count, directory.appendingPathComponent("report.html").path))
+        if let error = final.error, results.run.status == .failed { log("scan: the run failed: \(error)") }
+        return Outcome(run: run, status: results.run.status, reportDirectory: directory, seconds: seconds, phases: phases)
+    }
+
+    private func log(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+}

@@ -1,7 +1,0 @@
-import XCTest
-
-@testable import Scan
-
-final class ScanTestsPlaceholder: XCTestCase {
-    func testModuleImports() { XCTAssertTrue(true) }
-}

@@ -1,0 +1,252 @@
+import Cluster
+import Foundation
+import Saliency
+import Shards
+import TestSupport
+import XCTest
+
+@testable import Scan
+
+/// Scans run through the real CLI on embedded clusters (real worker processes, ZeroMQ, SQLite ledger):
+/// scores and selections equal the single-machine `salience scores` on any cluster size and with a worker
+/// killed mid-scan; bad inputs fail the run, naming file or field, and the report says failed.
+final class ScanClusterTests: XCTestCase {
+    var scratch: ScratchDirectory!
+    var dataRoot: URL { scratch.path("data") }
+
+    override func setUpWithError() throws {
+        scratch = try ScratchDirectory("salience-scan")
+        var configuration = SyntheticDataset.Configuration()
+        configuration.utterances = 360
+        configuration.dimension = 16
+        configuration.relevantDimensions = 4
+        configuration.shards = 3
+        try SyntheticDataset(configuration: configuration).write(to: dataRoot.appendingPathComponent("syn"))
+    }
+
+    override func tearDown() { scratch.remove() }
+
+    /// A spec over the scores with the smallest grid that still trains (scores are what these tests check).
+    func smallSpec(output: String, methods: [ScanSpec.Method] = [.ccs, .mis, .misHist, .pca]) -> ScanSpec {
+        var spec = ScanSpec(datasetDirectory: "syn", name: "same-answer")
+        spec.selection.methods = methods
+        spec.selection.ratios = [0.5]
+        spec.selection.thresholds = methods.contains(where: \.takesThresholds) ? [.mean] : []
+        spec.decoder = ScanSpec.Decoder(
+            kind: .gruFF, convChannels: 0, kernel: 0, gruUnits: 4, gruLayers: 1, ffUnits: 4, dropout: 0)
+        spec.training.seeds = [1]
+        spec.training.epochs = 1
+        spec.training.labelVariance = [.off]
+        spec.cluster.utterancesPerTask = 40
+        spec.cluster.dimensionBlock = 5
+        spec.output.directory = scratch.path(output).path
+        return spec
+    }
+
+    func writeSpec(_ spec: ScanSpec, _ name: String) throws -> URL {
+        let url = scratch.path(name)
+        try spec.tomlText().write(to: url, atomically: true, encoding: .utf8)
+        return url
+    }
+
+    /// The single-machine reference: `salience scores` CSV columns and pca.csv's explained ratios.
+    func reference() throws -> (columns: [String: [Double]], explained: [Double]) {
+        let out = scratch.path("reference")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        let result = try runProcess(
+            TestEnvironment.salienceBinary,
+            [
+                "scores", dataRoot.appendingPathComponent("syn").path, "--methods", "ccs,mis,mis-hist,pca", "--out",
+                out.appendingPathComponent("scores.csv").path,
+            ])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let columns = try csvColumns(out.appendingPathComponent("scores.csv"))
+        let pca = try csvColumns(out.appendingPathComponent("pca.csv"))
+        return (columns, pca["explained_ratio"] ?? [])
+    }
+
+    func csvColumns(_ url: URL) throws -> [String: [Double]] {
+        let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n")
+        let header = lines[0].split(separator: ",").map(String.init)
+        var columns = [String: [Double]]()
+        for line in lines.dropFirst() {
+            for (name, field) in zip(header, line.split(separator: ",")) {
+                columns[name, default: []].append(Double(field) ?? .nan)
+            }
+        }
+        return columns
+    }
+
+    func assertClose(_ actual: [Double]?, _ expected: [Double]?, _ what: String, file: StaticString = #filePath,
+        line: UInt = #line)
+    {
+        guard let actual, let expected, actual.count == expected.count, !expected.isEmpty else {
+            XCTFail("\(what): missing or different lengths", file: file, line: line)
+            return
+        }
+        for (index, (a, e)) in zip(actual, expected).enumerated() {
+            let scale = max(abs(e), 1e-300)
+            XCTAssertLessThanOrEqual(abs(a - e) / scale, 1e-9, "\(what)[\(index)]: \(a) vs \(e)", file: file, line: line)
+        }
+    }
+
+    /// Checks a finished scan's scores and ratio selections against the reference.
+    func assertSameAnswer(_ output: String, _ reference: (columns: [String: [Double]], explained: [Double]),
+        line: UInt = #line) throws
+    {
+        let results = try ScanResults.load(contentsOf: scratch.path(output).appendingPathComponent("results.json"))
+        XCTAssertEqual(results.run.status, .succeeded, line: line)
+        for (method, column) in [(ScanSpec.Method.ccs, "ccs"), (.mis, "mis"), (.misHist, "mis-hist")] {
+            assertClose(results.scoreCurve(method)?.mean, reference.columns[column], "\(output) \(column)", line: line)
+            let expected = try Selection.select(reference.columns[column] ?? [], rule: .topRatio(0.5))
+            let selection = results.selections.first { $0.method == method && $0.rule == .ratio(0.5) }
+            XCTAssertEqual(selection?.indices, expected, "\(output) \(column) selection", line: line)
+            let mean = try Selection.select(reference.columns[column] ?? [], rule: .threshold(.mean))
+            let chosen = results.selections.first { $0.method == method && $0.rule == .threshold(.mean) }
+            XCTAssertEqual(chosen?.indices, mean, "\(output) \(column) mean threshold", line: line)
+        }
+        assertClose(results.scoreCurve(.pca)?.mean, reference.explained, "\(output) pca", line: line)
+        // One model per selection (ratio for all four, mean threshold for the three scoring methods).
+        XCTAssertEqual(results.models.count, 7, "\(output) models", line: line)
+        for name in ["report.html", "report.md", "results.csv"] {
+            XCTAssertTrue(
+                FileManager.default.fileExists(atPath: scratch.path(output).appendingPathComponent(name).path), name)
+        }
+    }
+
+    func scan(_ specURL: URL, workers: Int) throws -> ProcessResult {
+        try runProcess(
+            TestEnvironment.salienceBinary,
+            ["scan", specURL.path, "--data-root", dataRoot.path, "--workers", "\(workers)"])
+    }
+
+    func testScoresAndSelectionsEqualSingleMachineOnOneTwoAndThreeWorkers() throws {
+        let expected = try reference()
+        for workers in [1, 2, 3] {
+            let output = "out-\(workers)"
+            let result = try scan(try writeSpec(smallSpec(output: output), "spec-\(workers).toml"), workers: workers)
+            XCTAssertEqual(result.status, 0, result.stdout + result.stderr)
+            XCTAssertTrue(result.stdout.contains("report.html"), result.stdout)
+            try assertSameAnswer(output, expected)
+        }
+    }
+
+    func testSameAnswerWithAWorkerKilledMidScan() throws {
+        let expected = try reference()
+        var spec = smallSpec(output: "out-killed")
+        spec.cluster.utterancesPerTask = 10
+        spec.cluster.dimensionBlock = 2
+        let process = Process()
+        process.executableURL = TestEnvironment.salienceBinary
+        process.arguments = [
+            "scan", try writeSpec(spec, "spec-killed.toml").path, "--data-root", dataRoot.path, "--workers", "2",
+        ]
+        let errors = Pipe()
+        let output = Pipe()
+        process.standardError = errors
+        process.standardOutput = output
+        try process.run()
+        // Kill one worker (SIGKILL) as soon as the statistics phase has started.
+        let killed = KilledWorker()
+        let reader = Thread {
+            var text = ""
+            while true {
+                let data = errors.fileHandleForReading.availableData
+                if data.isEmpty { break }
+                text += String(decoding: data, as: UTF8.self)
+                if !killed.done, text.contains("scan: phase 1:"),
+                    let child = childProcesses(of: process.processIdentifier).first
+                {
+                    kill(child, SIGKILL)
+                    killed.mark(child)
+                }
+            }
+            killed.log = text
+        }
+        reader.start()
+        let stdout = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        while !killed.finished { Thread.sleep(forTimeInterval: 0.05) }
+        XCTAssertTrue(killed.done, "no worker was killed: \(killed.log)")
+        XCTAssertEqual(process.terminationStatus, 0, String(decoding: stdout, as: UTF8.self) + killed.log)
+        try assertSameAnswer("out-killed", expected)
+    }
+
+    func testADatasetFailingValidationFailsTheRunNamingTheFile() throws {
+        let shard = DatasetCatalog.shardURLs(in: dataRoot.appendingPathComponent("syn"))[1]
+        try Data("not an hdf5 file".utf8).write(to: shard)
+        let result = try scan(try writeSpec(smallSpec(output: "out-bad"), "bad.toml"), workers: 1)
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.stderr.contains(shard.lastPathComponent), result.stderr)
+        XCTAssertTrue(result.stderr.contains("not an HDF5 file"), result.stderr)
+        let results = try ScanResults.load(contentsOf: scratch.path("out-bad").appendingPathComponent("results.json"))
+        XCTAssertEqual(results.run.status, .failed)
+        XCTAssertTrue(results.models.isEmpty && results.scoreCurves.isEmpty)
+        XCTAssertTrue(results.run.failedTasks.contains { $0.error.contains(shard.lastPathComponent) })
+    }
+
+    func testASpecNamingATargetTheShardsLackFailsNamingTheField() throws {
+        var spec = smallSpec(output: "out-target")
+        spec.dataset.targets = .only(["arousal-typo"])
+        let result = try scan(try writeSpec(spec, "target.toml"), workers: 1)
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.stderr.contains("dataset.targets[0]"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("arousal-typo"), result.stderr)
+        let results = try ScanResults.load(
+            contentsOf: scratch.path("out-target").appendingPathComponent("results.json"))
+        XCTAssertEqual(results.run.status, .failed)
+    }
+
+    func testABadSpecFailsAtSubmissionWithFieldAndReason() throws {
+        let url = scratch.path("invalid.toml")
+        try "[dataset]\ndirectory = \"syn\"\n[training]\nepochs = 0\n".write(to: url, atomically: true, encoding: .utf8)
+        let result = try scan(url, workers: 1)
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.stderr.contains("training.epochs"), result.stderr)
+        XCTAssertFalse(result.stderr.contains("starting an embedded cluster"), result.stderr)
+    }
+
+    func testAWorkerThatCannotReadAShardFailsTheTaskNamingTheFileAndReason() throws {
+        let task = StatisticsTask(
+            dataset: "syn", shard: "missing-shard.h5", start: 0, end: 10, pooling: .utterance, targetColumns: [0],
+            moments: true, covariance: false, range: false, histogramBins: nil, binaryTargets: false)
+        let input = TaskInput(
+            id: 1, run: "r", phase: 1, kind: ScanTaskKind.statistics, payload: try ScanCoding.payload(task))
+        let context = TaskContext(dataRoot: DataRoot(dataRoot), logger: .init(label: "test"))
+        XCTAssertThrowsError(try StatisticsExecutor().execute(input, context: context)) { error in
+            XCTAssertTrue("\(error)".contains("missing-shard.h5"), "\(error)")
+            XCTAssertTrue("\(error)".contains("no such file"), "\(error)")
+        }
+        // A shard path escaping the data root is refused before anything is opened.
+        var escaping = task
+        escaping.dataset = "../elsewhere"
+        let bad = TaskInput(
+            id: 2, run: "r", phase: 1, kind: ScanTaskKind.statistics, payload: try ScanCoding.payload(escaping))
+        XCTAssertThrowsError(try StatisticsExecutor().execute(bad, context: context))
+    }
+}
+
+/// Which worker the kill test killed, shared with its reader thread.
+final class KilledWorker: @unchecked Sendable {
+    private let lock = NSLock()
+    private var pid: Int32?
+    private var text: String?
+    var done: Bool { lock.withLock { pid != nil } }
+    var finished: Bool { lock.withLock { text != nil } }
+    var log: String {
+        get { lock.withLock { text ?? "" } }
+        set { lock.withLock { text = newValue } }
+    }
+    func mark(_ child: Int32) { lock.withLock { pid = child } }
+}
+
+/// The direct children of `pid` (from /proc).
+func childProcesses(of pid: Int32) -> [Int32] {
+    let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+    var children = [Int32]()
+    for task in tasks {
+        let text = (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/children", encoding: .utf8)) ?? ""
+        children += text.split(separator: " ").compactMap { Int32($0) }
+    }
+    return children
+}
