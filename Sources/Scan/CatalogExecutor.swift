@@ -16,7 +16,8 @@ public struct CatalogExecutor: TaskExecutor {
     /// Validates and describes the dataset.
     public func execute(_ task: TaskInput, context: TaskContext) throws -> Payload {
         let body = try ScanCoding.decode(CatalogTask.self, from: task.payload, what: "scan.catalog task")
-        return try ScanCoding.payload(try Self.describe(spec: body.spec, submittedAt: body.submittedAt, dataRoot: context.dataRoot))
+        return try ScanCoding.payload(
+            try Self.describe(spec: body.spec, submittedAt: body.submittedAt, dataRoot: context.dataRoot))
     }
 
     /// The catalog facts of `spec`'s dataset under `dataRoot`, or the error naming what is wrong.
@@ -61,7 +62,8 @@ public struct CatalogExecutor: TaskExecutor {
                 encoder: catalog.encoders.first, utterances: counts),
             targetColumns: targetColumns, binary: catalog.task == .binary, hasRaterSpread: catalog.hasRaterSpread,
             cleanShards: clean.map {
-                ScanShard(file: $0.file, utterances: $0.utterances, trainUtterances: $0.utterancesPerSplit["train"] ?? 0)
+                ScanShard(
+                    file: $0.file, utterances: $0.utterances, trainUtterances: $0.utterancesPerSplit["train"] ?? 0)
             },
             labelVariance: spec.training.resolvedLabelVariance(hasRaterSpread: catalog.hasRaterSpread))
     }

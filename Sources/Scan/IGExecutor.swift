@@ -27,7 +27,8 @@ public struct IGExecutor: TaskExecutor {
         let reader = try ShardReader(url: url)
         guard body.start >= 0, body.end <= reader.utteranceCount, body.start < body.end else {
             throw ShardError(
-                file: body.shard, message: "utterances \(body.start)..<\(body.end) outside 0..<\(reader.utteranceCount)")
+                file: body.shard, message: "utterances \(body.start)..<\(body.end) outside 0..<\(reader.utteranceCount)"
+            )
         }
         guard model.datasetWidth == reader.dimension else {
             throw ScanError.inconsistentResults(

@@ -50,7 +50,8 @@ public enum ScanAssembly {
             case .pca:
                 guard let pca = scores.pca else { continue }
                 curves.append(
-                    ScanResults.ScoreCurve(method: .pca, quantity: "explained variance ratio", mean: pca.explainedRatio))
+                    ScanResults.ScoreCurve(method: .pca, quantity: "explained variance ratio", mean: pca.explainedRatio)
+                )
                 selections += try graph.selections(of: .pca, scores: nil, seed: 0)
             case .random:
                 for seed in spec.training.seeds {
@@ -99,7 +100,8 @@ public enum ScanAssembly {
                 cells += graph.spec.selection.ratios.count + graph.spec.selection.thresholds.count
             }
         }
-        let gridTotal = max(progress.models.count, cells * seeds * modes + (methods.contains(.ig) && !methods.contains(.full) ? 1 : 0))
+        let gridTotal = max(
+            progress.models.count, cells * seeds * modes + (methods.contains(.ig) && !methods.contains(.full) ? 1 : 0))
         func phase(_ name: String, done: Int, total: Int, seconds: Double? = nil) -> ScanResults.Phase {
             let state: ScanResults.PhaseState =
                 done >= total ? .done : status == .failed ? .failed : done > 0 ? .running : .pending

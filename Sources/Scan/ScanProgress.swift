@@ -98,7 +98,8 @@ public struct ScanProgress {
             let model = try ScanCoding.decode(TrainedModelResult.self, from: payload, what: "scan.train result")
             models.append(model)
             done.insert(
-                TrainTask.key(method: model.method, rule: model.rule, seed: model.seed, labelVariance: model.labelVariance))
+                TrainTask.key(
+                    method: model.method, rule: model.rule, seed: model.seed, labelVariance: model.labelVariance))
         case ScanTaskKind.report:
             reported = true
             done.insert("report")

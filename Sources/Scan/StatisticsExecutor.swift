@@ -20,7 +20,8 @@ public struct StatisticsExecutor: TaskExecutor {
         let reader = try ShardReader(url: url)
         guard body.start >= 0, body.end <= reader.utteranceCount, body.start < body.end else {
             throw ShardError(
-                file: body.shard, message: "utterances \(body.start)..<\(body.end) outside 0..<\(reader.utteranceCount)")
+                file: body.shard, message: "utterances \(body.start)..<\(body.end) outside 0..<\(reader.utteranceCount)"
+            )
         }
         let all = 0..<reader.dimension
         let targets = body.targetColumns.count
@@ -49,10 +50,22 @@ public struct StatisticsExecutor: TaskExecutor {
         }
         var names = [String]()
         var arrays = [[UInt8]]()
-        if let moments { names.append("moments"); arrays.append(moments.serialized()) }
-        if let covariance { names.append("covariance"); arrays.append(covariance.serialized()) }
-        if let range { names.append("range"); arrays.append(range.serialized()) }
-        if let histogram { names.append("histogram"); arrays.append(histogram.serialized()) }
+        if let moments {
+            names.append("moments")
+            arrays.append(moments.serialized())
+        }
+        if let covariance {
+            names.append("covariance")
+            arrays.append(covariance.serialized())
+        }
+        if let range {
+            names.append("range")
+            arrays.append(range.serialized())
+        }
+        if let histogram {
+            names.append("histogram")
+            arrays.append(histogram.serialized())
+        }
         return try ScanCoding.payload(StatisticsResult(key: body.key, partials: names, rows: rows), arrays: arrays)
     }
 }

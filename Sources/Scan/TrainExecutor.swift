@@ -68,7 +68,8 @@ public struct TrainExecutor: TaskExecutor {
         }
         let targets = columns.map { data.catalog.targets[$0] }
         let mode = LabelVarianceMode(rawValue: body.labelVariance.rawValue) ?? .off
-        let decoderConfig = Self.decoderConfig(body.decoder, inputWidth: body.k, outputs: mode.outputCount(targets: targets.count))
+        let decoderConfig = Self.decoderConfig(
+            body.decoder, inputWidth: body.k, outputs: mode.outputCount(targets: targets.count))
         var config = TrainingConfig()
         config.seed = UInt64(body.seed)
         config.maxEpochs = body.training.epochs

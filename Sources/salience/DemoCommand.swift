@@ -65,7 +65,9 @@ struct DemoCommand: ParsableCommand {
         if noScan { return }
         var spec = ScanSpec.demo(datasetDirectory: datasetURL.lastPathComponent)
         spec.output.directory = outURL.appendingPathComponent("report").path
-        print("demo: scanning with \(spec.selection.methods.map(\.rawValue).joined(separator: ", ")) on \(workers) workers")
+        print(
+            "demo: scanning with \(spec.selection.methods.map(\.rawValue).joined(separator: ", ")) on \(workers) workers"
+        )
         let outcome = try ScanRunner().runEmbedded(
             spec, dataRoot: datasetURL.deletingLastPathComponent(), workers: workers)
         guard outcome.status == .succeeded else { throw ExitCode(1) }

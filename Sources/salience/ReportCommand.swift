@@ -1,4 +1,5 @@
 import ArgumentParser
+import Cluster
 import Foundation
 import Reports
 import Scan
@@ -9,14 +10,20 @@ struct ReportCommand: ParsableCommand {
         commandName: "report",
         abstract: "Write a scan's report (report.html, report.md, results.json, results.csv) from its results.",
         discussion: """
-            RESULTS is a results.json file or the run's output directory holding one. A run still in progress \
-            renders too, with what is not yet available marked as such. Example:
+            RESULTS is a results.json file or the run's output directory holding one; with --to it is a run id, \
+            and the results are rebuilt from the coordinator's ledger (the report then goes to --out, or to the \
+            run's output directory). A run still in progress renders too, with what is not yet available \
+            marked as such. Example:
               salience report runs/demo
               salience report runs/demo/results.json --out /tmp/demo-report
+              salience report run-1a2b3c4d --to tcp://head-node:5555 --out /tmp/live-report
             """)
 
-    @Argument(help: "A results.json file, or the directory that holds it.")
+    @Argument(help: "A results.json file, or the directory that holds it (a run id with --to).")
     var results: String
+
+    @Option(name: .customLong("to"), help: "Rebuild the results of run RESULTS from this coordinator's ledger.")
+    var endpoint: String?
 
     @Option(name: .shortAndLong, help: "The directory to write the report into (default: the results' directory).")
     var out: String?
@@ -38,9 +45,18 @@ struct ReportCommand: ParsableCommand {
     }
 
     func run() throws {
-        let source = try resultsFile()
-        let scan = try ScanResults.load(contentsOf: source)
-        let directory = out.map { URL(fileURLWithPath: $0) } ?? source.deletingLastPathComponent()
+        let scan: ScanResults
+        let directory: URL
+        if let endpoint {
+            scan = try ScanLedger.results(client: try ClusterClient(endpoint: endpoint), run: results)
+            directory = URL(
+                fileURLWithPath: out ?? (scan.run.dataset.dimension > 0 ? scan.run.spec.output.directory : results))
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } else {
+            let source = try resultsFile()
+            scan = try ScanResults.load(contentsOf: source)
+            directory = out.map { URL(fileURLWithPath: $0) } ?? source.deletingLastPathComponent()
+        }
         let written = try ScanReport(results: scan).write(to: directory)
         let state = scan.run.status.isInProgress ? " (in progress: partial report)" : ""
         print("report for run \(scan.run.id), \(scan.run.status.rawValue)\(state): \(scan.models.count) models")

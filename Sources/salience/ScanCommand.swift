@@ -135,7 +135,9 @@ struct ScanRunner {
             let now = Date()
             for phase in status.phases {
                 if phaseStart[phase.phase] == nil { phaseStart[phase.phase] = now }
-                if phase.done + phase.failed >= phase.total, phaseEnd[phase.phase] == nil { phaseEnd[phase.phase] = now }
+                if phase.done + phase.failed >= phase.total, phaseEnd[phase.phase] == nil {
+                    phaseEnd[phase.phase] = now
+                }
             }
             if !quiet, let current = status.phases.last {
                 let eta = status.etaSeconds.map { String(format: "%.0f s", $0) } ?? "?"
@@ -181,7 +183,8 @@ struct ScanRunner {
                 format: "scan: run %@ %@ in %.1f s; %d models; report: %@", run, results.run.status.rawValue, seconds,
                 results.models.count, directory.appendingPathComponent("report.html").path))
         if let error = final.error, results.run.status == .failed { log("scan: the run failed: \(error)") }
-        return Outcome(run: run, status: results.run.status, reportDirectory: directory, seconds: seconds, phases: phases)
+        return Outcome(
+            run: run, status: results.run.status, reportDirectory: directory, seconds: seconds, phases: phases)
     }
 
     private func log(_ line: String) {

@@ -18,6 +18,8 @@ struct ScanReportExecutor: TaskExecutor {
         } catch {
             throw ScanError.io(path: directory.path, reason: "cannot write the report: \(error)")
         }
-        return try ScanCoding.payload(["key": "report", "files": written.map(\.lastPathComponent).joined(separator: ",")])
+        return try ScanCoding.payload([
+            "key": "report", "files": written.map(\.lastPathComponent).joined(separator: ","),
+        ])
     }
 }

@@ -77,23 +77,26 @@ final class ScanClusterTests: XCTestCase {
         return columns
     }
 
-    func assertClose(_ actual: [Double]?, _ expected: [Double]?, _ what: String, file: StaticString = #filePath,
-        line: UInt = #line)
-    {
+    func assertClose(
+        _ actual: [Double]?, _ expected: [Double]?, _ what: String, file: StaticString = #filePath,
+        line: UInt = #line
+    ) {
         guard let actual, let expected, actual.count == expected.count, !expected.isEmpty else {
             XCTFail("\(what): missing or different lengths", file: file, line: line)
             return
         }
         for (index, (a, e)) in zip(actual, expected).enumerated() {
             let scale = max(abs(e), 1e-300)
-            XCTAssertLessThanOrEqual(abs(a - e) / scale, 1e-9, "\(what)[\(index)]: \(a) vs \(e)", file: file, line: line)
+            XCTAssertLessThanOrEqual(
+                abs(a - e) / scale, 1e-9, "\(what)[\(index)]: \(a) vs \(e)", file: file, line: line)
         }
     }
 
     /// Checks a finished scan's scores and ratio selections against the reference.
-    func assertSameAnswer(_ output: String, _ reference: (columns: [String: [Double]], explained: [Double]),
-        line: UInt = #line) throws
-    {
+    func assertSameAnswer(
+        _ output: String, _ reference: (columns: [String: [Double]], explained: [Double]),
+        line: UInt = #line
+    ) throws {
         let results = try ScanResults.load(contentsOf: scratch.path(output).appendingPathComponent("results.json"))
         XCTAssertEqual(results.run.status, .succeeded, line: line)
         for (method, column) in [(ScanSpec.Method.ccs, "ccs"), (.mis, "mis"), (.misHist, "mis-hist")] {
@@ -170,6 +173,47 @@ final class ScanClusterTests: XCTestCase {
         XCTAssertTrue(killed.done, "no worker was killed: \(killed.log)")
         XCTAssertEqual(process.terminationStatus, 0, String(decoding: stdout, as: UTF8.self) + killed.log)
         try assertSameAnswer("out-killed", expected)
+    }
+
+    func testSubmittedToARunningCoordinatorAndReportRebuiltFromItsLedger() throws {
+        let expected = try reference()
+        let endpoint = "ipc://\(scratch.path("coordinator.ipc").path)"
+        let coordinator = Process()
+        coordinator.executableURL = TestEnvironment.salienceBinary
+        coordinator.arguments = [
+            "coordinator", "--bind", endpoint, "--state", scratch.path("state").path, "--log-level", "error",
+        ]
+        let worker = Process()
+        worker.executableURL = TestEnvironment.salienceBinary
+        worker.arguments = ["worker", "--connect", endpoint, "--data-root", dataRoot.path, "--log-level", "error"]
+        try coordinator.run()
+        defer {
+            worker.terminate()
+            coordinator.terminate()
+            worker.waitUntilExit()
+            coordinator.waitUntilExit()
+        }
+        try worker.run()
+        let spec = try writeSpec(smallSpec(output: "out-remote"), "remote.toml")
+        let submit = try runProcess(
+            TestEnvironment.salienceBinary, ["scan", spec.path, "--to", endpoint, "--detach"])
+        XCTAssertEqual(submit.status, 0, submit.stderr)
+        let run = try XCTUnwrap(submit.stdout.split(separator: " ").last { $0.hasPrefix("run-") }).description
+        var status = ScanResults.RunStatus.pending
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            let report = try runProcess(
+                TestEnvironment.salienceBinary,
+                ["report", run, "--to", endpoint, "--out", scratch.path("out-remote").path])
+            XCTAssertEqual(report.status, 0, report.stderr)
+            status = try ScanResults.load(
+                contentsOf: scratch.path("out-remote").appendingPathComponent("results.json")
+            ).run.status
+            if !status.isInProgress { break }
+            Thread.sleep(forTimeInterval: 0.5)
+        }
+        XCTAssertEqual(status, .succeeded)
+        try assertSameAnswer("out-remote", expected)
     }
 
     func testADatasetFailingValidationFailsTheRunNamingTheFile() throws {
