@@ -12,6 +12,14 @@ public struct RunContext: Sendable {
     /// whose later phases need early results (a dataflow over several phases) stays stateless. Filled for
     /// `nextPhase`; empty for `firstPhase`.
     public var earlierPhases: [[PhaseResult]] = []
+
+    /// A context (the coordinator makes these; tests calling a planner directly may too).
+    public init(id: String, name: String? = nil, spec: Payload? = nil, earlierPhases: [[PhaseResult]] = []) {
+        self.id = id
+        self.name = name
+        self.spec = spec
+        self.earlierPhases = earlierPhases
+    }
 }
 
 /// One successful task of a finished phase, as a planner receives it.

@@ -1,0 +1,86 @@
+import Cluster
+import Foundation
+import Logging
+import Shards
+import TestSupport
+import XCTest
+
+@testable import Scan
+
+/// The planner driven in-process with the real executors (no cluster): what each phase holds, that
+/// re-planning from the same results gives the same tasks, and that independent lanes share phases.
+final class ScanPlannerTests: XCTestCase {
+    func testPhasesOverlapIndependentLanesAndRePlanningIsDeterministic() throws {
+        let scratch = try ScratchDirectory("salience-planner")
+        defer { scratch.remove() }
+        var configuration = SyntheticDataset.Configuration()
+        configuration.utterances = 120
+        configuration.dimension = 10
+        configuration.relevantDimensions = 4
+        configuration.shards = 2
+        try SyntheticDataset(configuration: configuration).write(to: scratch.path("syn"))
+
+        var spec = ScanSpec(datasetDirectory: "syn", name: "planner")
+        spec.selection.methods = [.ccs, .misHist, .ig, .full]
+        spec.selection.ratios = [0.5]
+        spec.selection.thresholds = []
+        spec.decoder = ScanSpec.Decoder(
+            kind: .gruFF, convChannels: 0, kernel: 0, gruUnits: 3, gruLayers: 1, ffUnits: 3, dropout: 0)
+        spec.training.seeds = [1]
+        spec.training.epochs = 1
+        spec.training.labelVariance = [.off]
+        spec.ig.steps = 2
+        spec.cluster.utterancesPerTask = 30
+        spec.output.directory = scratch.path("out").path
+
+        let context = TaskContext(dataRoot: DataRoot(scratch.url), logger: Logger(label: "test"))
+        let executors: [String: any TaskExecutor] = Dictionary(
+            uniqueKeysWithValues: ScanExecutors.all.map { ($0.kind, $0) })
+        var phases = [[TaskSpec]]()
+        var records = [ScanRecord]()
+        var next = try ScanPlanner().firstPhase(
+            of: RunContext(id: "r"),
+            submitted: [
+                TaskSpec(
+                    kind: ScanTaskKind.catalog,
+                    payload: try ScanCoding.payload(CatalogTask(spec: spec, submittedAt: Date())))
+            ])
+        while !next.isEmpty, next.first?.kind != ScanTaskKind.report {
+            phases.append(next)
+            for (index, task) in next.enumerated() {
+                let executor = try XCTUnwrap(executors[task.kind], task.kind)
+                let result = try executor.execute(
+                    TaskInput(
+                        id: Int64(index), run: "r", phase: phases.count - 1, kind: task.kind, payload: task.payload),
+                    context: context)
+                records.append(ScanRecord(kind: task.kind, result: result))
+            }
+            let progress = try ScanProgress(records: records)
+            next = try ScanPlanner.plan(progress, runID: "r")
+            XCTAssertEqual(try ScanPlanner.plan(try ScanProgress(records: records), runID: "r"), next)
+        }
+        XCTAssertEqual(next.map(\.kind), [ScanTaskKind.report])
+        func kinds(_ phase: Int) -> [String] { phases[phase].map(\.kind) }
+        func trained(_ phase: Int) throws -> [ScanSpec.Method] {
+            try phases[phase].filter { $0.kind == ScanTaskKind.train }.map {
+                try ScanCoding.decode(TrainTask.self, from: $0.payload, what: "train").method
+            }
+        }
+        XCTAssertEqual(phases.count, 4)
+        XCTAssertEqual(kinds(0), [ScanTaskKind.catalog])
+        // Phase 1: pass A over 2 shards x 2 ranges of 30 utterances (60 per shard), and the baseline.
+        XCTAssertEqual(kinds(1).filter { $0 == ScanTaskKind.statistics }.count, 4)
+        XCTAssertEqual(try trained(1), [.full])
+        // Phase 2: histograms and IG beside CCS's grid (CCS does not wait for IG).
+        XCTAssertEqual(kinds(2).filter { $0 == ScanTaskKind.statistics }.count, 4)
+        XCTAssertEqual(kinds(2).filter { $0 == ScanTaskKind.ig }.count, 4)
+        XCTAssertEqual(try trained(2), [.ccs])
+        // Phase 3: the grids that needed the second pass and IG.
+        XCTAssertEqual(Set(try trained(3)), [.misHist, .ig])
+        let results = try ScanAssembly.results(
+            try ScanProgress(records: records), runID: "r", status: .succeeded, failedTasks: [], finishedAt: nil)
+        XCTAssertEqual(Set(results.scoreCurves.map(\.method)), [.ccs, .misHist, .ig])
+        XCTAssertEqual(results.models.count, 4)
+        XCTAssertEqual(results.run.phases.first { $0.name == "grid" }?.tasksTotal, 4)
+    }
+}
