@@ -1,6 +1,8 @@
 """Helpers for ops/bench/cluster, speaking cluster/PROTOCOL.md with pyzmq.
 
-  submit ENDPOINT KIND COUNT [START ITERATIONS]  submit COUNT tasks, wait, print JSON timings
+  submit ENDPOINT KIND COUNT [START ITERATIONS [COORDINATOR_PID]]
+                                                 submit COUNT tasks, wait, print JSON timings (and the
+                                                 coordinator's CPU seconds for submit and run)
   simulate ENDPOINT WORKERS WINDOW               run WORKERS simulated no-op workers until killed
   peer COUNT WORKERS                             the Python peer: a pyzmq broker + worker processes
                                                  doing the same credit-based no-op dispatch, no ledger
@@ -28,7 +30,14 @@ def call(sock, command, body, frames=()):
     return json.loads(reply), data
 
 
-def submit(endpoint, kind, count, start=0, iterations=0):
+def cpu_seconds(pid):
+    if not pid:
+        return 0.0
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def submit(endpoint, kind, count, start=0, iterations=0, coordinator_pid=0):
     sock = zmq.Context().socket(zmq.DEALER)
     sock.setsockopt(zmq.RCVTIMEO, 600_000)
     sock.connect(endpoint)
@@ -36,9 +45,11 @@ def submit(endpoint, kind, count, start=0, iterations=0):
         frames = [struct.pack("<QQ", start + i * 1_000_003, iterations) for i in range(count)]
     else:
         frames = [b""] * count
+    c0 = cpu_seconds(coordinator_pid)
     t0 = time.perf_counter()
     body, _ = call(sock, b"SUBMIT", {"name": "bench", "tasks": [{"kind": kind, "arrays": 0}] * count}, frames)
     t1 = time.perf_counter()
+    c1 = cpu_seconds(coordinator_pid)
     run = body["run"]
     while True:
         status, _ = call(sock, b"STATUS", {"run": run})
@@ -47,8 +58,10 @@ def submit(endpoint, kind, count, start=0, iterations=0):
             break
         time.sleep(0.05)
     t2 = time.perf_counter()
+    c2 = cpu_seconds(coordinator_pid)
     print(json.dumps({"run": run, "state": r["state"], "done": r["done"], "submit_seconds": t1 - t0,
-                      "run_seconds": t2 - t1, "tasks_per_second": count / (t2 - t1)}))
+                      "run_seconds": t2 - t1, "tasks_per_second": count / (t2 - t1),
+                      "coordinator_cpu_submit": c1 - c0, "coordinator_cpu_run": c2 - c1}))
 
 
 def simulate(endpoint, workers, window):
@@ -174,7 +187,7 @@ def spin_peer(count, iterations, processes):
 if __name__ == "__main__":
     mode = sys.argv[1]
     if mode == "submit":
-        submit(sys.argv[2], sys.argv[3], int(sys.argv[4]), *(int(a) for a in sys.argv[5:7]))
+        submit(sys.argv[2], sys.argv[3], int(sys.argv[4]), *(int(a) for a in sys.argv[5:8]))
     elif mode == "simulate":
         simulate(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
     elif mode == "peer":
