@@ -57,8 +57,8 @@ struct DatasetSynthCommand: ParsableCommand {
     @Option(help: "Columns per chunk of embeddings.")
     var columnBlock = ShardLayout.default.columnBlock
 
-    @Option(help: "gzip level of embeddings (0-9), or -1 for none.")
-    var gzip = ShardLayout.default.gzipLevel ?? -1
+    @Option(help: "gzip level of embeddings (0-9), or none.")
+    var gzip = ShardLayout.default.gzipLevel.map(String.init) ?? "none"
 
     @Flag(help: "Replace shards already in OUT.")
     var force = false
@@ -68,11 +68,13 @@ struct DatasetSynthCommand: ParsableCommand {
             throw ValidationError("--frames must be MIN-MAX with 1 <= MIN <= MAX, e.g. 4-20")
         }
         guard TaskKind(rawValue: task) != nil else { throw ValidationError("--task must be regression or binary") }
-        guard (-1...9).contains(gzip) else { throw ValidationError("--gzip must be -1 (none) or 0-9") }
+        guard gzip == "none" || gzipLevel != nil else { throw ValidationError("--gzip must be none or 0-9") }
         guard chunkRows > 0, columnBlock > 0 else {
             throw ValidationError("--chunk-rows and --column-block must be > 0")
         }
     }
+
+    private var gzipLevel: Int? { Int(gzip).flatMap { (0...9).contains($0) ? $0 : nil } }
 
     private var frameRange: ClosedRange<Int>? {
         let parts = frames.split(separator: "-").map { Int($0.trimmingCharacters(in: .whitespaces)) }
@@ -109,7 +111,7 @@ struct DatasetSynthCommand: ParsableCommand {
         }
         if force { for url in existing { try? FileManager.default.removeItem(at: url) } }
         let layout = ShardLayout(
-            chunkRows: chunkRows, columnBlock: columnBlock, gzipLevel: gzip < 0 ? nil : gzip, shuffle: gzip >= 0)
+            chunkRows: chunkRows, columnBlock: columnBlock, gzipLevel: gzipLevel, shuffle: gzipLevel != nil)
         try dataset.write(to: directory, layout: layout) { print($0) }
         print(
             "synthetic dataset in \(out): N=\(utterances) D=\(dimension) K=\(relevant) T=\(targets) R=\(raters) seed=\(seed)"

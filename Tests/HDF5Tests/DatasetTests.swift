@@ -49,6 +49,25 @@ final class DatasetTests: XCTestCase {
         XCTAssertEqual(try dataset.read(rows: 3..<3, columns: [1], as: Float.self), [])
     }
 
+    func testWideColumnSubsetsReadTheSameWhetherRunsAreJoinedOrNot() throws {
+        let rows = 9
+        let columns = 120
+        let values = matrix(rows: rows, columns: columns)
+        let file = try File.create(scratch.path("w.h5").path)
+        let dataset = try file.writeDataset(
+            "m", values, shape: [rows, columns], layout: .compressed(chunk: [4, 16]))
+        let selections = [
+            [0, 50, 100],  // gaps above the read-through limit: a union of single columns
+            Array(stride(from: 1, to: 120, by: 3)),  // small gaps: read as one span, then gathered
+            [119, 0, 60, 61, 62, 5, 5],  // unordered, repeated, mixed gaps
+            Array(0..<40) + Array(90..<120),  // two long runs far apart: read directly
+        ]
+        for selection in selections {
+            let read = try dataset.read(rows: 2..<8, columns: selection, as: Float.self)
+            XCTAssertEqual(read, (2..<8).flatMap { r in selection.map { c in Float(r * 1000 + c) } }, "\(selection)")
+        }
+    }
+
     func testOutOfRangeReadsAreTypedErrors() throws {
         let file = try File.create(scratch.path("c.h5").path)
         let dataset = try file.writeDataset("m", matrix(rows: 4, columns: 3), shape: [4, 3])
