@@ -71,6 +71,49 @@ final class ShardRoundTripTests: XCTestCase {
         XCTAssertTrue(ShardValidator.validate(shard: url).isEmpty)
     }
 
+    func testFloat16ShardsStoreHalvesAndReadBackAsFloat() throws {
+        let url = scratch.path("half.h5")
+        let layout = ShardLayout(chunkRows: 4, columnBlock: 2, gzipLevel: 1, shuffle: true, embeddingType: .float16)
+        let writer = try ShardWriter(
+            url: url, dimension: 3, metadata: ShardMetadata(encoder: "half", task: .binary, targets: ["humour"]),
+            storesLabelStd: true, layout: layout)
+        // 0.1 is not a binary16 value: it reads back as the nearest one, 0.0999755859375.
+        try writer.append(id: "a", split: .train, frames: [0.1, 1, -2, 3, 4, 5], labels: [1], labelStd: [0.5])
+        try writer.append(id: "b", split: .test, frames: [65504, 0, 0.5], labels: [0], labelStd: [0])
+        try writer.finish()
+        let reader = try ShardReader(url: url)
+        XCTAssertEqual(reader.header.embeddingType, .float16)
+        XCTAssertEqual(reader.header.task, .binary)
+        XCTAssertEqual(reader.labelStd, [0.5, 0])
+        XCTAssertNil(reader.ratings)
+        XCTAssertEqual(
+            try reader.readFrames(utterances: 0..<2).values, [0.0999755859375, 1, -2, 3, 4, 5, 65504, 0, 0.5])
+        XCTAssertEqual(try reader.readFrames(utterances: 1..<2, columns: [2, 0]).values, [0.5, 65504])
+    }
+
+    func testReaderRefusesANonFiniteFrameWhenItMeetsIt() throws {
+        let url = scratch.path("nan.h5")
+        do {
+            let file = try File.create(url.path)
+            try file.writeAttribute("salience_format", .string("embedding-shard"))
+            try file.writeAttribute("format_version", .int(1))
+            try file.writeAttribute("encoder", .string("x"))
+            try file.writeAttribute("task", .string("regression"))
+            try file.writeAttribute("targets", .strings(["v"]))
+            try file.writeDataset("embeddings", [Float]([1, 2, 3, .nan]), shape: [2, 2])
+            try file.writeDataset("offsets", [Int64]([0, 1, 2]))
+            try file.writeStrings("ids", ["a", "b"])
+            try file.writeDataset("split", [UInt8]([0, 1]))
+            try file.writeDataset("labels", [Float]([0, 1]), shape: [2, 1])
+        }
+        let reader = try ShardReader(url: url)  // headers and metadata are fine
+        XCTAssertEqual(try reader.readFrames(utterances: 0..<1).values, [1, 2])
+        XCTAssertThrowsError(try reader.readFrames(utterances: 0..<2)) { error in
+            XCTAssertEqual("\(error)", "nan.h5: embeddings[1, 1]: nan (NaN and infinity are allowed only in ratings)")
+        }
+        XCTAssertEqual(try reader.readFrames(utterances: 1..<2, columns: [0]).values, [3])
+    }
+
     func testMeanPoolingAveragesEachUtterancesFrames() throws {
         let block = FrameBlock(utterances: 0..<2, columns: [0, 1], values: [1, 2, 3, 4, 5, 6], rowOffsets: [0, 2, 3])
         XCTAssertEqual(block.meanPooled(), [2, 3, 5, 6])
