@@ -19,8 +19,8 @@ import Foundation
 /// It needs every observation of a dimension at once, so the work is sharded by dimension block: give it
 /// every pooled train observation of a block of columns.
 ///
-/// - Complexity: O(N log N) per (dimension, target): a k-d tree for the joint k-NN, sorting and binary
-///   search for the marginal counts.
+/// - Complexity: O(N log N) per (dimension, target) on continuous data: one sort by x, then a blocked sweep
+///   for the joint k-NN (`ChebyshevSweep`) and galloping searches for the marginal counts.
 public struct KSGMutualInformation: Sendable {
     /// The tie-breaking noise added after scaling.
     public enum Noise: Equatable, Sendable {
@@ -169,7 +169,8 @@ public struct KSGMutualInformation: Sendable {
         x: [Double], y: [Double], sortedX: SortedMarginal, sortedY: SortedMarginal, neighbours: Int, psi: [Double]
     ) -> Double {
         let count = x.count
-        let distances = ChebyshevTree(x: x, y: y).kthNeighbourDistances(k: neighbours)
+        let distances = ChebyshevSweep(sortedX: sortedX.values, origins: sortedX.origins, y: y)
+            .kthNeighbourDistances(k: neighbours)
         // scikit-learn: radius = np.nextafter(ε, 0), then query_radius counts points with dist <= radius,
         // the point itself included: that count is n + 1.
         let radii = distances.map { $0 > 0 ? $0.nextDown : 0 }
