@@ -65,7 +65,7 @@ def main():
     parser.add_argument("--salience", required=True)
     parser.add_argument("--dataset", required=True)
     parser.add_argument("--full-spec", help="a spec to time phase by phase (default: the demo scan's methods)")
-    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     dataset = os.path.abspath(args.dataset)
     data_root, name = os.path.dirname(dataset), os.path.basename(dataset)
@@ -75,7 +75,7 @@ def main():
         #    block) on 1 and on 2 workers; best of --repeats.
         spec = os.path.join(scratch, "stats.toml")
         with open(spec, "w") as f:
-            f.write(STATS_SPEC.format(dataset=name, output=os.path.join(scratch, "out"), block=32, utterances=500))
+            f.write(STATS_SPEC.format(dataset=name, output=os.path.join(scratch, "out"), block=64, utterances=1000))
         best = {}
         for workers in (1, 2):
             for repeat in range(args.repeats):
