@@ -149,19 +149,27 @@ final class ScanClusterTests: XCTestCase {
         process.standardError = errors
         process.standardOutput = output
         try process.run()
-        // Kill one worker (SIGKILL) as soon as the statistics phase has started.
+        // Once the run is submitted, freeze one worker (SIGSTOP) so the statistics tasks it is sent stay
+        // leased to it, then kill it (SIGKILL) a second later, mid-scan: the coordinator must presume it dead
+        // and run its tasks elsewhere. (A scan this small finishes within a progress poll, so waiting for a
+        // later phase to show would race.)
         let killed = KilledWorker()
         let reader = Thread {
             var text = ""
+            let descriptor = errors.fileHandleForReading.fileDescriptor
+            var buffer = [UInt8](repeating: 0, count: 4096)
             while true {
-                let data = errors.fileHandleForReading.availableData
-                if data.isEmpty { break }
-                text += String(decoding: data, as: UTF8.self)
-                if !killed.done, text.contains("scan: phase 1:"),
+                let count = read(descriptor, &buffer, buffer.count)
+                if count < 0 && errno == EINTR { continue }
+                if count <= 0 { break }
+                text += String(decoding: buffer[0..<count], as: UTF8.self)
+                if !killed.done, text.contains("scan: phase 0:"),
                     let child = childProcesses(of: process.processIdentifier).first
                 {
+                    kill(child, SIGSTOP)
+                    Thread.sleep(forTimeInterval: 1)
                     kill(child, SIGKILL)
-                    killed.mark(child)
+                    killed.mark(child, midScan: process.isRunning)
                 }
             }
             killed.log = text
@@ -170,7 +178,11 @@ final class ScanClusterTests: XCTestCase {
         let stdout = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         while !killed.finished { Thread.sleep(forTimeInterval: 0.05) }
-        XCTAssertTrue(killed.done, "no worker was killed: \(killed.log)")
+        XCTAssertTrue(
+            killed.done,
+            "no worker was killed (exit \(process.terminationStatus)): \(killed.log)"
+                + String(decoding: stdout, as: UTF8.self))
+        XCTAssertTrue(killed.midScan, "the scan had finished before the worker was killed")
         XCTAssertEqual(process.terminationStatus, 0, String(decoding: stdout, as: UTF8.self) + killed.log)
         try assertSameAnswer("out-killed", expected)
     }
@@ -275,13 +287,20 @@ final class KilledWorker: @unchecked Sendable {
     private let lock = NSLock()
     private var pid: Int32?
     private var text: String?
+    private var whileRunning = false
     var done: Bool { lock.withLock { pid != nil } }
+    var midScan: Bool { lock.withLock { whileRunning } }
     var finished: Bool { lock.withLock { text != nil } }
     var log: String {
         get { lock.withLock { text ?? "" } }
         set { lock.withLock { text = newValue } }
     }
-    func mark(_ child: Int32) { lock.withLock { pid = child } }
+    func mark(_ child: Int32, midScan: Bool) {
+        lock.withLock {
+            pid = child
+            whileRunning = midScan
+        }
+    }
 }
 
 /// The direct children of `pid` (from /proc).
