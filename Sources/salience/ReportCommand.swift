@@ -25,6 +25,12 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .customLong("to"), help: "Rebuild the results of run RESULTS from this coordinator's ledger.")
     var endpoint: String?
 
+    @Option(help: "With --to: our secret key file, when the coordinator requires CURVE.")
+    var key: String?
+
+    @Option(help: "With --to: the coordinator's public key (a .pub file or 40 Z85 characters).")
+    var serverKey: String?
+
     @Option(name: .shortAndLong, help: "The directory to write the report into (default: the results' directory).")
     var out: String?
 
@@ -48,7 +54,9 @@ struct ReportCommand: ParsableCommand {
         let scan: ScanResults
         let directory: URL
         if let endpoint {
-            scan = try ScanLedger.results(client: try ClusterClient(endpoint: endpoint), run: results)
+            let connection = try CoordinatorConnectionOptions.parse(
+                ["--to", endpoint] + (key.map { ["--key", $0] } ?? []) + (serverKey.map { ["--server-key", $0] } ?? []))
+            scan = try ScanLedger.results(client: try connection.client(), run: results)
             directory = URL(
                 fileURLWithPath: out ?? (scan.run.dataset.dimension > 0 ? scan.run.spec.output.directory : results))
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

@@ -35,6 +35,12 @@ struct ScanCommand: ParsableCommand {
     @Option(name: .customLong("to"), help: "Submit to this coordinator instead of an embedded cluster.")
     var endpoint: String?
 
+    @Option(help: "With --to: our secret key file, when the coordinator requires CURVE.")
+    var key: String?
+
+    @Option(help: "With --to: the coordinator's public key (a .pub file or 40 Z85 characters).")
+    var serverKey: String?
+
     @Flag(help: "With --to: print the run id and return without following the run.")
     var detach = false
 
@@ -43,6 +49,7 @@ struct ScanCommand: ParsableCommand {
 
     func validate() throws {
         if workers < 1 || workers > 64 { throw ValidationError("--workers must be between 1 and 64.") }
+        if (key == nil) != (serverKey == nil) { throw ValidationError("--key and --server-key go together.") }
     }
 
     func run() throws {
@@ -50,7 +57,9 @@ struct ScanCommand: ParsableCommand {
         let spec = try ScanRunner.loadSpec(self.spec)
         let runner = ScanRunner(quiet: quiet)
         if let endpoint {
-            let client = try ClusterClient(endpoint: endpoint)
+            let connection = try CoordinatorConnectionOptions.parse(
+                ["--to", endpoint] + (key.map { ["--key", $0] } ?? []) + (serverKey.map { ["--server-key", $0] } ?? []))
+            let client = try connection.client()
             let (run, submitted) = try runner.submit(spec, client: client)
             print("scan: submitted run \(run) to \(endpoint)")
             if detach { return }
