@@ -71,7 +71,7 @@ let package = Package(
         // One test target per library target, plus end-to-end tests of the command line.
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ", "TestSupport"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
-        .testTarget(name: "ShardsTests", dependencies: ["Shards", "HDF5", "TestSupport"]),
+        .testTarget(name: "ShardsTests", dependencies: ["Shards", "HDF5", "TestSupport"], exclude: ["Python"]),
         .testTarget(
             name: "SaliencyTests", dependencies: ["Saliency", "Shards", "TestSupport", "salience"], exclude: ["Python"],
             swiftSettings: optimised),
