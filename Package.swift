@@ -76,13 +76,15 @@ let package = Package(
             name: "SaliencyTests", dependencies: ["Saliency", "Shards", "TestSupport", "salience"], exclude: ["Python"],
             swiftSettings: optimised),
         .testTarget(
-            name: "LearnTests", dependencies: ["Learn", "Shards", "HDF5", "salience", "TestSupport"], exclude: ["Python"],
+            name: "LearnTests", dependencies: ["Learn", "Shards", "HDF5", "salience", "TestSupport"],
+            exclude: ["Python"],
             swiftSettings: optimised),
         .testTarget(
             name: "AttributionTests", dependencies: ["Attribution", "Learn", "Shards", "TestSupport", "salience"],
             exclude: ["Python"], swiftSettings: optimised),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "ZeroMQ", "TestSupport", "salience"]),
-        .testTarget(name: "ScanTests", dependencies: ["Scan", "Shards", "Saliency", "Cluster", "TestSupport", "salience"]),
+        .testTarget(
+            name: "ScanTests", dependencies: ["Scan", "Shards", "Saliency", "Cluster", "TestSupport", "salience"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "salience", "TestSupport"]),
         .testTarget(
             name: "SalienceCLITests", dependencies: ["salience", "Shards", "TestSupport"], exclude: ["Python"]),
