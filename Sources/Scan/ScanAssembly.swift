@@ -105,7 +105,11 @@ public enum ScanAssembly {
         func phase(_ name: String, done: Int, total: Int, seconds: Double? = nil) -> ScanResults.Phase {
             let state: ScanResults.PhaseState =
                 done >= total ? .done : status == .failed ? .failed : done > 0 ? .running : .pending
-            return ScanResults.Phase(name: name, state: state, tasksDone: done, tasksTotal: total, taskSeconds: seconds)
+            let timing = progress.phaseTimings[name]
+            return ScanResults.Phase(
+                name: name, state: state, startedAt: timing?.startedAt,
+                finishedAt: state == .done ? timing?.finishedAt : nil, tasksDone: done, tasksTotal: total,
+                taskSeconds: timing?.taskSeconds ?? seconds)
         }
         var out = [phase("catalog", done: 1, total: 1)]
         if statisticsTotal > 0 { out.append(phase("statistics", done: statisticsDone, total: statisticsTotal)) }

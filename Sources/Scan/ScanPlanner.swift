@@ -96,7 +96,7 @@ public struct ScanPlanner: RunPlanner {
         }
         if progress.reported { return [] }
         let results = try ScanAssembly.results(
-            progress, runID: runID, status: .succeeded, failedTasks: [], finishedAt: nil)
+            progress, runID: runID, status: .succeeded, failedTasks: [], finishedAt: progress.lastFinishedAt)
         return [
             try PlannedTask(
                 ScanTaskKind.report, ReportTask(results: results, outputDirectory: catalog.spec.output.directory)

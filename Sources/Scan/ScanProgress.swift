@@ -49,6 +49,11 @@ public struct ScanProgress {
     public private(set) var models: [TrainedModelResult] = []
     /// Whether the report task finished.
     public private(set) var reported = false
+    /// Task timings folded per report phase (``PhaseTiming/phaseName(kind:)``), from the results' stamps.
+    public private(set) var phaseTimings: [String: PhaseTiming] = [:]
+
+    /// The latest finish of any timed task, if any task carried a timing.
+    public var lastFinishedAt: Date? { phaseTimings.values.map(\.finishedAt).max() }
 
     /// Folds `records` in order.
     public init(records: [ScanRecord]) throws {
@@ -57,6 +62,12 @@ public struct ScanProgress {
 
     private mutating func add(_ record: ScanRecord) throws {
         let payload = record.result
+        if let timing = TaskTiming.read(from: payload) {
+            let phase = PhaseTiming.phaseName(kind: record.kind)
+            if phaseTimings[phase] == nil { phaseTimings[phase] = PhaseTiming(timing) } else {
+                phaseTimings[phase]?.add(timing)
+            }
+        }
         switch record.kind {
         case ScanTaskKind.catalog:
             catalog = try ScanCoding.decode(CatalogResult.self, from: payload, what: "scan.catalog result")

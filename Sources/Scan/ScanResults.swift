@@ -77,11 +77,11 @@ public enum ScanResultsError: Error, CustomStringConvertible {
 }
 
 extension ScanResults {
-    /// The JSON encoder of results files: snake_case keys, ISO 8601 dates, sorted keys, NaN as a string.
+    /// The JSON encoder of results files: snake_case keys, ISO 8601 dates with milliseconds, sorted keys, NaN as a string.
     public static func makeEncoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.dateEncodingStrategy = .iso8601
+        encoder.dateEncodingStrategy = ScanDates.encoding
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(
             positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
@@ -92,7 +92,7 @@ extension ScanResults {
     public static func makeDecoder() -> JSONDecoder {
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
-        decoder.dateDecodingStrategy = .iso8601
+        decoder.dateDecodingStrategy = ScanDates.decoding
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(
             positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
         return decoder

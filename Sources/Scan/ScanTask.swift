@@ -32,7 +32,7 @@ public enum ScanCoding {
         encoder.outputFormatting = [.sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(
             positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        encoder.dateEncodingStrategy = .iso8601
+        encoder.dateEncodingStrategy = ScanDates.encoding
         return encoder
     }
 
@@ -41,7 +41,7 @@ public enum ScanCoding {
         let decoder = JSONDecoder()
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(
             positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        decoder.dateDecodingStrategy = .iso8601
+        decoder.dateDecodingStrategy = ScanDates.decoding
         return decoder
     }
 

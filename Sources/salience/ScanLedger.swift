@@ -20,7 +20,7 @@ enum ScanLedger {
             records: ok.map { ScanRecord(kind: $0.outcome.kind, result: $0.result ?? Payload()) })
         var failed = records.filter { !$0.outcome.ok }.map {
             ScanResults.FailedTask(
-                taskId: String($0.outcome.id), phase: phaseName(kind: $0.outcome.kind),
+                taskId: String($0.outcome.id), phase: PhaseTiming.phaseName(kind: $0.outcome.kind),
                 summary: "\($0.outcome.kind) (phase \($0.outcome.phase), task \($0.outcome.index))",
                 error: $0.outcome.error ?? "unknown error", attempts: 0)
         }
@@ -39,17 +39,6 @@ enum ScanLedger {
         }
         return try ScanAssembly.results(
             progress, runID: run, status: state, failedTasks: failed,
-            finishedAt: state.isInProgress ? nil : Date(), spec: spec, startedAt: startedAt)
-    }
-
-    /// The report phase a task kind belongs to.
-    static func phaseName(kind: String) -> String {
-        switch kind {
-        case ScanTaskKind.catalog: return "catalog"
-        case ScanTaskKind.statistics, ScanTaskKind.ksg: return "statistics"
-        case ScanTaskKind.ig: return "ig"
-        case ScanTaskKind.train: return "grid"
-        default: return "report"
-        }
+            finishedAt: state.isInProgress ? nil : progress.lastFinishedAt ?? Date(), spec: spec, startedAt: startedAt)
     }
 }

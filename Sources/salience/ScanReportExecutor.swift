@@ -9,6 +9,10 @@ struct ScanReportExecutor: TaskExecutor {
     var kind: String { ScanTaskKind.report }
 
     func execute(_ task: TaskInput, context: TaskContext) throws -> Payload {
+        try TaskTiming.stamp { try write(task) }
+    }
+
+    private func write(_ task: TaskInput) throws -> Payload {
         let body = try ScanCoding.decode(ReportTask.self, from: task.payload, what: "scan.report task")
         let directory = URL(fileURLWithPath: body.outputDirectory)
         let written: [URL]

@@ -111,6 +111,15 @@ final class ScanClusterTests: XCTestCase {
         assertClose(results.scoreCurve(.pca)?.mean, reference.explained, "\(output) pca", line: line)
         // One model per selection (ratio for all four, mean threshold for the three scoring methods).
         XCTAssertEqual(results.models.count, 7, "\(output) models", line: line)
+        // The report task's own results time every phase before it (the report is not done yet there).
+        var previousStart = results.run.startedAt.addingTimeInterval(-2e-3)
+        for phase in results.run.phases where phase.name != "report" {
+            let started = try XCTUnwrap(phase.startedAt, "\(output) \(phase.name) start", line: line)
+            XCTAssertGreaterThanOrEqual(try XCTUnwrap(phase.wallSeconds, line: line), 0, phase.name, line: line)
+            XCTAssertGreaterThanOrEqual(try XCTUnwrap(phase.taskSeconds, line: line), 0, phase.name, line: line)
+            XCTAssertGreaterThanOrEqual(started, previousStart, "\(output) \(phase.name) order", line: line)
+            previousStart = started
+        }
         for name in ["report.html", "report.md", "results.csv"] {
             XCTAssertTrue(
                 FileManager.default.fileExists(atPath: scratch.path(output).appendingPathComponent(name).path), name)
@@ -226,6 +235,65 @@ final class ScanClusterTests: XCTestCase {
         }
         XCTAssertEqual(status, .succeeded)
         try assertSameAnswer("out-remote", expected)
+        let rebuilt = try ScanResults.load(
+            contentsOf: scratch.path("out-remote").appendingPathComponent("results.json"))
+        try assertPhaseTimings(rebuilt.run, equalTo: rawPhaseTimings(endpoint: endpoint, run: run))
+        XCTAssertNotNil(rebuilt.run.phase("report")?.wallSeconds, "the rebuilt report times its own phase")
+    }
+
+    /// Per report phase, the first start, last finish and summed seconds of the raw task results in the
+    /// ledger, read straight from each result body's JSON `timing` member (not through `Scan`).
+    func rawPhaseTimings(endpoint: String, run: String) throws -> [String: (start: Date, end: Date, seconds: Double)] {
+        let phaseOfKind = [
+            "scan.catalog": "catalog", "scan.statistics": "statistics", "scan.ksg": "statistics", "scan.ig": "ig",
+            "scan.train": "grid", "scan.report": "report",
+        ]
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        var out = [String: (start: Date, end: Date, seconds: Double)]()
+        for record in try ClusterClient(endpoint: endpoint).allResults(run: run) where record.outcome.ok {
+            let body = try XCTUnwrap(
+                JSONSerialization.jsonObject(with: record.result?.body ?? Data()) as? [String: Any])
+            let timing = try XCTUnwrap(body["timing"] as? [String: Any], "\(record.outcome.kind) has no timing")
+            let start = try XCTUnwrap(formatter.date(from: timing["startedAt"] as? String ?? ""))
+            let end = try XCTUnwrap(formatter.date(from: timing["finishedAt"] as? String ?? ""))
+            XCTAssertGreaterThanOrEqual(end, start, record.outcome.kind)
+            let phase = try XCTUnwrap(phaseOfKind[record.outcome.kind], record.outcome.kind)
+            let seconds = end.timeIntervalSince(start)
+            if let known = out[phase] {
+                out[phase] = (min(known.start, start), max(known.end, end), known.seconds + seconds)
+            } else {
+                out[phase] = (start, end, seconds)
+            }
+        }
+        return out
+    }
+
+    /// Every phase of a finished run has a start, a non-negative wall time equal to the raw results' span
+    /// and summed task seconds equal to theirs; phases start in graph order, none before the submission (true
+    /// of these specs, without IG: IG's tasks wait for the grid's baseline model).
+    func assertPhaseTimings(
+        _ run: ScanResults.Run, equalTo raw: [String: (start: Date, end: Date, seconds: Double)],
+        line: UInt = #line
+    ) throws {
+        XCTAssertEqual(Set(run.phases.map(\.name)), Set(raw.keys), "phases with timings", line: line)
+        // Both the bodies and results.json keep milliseconds.
+        let tolerance = 2e-3
+        var previousStart = run.startedAt.addingTimeInterval(-tolerance)
+        for phase in run.phases {
+            let expected = try XCTUnwrap(raw[phase.name], phase.name, line: line)
+            let started = try XCTUnwrap(phase.startedAt, "\(phase.name) start", line: line)
+            let wall = try XCTUnwrap(phase.wallSeconds, "\(phase.name) wall", line: line)
+            let taskSeconds = try XCTUnwrap(phase.taskSeconds, "\(phase.name) task seconds", line: line)
+            XCTAssertEqual(started.timeIntervalSince(expected.start), 0, accuracy: tolerance, phase.name, line: line)
+            XCTAssertEqual(wall, expected.end.timeIntervalSince(expected.start), accuracy: tolerance, line: line)
+            XCTAssertGreaterThanOrEqual(wall, 0, phase.name, line: line)
+            XCTAssertGreaterThanOrEqual(taskSeconds, 0, phase.name, line: line)
+            XCTAssertEqual(
+                taskSeconds, expected.seconds, accuracy: tolerance * Double(phase.tasksDone), phase.name, line: line)
+            XCTAssertGreaterThanOrEqual(started, previousStart, "\(phase.name) starts after the one before", line: line)
+            previousStart = started
+        }
     }
 
     func testADatasetFailingValidationFailsTheRunNamingTheFile() throws {

@@ -1,0 +1,77 @@
+import Cluster
+import Foundation
+
+/// When one scan task ran on its worker: the worker's clock at the start and end of `execute`. Every scan
+/// executor stamps its result body with it (key `timing`), so phase timings are rebuilt from the results
+/// alone, like everything else in a report. Times of tasks on different machines are only as comparable as
+/// the machines' clocks.
+public struct TaskTiming: Codable, Equatable, Sendable {
+    /// The worker's clock when the task started.
+    public var startedAt: Date
+    /// The worker's clock when it finished.
+    public var finishedAt: Date
+
+    /// A timing.
+    public init(startedAt: Date, finishedAt: Date) {
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+    }
+
+    /// The task's own wall time, seconds (never negative, even if the clock stepped back).
+    public var seconds: Double { max(0, finishedAt.timeIntervalSince(startedAt)) }
+
+    /// The body key the timing is stored under.
+    public static let key = "timing"
+
+    /// Runs `work`, then adds its timing to the result body (a JSON object) under ``key``. Spliced in as
+    /// text, so the rest of the body stays byte for byte what the executor wrote.
+    public static func stamp(_ work: () throws -> Payload) throws -> Payload {
+        let start = Date()
+        var payload = try work()
+        let timing = TaskTiming(startedAt: start, finishedAt: Date())
+        payload.body = try timing.spliced(into: payload.body)
+        return payload
+    }
+
+    /// The timing stored in `payload`'s body, if any (results written before timings existed have none).
+    public static func read(from payload: Payload) -> TaskTiming? {
+        (try? ScanCoding.decoder().decode(Stamped.self, from: payload.body))?.timing
+    }
+
+    /// `body` (a JSON object) with `"timing": self` added as its last member.
+    func spliced(into body: Data) throws -> Data {
+        guard let close = body.lastIndex(of: UInt8(ascii: "}")) else {
+            throw ScanError.malformedPayload(what: "scan task result", reason: "the body is not a JSON object")
+        }
+        let inner = body[body.startIndex..<close]
+        let isEmpty = inner.allSatisfy { $0 == UInt8(ascii: "{") || $0 == 0x20 || $0 == 0x0A || $0 == 0x09 }
+        var out = Data(inner)
+        out.append(contentsOf: Array((isEmpty ? "" : ",").utf8))
+        out.append(contentsOf: Array("\"\(Self.key)\":".utf8))
+        out.append(try ScanCoding.encoder().encode(self))
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
+    /// Any result body, read only for its timing.
+    private struct Stamped: Decodable {
+        var timing: TaskTiming?
+    }
+}
+
+/// An executor whose results carry a ``TaskTiming``.
+public struct TimedExecutor: TaskExecutor {
+    /// The executor that does the work.
+    public let inner: any TaskExecutor
+
+    /// Wraps `inner`.
+    public init(_ inner: any TaskExecutor) { self.inner = inner }
+
+    /// The inner executor's kind.
+    public var kind: String { inner.kind }
+
+    /// Runs the inner executor and stamps its result.
+    public func execute(_ task: TaskInput, context: TaskContext) throws -> Payload {
+        try TaskTiming.stamp { try inner.execute(task, context: context) }
+    }
+}
