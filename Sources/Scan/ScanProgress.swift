@@ -64,7 +64,9 @@ public struct ScanProgress {
         let payload = record.result
         if let timing = TaskTiming.read(from: payload) {
             let phase = PhaseTiming.phaseName(kind: record.kind)
-            if phaseTimings[phase] == nil { phaseTimings[phase] = PhaseTiming(timing) } else {
+            if phaseTimings[phase] == nil {
+                phaseTimings[phase] = PhaseTiming(timing)
+            } else {
                 phaseTimings[phase]?.add(timing)
             }
         }
