@@ -151,10 +151,17 @@ public struct KSGMutualInformation: Sendable {
         return scaled
     }
 
-    /// Values sorted ascending with, for each sorted position, the index the value came from.
+    /// Values sorted ascending with, for each sorted position, the index the value came from, and the run of
+    /// near-equal values (ties plus tie-breaking noise) each position belongs to.
     struct SortedMarginal: Sendable {
         let values: [Double]
         let origins: [Int32]
+        /// Per sorted position, the first position and one past the last of its run: consecutive values
+        /// within a millionth of the value range. Only a shortcut for the counts (each use is checked exactly).
+        let runStarts: [Int32]
+        let runEnds: [Int32]
+        /// Whether runs are long enough on average (at least 4 values) for the shortcut to pay.
+        let hasRuns: Bool
 
         init(_ raw: [Double]) {
             // Sorting (value, index) pairs directly is about twice as fast as sorting indices by value.
@@ -162,6 +169,27 @@ public struct KSGMutualInformation: Sendable {
             pairs.sort { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
             values = pairs.map(\.0)
             origins = pairs.map(\.1)
+            let count = values.count
+            var starts = [Int32](repeating: 0, count: count)
+            var ends = [Int32](repeating: 0, count: count)
+            var runCount = 0
+            if let first = values.first, let last = values.last {
+                // Runs split where consecutive values differ by more than a millionth of the range: far above
+                // the 1e-10 noise, far below the spacing of distinct label values.
+                let gap = 1e-6 * (last - first)
+                var start = 0
+                for position in 1...count where position == count || values[position] - values[position - 1] > gap {
+                    for member in start..<position {
+                        starts[member] = Int32(start)
+                        ends[member] = Int32(position)
+                    }
+                    start = position
+                    runCount += 1
+                }
+            }
+            runStarts = starts
+            runEnds = ends
+            hasRuns = runCount * 4 <= count
         }
     }
 
@@ -188,10 +216,25 @@ public struct KSGMutualInformation: Sendable {
             marginal.origins.withUnsafeBufferPointer { origins in
                 radii.withUnsafeBufferPointer { radii in
                     psi.withUnsafeBufferPointer { psi in
+                        let runStarts = marginal.runStarts
+                        let runEnds = marginal.runEnds
+                        let hasRuns = marginal.hasRuns
                         let count = values.count
                         for position in 0..<count {
                             let centre = values[position]
                             let radius = radii[Int(origins[position])]
+                            // Labels with few distinct values: the radius usually covers exactly the point's
+                            // run of ties and nothing beyond it. The comparisons are the gallops' own, so the
+                            // count is the same.
+                            let start = Int(runStarts[position])
+                            let end = Int(runEnds[position])
+                            if hasRuns && centre - values[start] <= radius && values[end - 1] - centre <= radius
+                                && (start == 0 || !(centre - values[start - 1] <= radius))
+                                && (end == count || !(values[end] - centre <= radius))
+                            {
+                                sum += psi[end - start]
+                                continue
+                            }
                             let low = gallopDown(values, from: position) { centre - $0 <= radius }
                             let high = gallopUp(values, from: position, count: count) { $0 - centre <= radius }
                             sum += psi[high - low]
