@@ -250,6 +250,9 @@ final class ScanSpecTests: XCTestCase {
         XCTAssertEqual(Set(demo.selection.methods), Set(ScanSpec.Method.allCases))
         XCTAssertEqual(demo.selection.ratios, [0.25, 0.5, 1.0])
         XCTAssertEqual(demo.training.seeds.count, 2)
-        XCTAssertLessThanOrEqual(demo.training.epochs, 5)
+        // The guard that keeps the demo fast (about 20 s of scan on 2 cores at these bounds).
+        XCTAssertLessThanOrEqual(demo.training.epochs, 12)
+        XCTAssertGreaterThanOrEqual(demo.training.batchSize, 32)
+        XCTAssertLessThanOrEqual(demo.decoder.gruUnits, 32)
     }
 }
