@@ -82,7 +82,8 @@ let package = Package(
         .testTarget(
             name: "AttributionTests", dependencies: ["Attribution", "Learn", "Shards", "TestSupport", "salience"],
             exclude: ["Python"], swiftSettings: optimised),
-        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "ZeroMQ", "TestSupport", "salience"]),
+        .testTarget(
+            name: "ClusterTests", dependencies: ["Cluster", "ZeroMQ", "TestSupport", "salience"], exclude: ["Python"]),
         .testTarget(
             name: "ScanTests", dependencies: ["Scan", "Shards", "Saliency", "Cluster", "TestSupport", "salience"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "salience", "TestSupport"]),
