@@ -29,12 +29,15 @@ let package = Package(
             name: "CHDF5", pkgConfig: "hdf5-serial",
             providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(
+            name: "CLibDeflate", pkgConfig: "libdeflate",
+            providers: [.apt(["libdeflate-dev"])]),
+        .systemLibrary(
             name: "COpenBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
 
         // Thin Swift modules over the C libraries; they know nothing of Salience.
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
-        .target(name: "HDF5", dependencies: ["CHDF5"]),
+        .target(name: "HDF5", dependencies: ["CHDF5", "CLibDeflate"], swiftSettings: optimised),
 
         // Salience's own rooms, one job each (see ../shared/docs/architecture.md).
         .target(name: "Shards", dependencies: ["HDF5"], swiftSettings: optimised),
@@ -70,7 +73,7 @@ let package = Package(
 
         // One test target per library target, plus end-to-end tests of the command line.
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ", "TestSupport"]),
-        .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
+        .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"], exclude: ["Python"]),
         .testTarget(name: "ShardsTests", dependencies: ["Shards", "HDF5", "TestSupport"], exclude: ["Python"]),
         .testTarget(
             name: "SaliencyTests", dependencies: ["Saliency", "Shards", "TestSupport", "salience"], exclude: ["Python"],
@@ -88,7 +91,8 @@ let package = Package(
             name: "ScanTests", dependencies: ["Scan", "Shards", "Saliency", "Cluster", "TestSupport", "salience"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "salience", "TestSupport"]),
         .testTarget(
-            name: "SalienceCLITests", dependencies: ["salience", "Shards", "TestSupport"], exclude: ["Python"]),
+            name: "SalienceCLITests", dependencies: ["salience", "Reports", "Scan", "Shards", "TestSupport"],
+            exclude: ["Python"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,5 +1,9 @@
 import CHDF5
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A compression or reorganisation filter applied to a chunked dataset.
 public enum Filter: Equatable, Sendable {
     /// gzip (deflate) at a level.
@@ -123,6 +127,7 @@ public final class Dataset: Location {
             guard buffer.count == rows.count * rest else {
                 throw invalid("read rows of", "buffer holds \(buffer.count) values, need \(rows.count * rest)")
             }
+            if dims.count == 2, try readDirectIfPossible(rows: rows, spans: [0..<dims[1]], into: buffer) { return }
             var start = [hsize_t](repeating: 0, count: dims.count)
             var count = dims.map { hsize_t($0) }
             start[0] = hsize_t(rows.lowerBound)
@@ -160,6 +165,7 @@ public final class Dataset: Location {
         let spanWidth = spans.reduce(0) { $0 + $1.count }
         let memoryCount = [hsize_t(rows.count), hsize_t(spanWidth)]
         if sortedUnique == columns && spanWidth == columns.count {
+            if try readDirectIfPossible(rows: rows, spans: spans, into: buffer) { return }
             try readSelection(
                 dims: dims, memoryCount: memoryCount, into: UnsafeMutableRawPointer(buffer.baseAddress), T.self,
                 select: select)
@@ -167,6 +173,11 @@ public final class Dataset: Location {
         }
         // Read the spans (ascending: the order HDF5 fills memory in), then gather the requested columns.
         let scratch = try [T](unsafeUninitializedCapacity: rows.count * spanWidth) { raw, initialised in
+            if try readDirectIfPossible(rows: rows, spans: spans, into: UnsafeMutableBufferPointer(rebasing: raw[...]))
+            {
+                initialised = rows.count * spanWidth
+                return
+            }
             try readSelection(
                 dims: dims, memoryCount: memoryCount, into: UnsafeMutableRawPointer(raw.baseAddress), T.self,
                 select: select)
@@ -186,6 +197,28 @@ public final class Dataset: Location {
                 let to = row * width
                 for (target, column) in sources.enumerated() { buffer[to + target] = source[from + column] }
             }
+        }
+    }
+
+    /// Whether reads of `Float` rows from chunked float32/float16 datasets fetch the stored chunks and decode
+    /// them outside libhdf5, on up to `chunkDecodingThreads` threads (see `DirectChunkPlan`). Default true;
+    /// false sends every read through `H5Dread` (the two give identical values; the switch exists to compare).
+    nonisolated(unsafe) public static var directChunkReads = true
+
+    /// How many threads one read may decode chunks on (default: the online processors).
+    nonisolated(unsafe) public static var chunkDecodingThreads = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+
+    /// Reads `rows` x `spans` into `buffer` through `readDirect` when `T` is `Float` and the layout allows;
+    /// returns false (nothing written) otherwise.
+    private func readDirectIfPossible<T: NativeElement>(
+        rows: Range<Int>, spans: [Range<Int>], into buffer: UnsafeMutableBufferPointer<T>
+    ) throws -> Bool {
+        guard T.self == Float.self, Self.directChunkReads, !rows.isEmpty, !spans.isEmpty else { return false }
+        HDF5Library.prepareThread()
+        guard let plan = DirectChunkPlan.make(for: id) else { return false }
+        return try buffer.withMemoryRebound(to: Float.self) {
+            try readDirect(
+                plan: plan, rows: rows, spans: spans, into: $0.baseAddress!, concurrency: Self.chunkDecodingThreads)
         }
     }
 

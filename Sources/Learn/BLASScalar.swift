@@ -316,6 +316,12 @@ public enum BLASThreads {
     public static func set(_ count: Int) { openblas_set_num_threads(Int32(max(1, count))) }
     /// OpenBLAS's current thread count.
     public static var current: Int { Int(openblas_get_num_threads()) }
+
+    /// Stops the pool of worker threads OpenBLAS starts when it loads. Idle, they spin on `sched_yield` for
+    /// about 0.1 s before sleeping, which on a 2-core machine took a third of the CPU of a short command
+    /// (`salience scores --methods mis-hist`, `dataset read-bench`). The thread count is unchanged: the next
+    /// call that runs on more than one thread starts the pool again.
+    public static func stopIdleWorkers() { _ = blas_thread_shutdown_() }
 }
 
 /// Which OpenBLAS kernels run. Debian's OpenBLAS 0.3.21 does not recognise some recent Xeons (a VM's

@@ -62,6 +62,7 @@ struct ScanCommand: ParsableCommand {
             let client = try connection.client()
             let (run, submitted) = try runner.submit(spec, client: client)
             print("scan: submitted run \(run) to \(endpoint)")
+            fflush(stdout)  // a script or log collector reading a pipe learns the run id now, not at exit
             if detach { return }
             let outcome = try runner.follow(run: run, client: client, spec: spec, submittedAt: submitted)
             if outcome.status != .succeeded { throw ExitCode.failure }

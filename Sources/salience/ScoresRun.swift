@@ -76,7 +76,7 @@ struct ScoresRun {
         let all = 0..<dimension
         // Parallelism comes from the compute threads, one BLAS call each; restored for the eigen-decomposition.
         let blasThreads = blasThreadCount()
-        setBLASThreadCount(1)
+        stopIdleBLASThreads()
         defer { setBLASThreadCount(blasThreads) }
 
         // Pass 1: moments, covariance, ranges; pooled rows kept when they fit the budget.
@@ -146,7 +146,19 @@ struct ScoresRun {
     ) throws -> JointHistogramPartial {
         var histogram = JointHistogramPartial(layout: layout)
         if let retained {
-            for batch in retained { try histogram.add(batch) }
+            // Kept batches counted on every thread, one partial each; integer counts merge exactly.
+            let threads = max(1, min(settings.threads, retained.count))
+            let pieces = ThreadResults<JointHistogramPartial>(count: threads)
+            DispatchQueue.concurrentPerform(iterations: threads) { thread in
+                pieces.store(thread) {
+                    var piece = JointHistogramPartial(layout: layout)
+                    for index in stride(from: thread, to: retained.count, by: threads) {
+                        try piece.add(retained[index])
+                    }
+                    return piece
+                }
+            }
+            for piece in try pieces.values() { try histogram.merge(piece) }
             return histogram
         }
         progress("mis-hist: second pass over the shards")
@@ -160,6 +172,22 @@ struct ScoresRun {
             },
             merge: { try merged.value.merge($0) })
         return merged.value
+    }
+
+    /// One result (or error) per thread of a `concurrentPerform`.
+    private final class ThreadResults<Value>: @unchecked Sendable {
+        private let lock = NSLock()
+        private var results: [Result<Value, Error>?]
+
+        init(count: Int) { results = Array(repeating: nil, count: count) }
+
+        func store(_ index: Int, _ body: () throws -> Value) {
+            let result = Result { try body() }
+            lock.withLock { results[index] = result }
+        }
+
+        /// Every thread's value in thread order; the first thread's error if any failed.
+        func values() throws -> [Value] { try lock.withLock { results }.map { try $0!.get() } }
     }
 
     private final class MergedHistogram: @unchecked Sendable {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Cluster
 import Foundation
+import Learn
 import Logging
 import Scan
 
@@ -56,6 +57,8 @@ struct WorkerCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Workers train and score: fix OpenBLAS's kernel choice first (see Learn's BLASCore).
+        BLASCore.restartWithBetterKernelsIfNeeded()
         let logger = commandLogger("salience.worker", level: logLevel.level)
         var security: CurveClientSecurity?
         if let key, let serverKey {

@@ -1,0 +1,328 @@
+import CHDF5
+import CLibDeflate
+import Dispatch
+
+/// How a chunked 2-D float dataset can be read without libhdf5's filter pipeline: each chunk's stored bytes
+/// are fetched with `H5Dread_chunk` and decoded here (zlib inflate with libdeflate, then byte unshuffle).
+///
+/// Why: libhdf5 runs every call, its filter pipeline included, behind one global lock, so threads reading
+/// gzip-compressed shards decompress on one core at a time, and its inflate is zlib's. Fetching a chunk's
+/// bytes holds the lock only for a copy; the decoding then runs on every core at once.
+///
+/// It covers the layouts Salience writes and h5py's defaults: float32 or IEEE float16, little-endian, with
+/// gzip, shuffle + gzip, or no filter. Any other layout (other filters, big-endian, other types) has no plan,
+/// and the dataset is read through `H5Dread` as before.
+struct DirectChunkPlan: Equatable {
+    /// Rows and columns of the dataset.
+    var rows: Int
+    var columns: Int
+    /// Rows and columns of one chunk (edge chunks are stored at full size too).
+    var chunkRows: Int
+    var chunkColumns: Int
+    /// Bytes per stored element: 4 (float32) or 2 (float16).
+    var elementSize: Int
+    /// Position of the shuffle and deflate filters in the pipeline (bit `i` of a chunk's filter mask set
+    /// means filter `i` was skipped for that chunk), or nil when the filter is absent.
+    var shuffleIndex: Int?
+    var deflateIndex: Int?
+
+    /// Bytes of one decoded chunk.
+    var chunkBytes: Int { chunkRows * chunkColumns * elementSize }
+
+    /// The plan for `dataset`, or nil when its layout is not one this reader decodes.
+    static func make(for dataset: hid_t) -> DirectChunkPlan? {
+        let space = H5Dget_space(dataset)
+        guard space >= 0 else { return nil }
+        defer { H5Sclose(space) }
+        guard H5Sget_simple_extent_ndims(space) == 2 else { return nil }
+        var dims: [hsize_t] = [0, 0]
+        guard H5Sget_simple_extent_dims(space, &dims, nil) == 2 else { return nil }
+
+        let type = H5Dget_type(dataset)
+        guard type >= 0 else { return nil }
+        defer { H5Tclose(type) }
+        guard let elementSize = littleEndianFloatSize(type) else { return nil }
+
+        let creation = H5Dget_create_plist(dataset)
+        guard creation >= 0 else { return nil }
+        defer { H5Pclose(creation) }
+        guard H5Pget_layout(creation) == H5D_CHUNKED else { return nil }
+        var chunk: [hsize_t] = [0, 0]
+        guard H5Pget_chunk(creation, 2, &chunk) == 2, chunk[0] > 0, chunk[1] > 0 else { return nil }
+
+        // Only shuffle then deflate, in the order HDF5 applies them on write.
+        let filterCount = Int(H5Pget_nfilters(creation))
+        var plan = DirectChunkPlan(
+            rows: Int(dims[0]), columns: Int(dims[1]), chunkRows: Int(chunk[0]), chunkColumns: Int(chunk[1]),
+            elementSize: elementSize, shuffleIndex: nil, deflateIndex: nil)
+        for index in 0..<max(filterCount, 0) {
+            var flags: UInt32 = 0
+            var valueCount = 8
+            var values = [UInt32](repeating: 0, count: 8)
+            var config: UInt32 = 0
+            switch H5Pget_filter2(creation, UInt32(index), &flags, &valueCount, &values, 0, nil, &config) {
+            case H5Z_FILTER_SHUFFLE where plan.shuffleIndex == nil && plan.deflateIndex == nil:
+                plan.shuffleIndex = index
+            case H5Z_FILTER_DEFLATE where plan.deflateIndex == nil:
+                plan.deflateIndex = index
+            default:
+                return nil
+            }
+        }
+        return plan
+    }
+
+    /// 4 for IEEE float32 little-endian, 2 for IEEE binary16 little-endian (h5py's float16), else nil.
+    private static func littleEndianFloatSize(_ type: hid_t) -> Int? {
+        guard H5Tget_class(type) == H5T_FLOAT, H5Tget_order(type) == H5T_ORDER_LE else { return nil }
+        var signPosition = 0
+        var exponentPosition = 0
+        var exponentSize = 0
+        var mantissaPosition = 0
+        var mantissaSize = 0
+        guard
+            H5Tget_fields(
+                type, &signPosition, &exponentPosition, &exponentSize, &mantissaPosition, &mantissaSize) >= 0
+        else { return nil }
+        let fields = [signPosition, exponentPosition, exponentSize, mantissaPosition, mantissaSize]
+        switch (H5Tget_size(type), fields, H5Tget_ebias(type)) {
+        case (4, [31, 23, 8, 0, 23], 127): return 4
+        case (2, [15, 10, 5, 0, 10], 15): return 2
+        default: return nil
+        }
+    }
+}
+
+/// One stored chunk as fetched: its grid position, bytes, and which filters were skipped for it.
+struct StoredChunk {
+    var chunkRow: Int
+    var chunkColumn: Int
+    var bytes: [UInt8]
+    var filterMask: UInt32
+}
+
+extension Dataset {
+    /// Reads rows `rows` of the column `spans` (ascending, disjoint) into `output`, row-major
+    /// `[rows.count, total span width]`, the spans side by side, by fetching the chunks under libhdf5's lock
+    /// and decoding them outside it, `concurrency` chunks at a time. Returns false, having written nothing,
+    /// when a chunk is not allocated (the fill value would be needed): the caller reads through `H5Dread`.
+    func readDirect(
+        plan: DirectChunkPlan, rows: Range<Int>, spans: [Range<Int>], into output: UnsafeMutablePointer<Float>,
+        concurrency: Int
+    ) throws -> Bool {
+        guard !rows.isEmpty, !spans.isEmpty else { return true }
+        let width = spans.reduce(0) { $0 + $1.count }
+        // Each span's first column in the output.
+        var spanOutputStart: [Int] = []
+        var position = 0
+        for span in spans {
+            spanOutputStart.append(position)
+            position += span.count
+        }
+        let chunkRowRange = (rows.lowerBound / plan.chunkRows)...((rows.upperBound - 1) / plan.chunkRows)
+        var chunkColumns: [Int] = []
+        for span in spans {
+            for column in (span.lowerBound / plan.chunkColumns)...((span.upperBound - 1) / plan.chunkColumns)
+            where chunkColumns.last != column {
+                chunkColumns.append(column)
+            }
+        }
+
+        // Fetch: one short critical section per chunk inside libhdf5.
+        HDF5Library.prepareThread()
+        var stored: [StoredChunk] = []
+        stored.reserveCapacity(chunkRowRange.count * chunkColumns.count)
+        for chunkRow in chunkRowRange {
+            for chunkColumn in chunkColumns {
+                var offset = [hsize_t(chunkRow * plan.chunkRows), hsize_t(chunkColumn * plan.chunkColumns)]
+                var size: hsize_t = 0
+                // An unwritten chunk fails here ("chunk storage is not allocated") or reports 0 bytes: its values
+                // are the fill value, which H5Dread supplies.
+                if H5Dget_chunk_storage_size(id, &offset, &size) < 0 || size == 0 {
+                    _ = HDF5Error.takeErrorStack()
+                    return false
+                }
+                var mask: UInt32 = 0
+                let bytes = try [UInt8](unsafeUninitializedCapacity: Int(size)) { buffer, initialised in
+                    try checked(
+                        H5Dread_chunk(id, CHDF5_P_DEFAULT(), &offset, &mask, buffer.baseAddress),
+                        "read a stored chunk of", qualifiedPath)
+                    initialised = Int(size)
+                }
+                stored.append(StoredChunk(chunkRow: chunkRow, chunkColumn: chunkColumn, bytes: bytes, filterMask: mask))
+            }
+        }
+
+        // Decode and scatter: chunks cover disjoint parts of the output, so they run in parallel.
+        let failures = ChunkFailures()
+        let fetched = stored
+        let workers = max(1, min(concurrency, fetched.count))
+        let outputAddress = Int(bitPattern: output)
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            guard let decompressor = libdeflate_alloc_decompressor() else {
+                failures.set(worker, "libdeflate could not allocate a decompressor")
+                return
+            }
+            defer { libdeflate_free_decompressor(decompressor) }
+            var decoded = [UInt8](repeating: 0, count: plan.chunkBytes)
+            var unshuffled = [UInt8](repeating: 0, count: plan.chunkBytes)
+            let output = UnsafeMutablePointer<Float>(bitPattern: outputAddress)!
+            for index in stride(from: worker, to: fetched.count, by: workers) {
+                let chunk = fetched[index]
+                if let problem = Self.decode(chunk, plan: plan, decompressor, &decoded, &unshuffled) {
+                    failures.set(index, problem)
+                    continue
+                }
+                Self.scatter(
+                    decoded, plan: plan, chunk: chunk, rows: rows, spans: spans, spanOutputStart: spanOutputStart,
+                    width: width, into: output)
+            }
+        }
+        if let (index, problem) = failures.first {
+            let chunk = stored[index]
+            let firstRow = chunk.chunkRow * plan.chunkRows
+            let firstColumn = chunk.chunkColumn * plan.chunkColumns
+            throw HDF5Error(
+                .library, operation: "decode a stored chunk of", path: qualifiedPath,
+                messages: [
+                    "chunk at rows \(firstRow)..<\(firstRow + plan.chunkRows), columns "
+                        + "\(firstColumn)..<\(firstColumn + plan.chunkColumns): \(problem)"
+                ])
+        }
+        return true
+    }
+
+    /// Undoes the chunk's filters into `decoded` (full chunk size); returns why it could not, or nil.
+    private static func decode(
+        _ chunk: StoredChunk, plan: DirectChunkPlan, _ decompressor: OpaquePointer, _ decoded: inout [UInt8],
+        _ scratch: inout [UInt8]
+    ) -> String? {
+        let inflate = plan.deflateIndex.map { chunk.filterMask & (1 << UInt32($0)) == 0 } ?? false
+        let unshuffle = plan.shuffleIndex.map { chunk.filterMask & (1 << UInt32($0)) == 0 } ?? false
+        // With shuffle, inflate into the scratch buffer, then unshuffle into `decoded`.
+        if inflate {
+            var produced = 0
+            let problem =
+                unshuffle
+                ? chunk.bytes.withUnsafeBytes { Self.inflate(decompressor, $0, into: &scratch, produced: &produced) }
+                : chunk.bytes.withUnsafeBytes { Self.inflate(decompressor, $0, into: &decoded, produced: &produced) }
+            if let problem { return problem }
+            if produced != plan.chunkBytes {
+                return "inflates to \(produced) bytes, expected \(plan.chunkBytes)"
+            }
+        } else {
+            guard chunk.bytes.count == plan.chunkBytes else {
+                return "stored unfiltered as \(chunk.bytes.count) bytes, expected \(plan.chunkBytes)"
+            }
+            if unshuffle { scratch = chunk.bytes } else { decoded = chunk.bytes }
+        }
+        if unshuffle { Self.unshuffle(scratch, elementSize: plan.elementSize, into: &decoded) }
+        return nil
+    }
+
+    /// zlib-inflates `input` into `output`; returns libdeflate's complaint, or nil.
+    private static func inflate(
+        _ decompressor: OpaquePointer, _ input: UnsafeRawBufferPointer, into output: inout [UInt8],
+        produced: inout Int
+    ) -> String? {
+        let result = output.withUnsafeMutableBytes { out in
+            libdeflate_zlib_decompress(
+                decompressor, input.baseAddress, input.count, out.baseAddress, out.count, &produced)
+        }
+        switch result {
+        case LIBDEFLATE_SUCCESS: return nil
+        case LIBDEFLATE_BAD_DATA: return "the compressed bytes are corrupt (zlib stream does not inflate)"
+        case LIBDEFLATE_INSUFFICIENT_SPACE: return "inflates to more than the chunk's \(output.count) bytes"
+        default: return "libdeflate failed (result \(result.rawValue))"
+        }
+    }
+
+    /// HDF5's shuffle filter stores byte `b` of every element together; this puts them back.
+    static func unshuffle(_ shuffled: [UInt8], elementSize: Int, into output: inout [UInt8]) {
+        let elements = shuffled.count / elementSize
+        shuffled.withUnsafeBufferPointer { source in
+            output.withUnsafeMutableBufferPointer { target in
+                let planes = source.baseAddress!
+                switch elementSize {
+                case 4:
+                    // Whole elements assembled in registers: the compiler vectorises this loop.
+                    let (p0, p1, p2, p3) = (planes, planes + elements, planes + 2 * elements, planes + 3 * elements)
+                    UnsafeMutableRawPointer(target.baseAddress!).withMemoryRebound(to: UInt32.self, capacity: elements)
+                    {
+                        words in
+                        for element in 0..<elements {
+                            words[element] = UInt32(
+                                littleEndian:
+                                    UInt32(p0[element]) | UInt32(p1[element]) << 8 | UInt32(p2[element]) << 16
+                                    | UInt32(p3[element]) << 24)
+                        }
+                    }
+                case 2:
+                    let (p0, p1) = (planes, planes + elements)
+                    UnsafeMutableRawPointer(target.baseAddress!).withMemoryRebound(to: UInt16.self, capacity: elements)
+                    {
+                        words in
+                        for element in 0..<elements {
+                            words[element] = UInt16(littleEndian: UInt16(p0[element]) | UInt16(p1[element]) << 8)
+                        }
+                    }
+                default:
+                    for byte in 0..<elementSize {
+                        let plane = planes + byte * elements
+                        var out = target.baseAddress! + byte
+                        for element in 0..<elements {
+                            out.pointee = plane[element]
+                            out += elementSize
+                        }
+                    }
+                }
+                // Bytes past the last whole element are stored as they are.
+                let tail = elements * elementSize
+                for index in tail..<shuffled.count { target[index] = source[index] }
+            }
+        }
+    }
+
+    /// Copies the part of a decoded chunk that falls in `rows` x `spans` to its place in the output.
+    private static func scatter(
+        _ decoded: [UInt8], plan: DirectChunkPlan, chunk: StoredChunk, rows: Range<Int>, spans: [Range<Int>],
+        spanOutputStart: [Int], width: Int, into output: UnsafeMutablePointer<Float>
+    ) {
+        let firstRow = chunk.chunkRow * plan.chunkRows
+        let firstColumn = chunk.chunkColumn * plan.chunkColumns
+        let chunkRowsHere = max(firstRow, rows.lowerBound)..<min(firstRow + plan.chunkRows, rows.upperBound)
+        let chunkColumnsHere = firstColumn..<min(firstColumn + plan.chunkColumns, plan.columns)
+        decoded.withUnsafeBytes { raw in
+            for (spanIndex, span) in spans.enumerated() {
+                let columns = span.clamped(to: chunkColumnsHere)
+                if columns.isEmpty { continue }
+                let outputColumn = spanOutputStart[spanIndex] + columns.lowerBound - span.lowerBound
+                for row in chunkRowsHere {
+                    let source = (row - firstRow) * plan.chunkColumns + columns.lowerBound - firstColumn
+                    let target = output + (row - rows.lowerBound) * width + outputColumn
+                    if plan.elementSize == 4 {
+                        let values = raw.baseAddress!.advanced(by: source * 4)
+                        UnsafeMutableRawPointer(target).copyMemory(from: values, byteCount: columns.count * 4)
+                    } else {
+                        let halves = raw.baseAddress!.advanced(by: source * 2)
+                        for column in 0..<columns.count {
+                            let bits = halves.loadUnaligned(fromByteOffset: column * 2, as: UInt16.self)
+                            target[column] = Float(Float16(bitPattern: UInt16(littleEndian: bits)))
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The first decoding failure per chunk, written from the decoding threads.
+private final class ChunkFailures: @unchecked Sendable {
+    private let lock = DispatchQueue(label: "salience.hdf5.chunk-failures")
+    private var problems: [Int: String] = [:]
+
+    func set(_ index: Int, _ problem: String) { lock.sync { problems[index] = problem } }
+
+    /// The failure with the lowest chunk index, so the error does not depend on thread timing.
+    var first: (Int, String)? { lock.sync { problems.min { $0.key < $1.key }.map { ($0.key, $0.value) } } }
+}
