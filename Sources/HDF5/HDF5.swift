@@ -5,8 +5,10 @@
 /// API, and it knows nothing of Salience's shard format (that is the `Shards` module).
 ///
 /// Threads: Debian's libhdf5 is built thread-safe (`Threadsafety: yes` in `libhdf5.settings`), which means
-/// one global lock around every library call. Calls from several threads are safe but never run in parallel;
-/// to use every core on HDF5 reads, use several processes (or one reader thread feeding compute threads).
+/// one global lock around every library call. Calls from several threads are safe but never run in parallel.
+/// Reads of chunked float32/float16 datasets with gzip (and shuffle) therefore do not go through libhdf5's
+/// filter pipeline: `Dataset` fetches the stored chunks under the lock and inflates them outside it, on every
+/// core (see `DirectChunkPlan`); other layouts read through `H5Dread`.
 /// Objects of this module may be used from any thread, but one object should not be used from two threads
 /// at once. HDF5's error stack is per thread; this module silences its stderr printing on each thread it
 /// runs on and turns failures into `HDF5Error`.

@@ -3,7 +3,7 @@ import Saliency
 import Shards
 
 /// One streaming pass over the clean shards of a dataset for `salience scores`: a reader thread reads
-/// blocks of utterances (HDF5 reads are serialised by libhdf5's global lock anyway) and hands them to
+/// blocks of utterances (libhdf5 serialises its calls; the chunks are inflated on every core) and hands them to
 /// compute threads through a bounded queue, so memory stays at a few blocks whatever the dataset size.
 /// Each block's statistics are merged in block order, so the result does not depend on thread timing.
 final class ScoresPass {
