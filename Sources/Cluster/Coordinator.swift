@@ -44,6 +44,7 @@ public final class Coordinator: @unchecked Sendable {
 
     private let context: Context
     private var socket: Socket?
+    /// Set by `start()`; read under `stopLock` (SIGHUP reloads come from another thread).
     private var authenticator: ZAPAuthenticator?
     private let stopLock = NSLock()
     private var stopRequested = false
@@ -126,7 +127,7 @@ public final class Coordinator: @unchecked Sendable {
     /// Binds the endpoints and starts the socket loop on its own thread.
     public func start() throws {
         if let security = configuration.security {
-            authenticator = try ZAPAuthenticator(context: context, allowedKeys: security.allowedKeys) {
+            let authenticator = try ZAPAuthenticator(context: context, allowedKeys: security.allowedKeys) {
                 [logger] request, admitted in
                 if !admitted {
                     logger.warning(
@@ -137,6 +138,7 @@ public final class Coordinator: @unchecked Sendable {
                         ])
                 }
             }
+            stopLock.withLock { self.authenticator = authenticator }
         }
         let socket = try Socket(context, .router)
         try socket.setRouterMandatory(true)
@@ -163,12 +165,21 @@ public final class Coordinator: @unchecked Sendable {
         let thread = Thread { [self] in
             loop(socket)
             socket.close()
-            authenticator?.stop()
+            stopLock.withLock { self.authenticator }?.stop()
             stoppedSignal.signal()
         }
         thread.name = "coordinator"
         thread.stackSize = 8 << 20
         thread.start()
+    }
+
+    /// Replaces the CURVE allowlist for the handshakes from now on (connected peers stay connected).
+    /// Returns false when the coordinator has no CURVE security or has not started. Safe from any thread.
+    @discardableResult
+    public func replaceAllowedKeys(_ keys: Set<CurveKey>) -> Bool {
+        guard let authenticator = stopLock.withLock({ self.authenticator }) else { return false }
+        authenticator.setAllowedKeys(keys)
+        return true
     }
 
     /// Asks the loop to finish its cycle and stop. Safe from any thread (and from a signal handler's queue).

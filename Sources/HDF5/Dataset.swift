@@ -18,7 +18,9 @@ public enum Filter: Equatable, Sendable {
 ///
 /// Partial reads select a row range of the first dimension and, for 2-D datasets, a set of columns; the
 /// columns are selected as a union of hyperslab blocks (runs of adjacent columns) and read in one `H5Dread`,
-/// so HDF5 visits each chunk once.
+/// so HDF5 visits each chunk once. Chunked float32/float16 datasets with gzip or shuffle + gzip (what Salience
+/// and h5py write) are instead read chunk by chunk and decoded outside libhdf5 (`readDirect`, `DirectChunkPlan`):
+/// same values, every core.
 public final class Dataset: Location {
     /// The current extent, one entry per dimension.
     public var shape: [Int] {
@@ -127,7 +129,9 @@ public final class Dataset: Location {
             guard buffer.count == rows.count * rest else {
                 throw invalid("read rows of", "buffer holds \(buffer.count) values, need \(rows.count * rest)")
             }
-            if dims.count == 2, try readDirectIfPossible(rows: rows, spans: [0..<dims[1]], into: buffer) { return }
+            if dims.count == 2, try readDirectIfPossible(rows: rows, columns: Array(0..<dims[1]), into: buffer) {
+                return
+            }
             var start = [hsize_t](repeating: 0, count: dims.count)
             var count = dims.map { hsize_t($0) }
             start[0] = hsize_t(rows.lowerBound)
@@ -146,6 +150,7 @@ public final class Dataset: Location {
             throw invalid("read columns of", "column \(bad) outside 0..<\(dims[1])")
         }
         if rows.isEmpty || columns.isEmpty { return }
+        if try readDirectIfPossible(rows: rows, columns: columns, into: buffer) { return }
         let sortedUnique = Array(Set(columns)).sorted()
         // Runs of selected columns separated by small gaps are read as one span (the gap columns are read
         // and dropped): HDF5 copies a hyperslab union run by run, and thousands of one-column runs per row
@@ -165,7 +170,6 @@ public final class Dataset: Location {
         let spanWidth = spans.reduce(0) { $0 + $1.count }
         let memoryCount = [hsize_t(rows.count), hsize_t(spanWidth)]
         if sortedUnique == columns && spanWidth == columns.count {
-            if try readDirectIfPossible(rows: rows, spans: spans, into: buffer) { return }
             try readSelection(
                 dims: dims, memoryCount: memoryCount, into: UnsafeMutableRawPointer(buffer.baseAddress), T.self,
                 select: select)
@@ -173,11 +177,6 @@ public final class Dataset: Location {
         }
         // Read the spans (ascending: the order HDF5 fills memory in), then gather the requested columns.
         let scratch = try [T](unsafeUninitializedCapacity: rows.count * spanWidth) { raw, initialised in
-            if try readDirectIfPossible(rows: rows, spans: spans, into: UnsafeMutableBufferPointer(rebasing: raw[...]))
-            {
-                initialised = rows.count * spanWidth
-                return
-            }
             try readSelection(
                 dims: dims, memoryCount: memoryCount, into: UnsafeMutableRawPointer(raw.baseAddress), T.self,
                 select: select)
@@ -208,17 +207,18 @@ public final class Dataset: Location {
     /// How many threads one read may decode chunks on (default: the online processors).
     nonisolated(unsafe) public static var chunkDecodingThreads = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
 
-    /// Reads `rows` x `spans` into `buffer` through `readDirect` when `T` is `Float` and the layout allows;
-    /// returns false (nothing written) otherwise.
+    /// Reads `rows` x `columns` into `buffer` through `readDirect` when `T` is `Float` and the layout
+    /// allows; returns false (nothing written) otherwise.
     private func readDirectIfPossible<T: NativeElement>(
-        rows: Range<Int>, spans: [Range<Int>], into buffer: UnsafeMutableBufferPointer<T>
+        rows: Range<Int>, columns: [Int], into buffer: UnsafeMutableBufferPointer<T>
     ) throws -> Bool {
-        guard T.self == Float.self, Self.directChunkReads, !rows.isEmpty, !spans.isEmpty else { return false }
+        guard T.self == Float.self, Self.directChunkReads, !rows.isEmpty, !columns.isEmpty else { return false }
         HDF5Library.prepareThread()
         guard let plan = DirectChunkPlan.make(for: id) else { return false }
         return try buffer.withMemoryRebound(to: Float.self) {
             try readDirect(
-                plan: plan, rows: rows, spans: spans, into: $0.baseAddress!, concurrency: Self.chunkDecodingThreads)
+                plan: plan, rows: rows, columns: columns, into: $0.baseAddress!,
+                concurrency: Self.chunkDecodingThreads)
         }
     }
 

@@ -102,31 +102,20 @@ struct StoredChunk {
 }
 
 extension Dataset {
-    /// Reads rows `rows` of the column `spans` (ascending, disjoint) into `output`, row-major
-    /// `[rows.count, total span width]`, the spans side by side, by fetching the chunks under libhdf5's lock
-    /// and decoding them outside it, `concurrency` chunks at a time. Returns false, having written nothing,
-    /// when a chunk is not allocated (the fill value would be needed): the caller reads through `H5Dread`.
+    /// Reads rows `rows` of `columns` (any order, repeats allowed) into `output`, row-major
+    /// `[rows.count, columns.count]`, by fetching the chunks they touch under libhdf5's lock and decoding them
+    /// outside it, `concurrency` chunks at a time; each decoded chunk's values go straight to their output
+    /// places. Returns false, having written nothing, when a chunk is not allocated (the fill value would be
+    /// needed): the caller reads through `H5Dread`.
     func readDirect(
-        plan: DirectChunkPlan, rows: Range<Int>, spans: [Range<Int>], into output: UnsafeMutablePointer<Float>,
+        plan: DirectChunkPlan, rows: Range<Int>, columns: [Int], into output: UnsafeMutablePointer<Float>,
         concurrency: Int
     ) throws -> Bool {
-        guard !rows.isEmpty, !spans.isEmpty else { return true }
-        let width = spans.reduce(0) { $0 + $1.count }
-        // Each span's first column in the output.
-        var spanOutputStart: [Int] = []
-        var position = 0
-        for span in spans {
-            spanOutputStart.append(position)
-            position += span.count
-        }
+        guard !rows.isEmpty, !columns.isEmpty else { return true }
+        let width = columns.count
+        let runs = ColumnRuns(columns: columns, chunkColumns: plan.chunkColumns)
         let chunkRowRange = (rows.lowerBound / plan.chunkRows)...((rows.upperBound - 1) / plan.chunkRows)
-        var chunkColumns: [Int] = []
-        for span in spans {
-            for column in (span.lowerBound / plan.chunkColumns)...((span.upperBound - 1) / plan.chunkColumns)
-            where chunkColumns.last != column {
-                chunkColumns.append(column)
-            }
-        }
+        let chunkColumns = runs.chunkColumns
 
         // Fetch: one short critical section per chunk inside libhdf5.
         HDF5Library.prepareThread()
@@ -174,7 +163,7 @@ extension Dataset {
                     continue
                 }
                 Self.scatter(
-                    decoded, plan: plan, chunk: chunk, rows: rows, spans: spans, spanOutputStart: spanOutputStart,
+                    decoded, plan: plan, chunk: chunk, rows: rows, runs: runs.runs[chunk.chunkColumn] ?? [],
                     width: width, into: output)
             }
         }
@@ -283,34 +272,62 @@ extension Dataset {
         }
     }
 
-    /// Copies the part of a decoded chunk that falls in `rows` x `spans` to its place in the output.
+    /// Copies the part of a decoded chunk that falls in `rows` to the output, run by run of columns.
     private static func scatter(
-        _ decoded: [UInt8], plan: DirectChunkPlan, chunk: StoredChunk, rows: Range<Int>, spans: [Range<Int>],
-        spanOutputStart: [Int], width: Int, into output: UnsafeMutablePointer<Float>
+        _ decoded: [UInt8], plan: DirectChunkPlan, chunk: StoredChunk, rows: Range<Int>, runs: [ColumnRun],
+        width: Int, into output: UnsafeMutablePointer<Float>
     ) {
         let firstRow = chunk.chunkRow * plan.chunkRows
-        let firstColumn = chunk.chunkColumn * plan.chunkColumns
         let chunkRowsHere = max(firstRow, rows.lowerBound)..<min(firstRow + plan.chunkRows, rows.upperBound)
-        let chunkColumnsHere = firstColumn..<min(firstColumn + plan.chunkColumns, plan.columns)
         decoded.withUnsafeBytes { raw in
-            for (spanIndex, span) in spans.enumerated() {
-                let columns = span.clamped(to: chunkColumnsHere)
-                if columns.isEmpty { continue }
-                let outputColumn = spanOutputStart[spanIndex] + columns.lowerBound - span.lowerBound
-                for row in chunkRowsHere {
-                    let source = (row - firstRow) * plan.chunkColumns + columns.lowerBound - firstColumn
-                    let target = output + (row - rows.lowerBound) * width + outputColumn
-                    if plan.elementSize == 4 {
-                        let values = raw.baseAddress!.advanced(by: source * 4)
-                        UnsafeMutableRawPointer(target).copyMemory(from: values, byteCount: columns.count * 4)
+            for row in chunkRowsHere {
+                let sourceRow = (row - firstRow) * plan.chunkColumns
+                let targetRow = output + (row - rows.lowerBound) * width
+                for run in runs {
+                    let target = targetRow + run.output
+                    if plan.elementSize == 4 && run.count == 1 {
+                        target.pointee = raw.load(fromByteOffset: (sourceRow + run.local) * 4, as: Float.self)
+                    } else if plan.elementSize == 4 {
+                        UnsafeMutableRawPointer(target).copyMemory(
+                            from: raw.baseAddress! + (sourceRow + run.local) * 4, byteCount: run.count * 4)
                     } else {
-                        let halves = raw.baseAddress!.advanced(by: source * 2)
-                        for column in 0..<columns.count {
+                        let halves = raw.baseAddress! + (sourceRow + run.local) * 2
+                        for column in 0..<run.count {
                             let bits = halves.loadUnaligned(fromByteOffset: column * 2, as: UInt16.self)
                             target[column] = Float(Float16(bitPattern: UInt16(littleEndian: bits)))
                         }
                     }
                 }
+            }
+        }
+    }
+}
+
+/// Adjacent requested columns that sit side by side both in a chunk and in the output: one copy per row.
+struct ColumnRun: Equatable {
+    /// First column in the output row.
+    var output: Int
+    /// First column within the chunk.
+    var local: Int
+    /// Number of columns.
+    var count: Int
+}
+
+/// The requested columns grouped by the chunk column holding them, as runs.
+struct ColumnRuns {
+    /// Runs per chunk column index.
+    var runs: [Int: [ColumnRun]] = [:]
+    /// The chunk columns that hold a requested column, ascending.
+    var chunkColumns: [Int] { runs.keys.sorted() }
+
+    init(columns: [Int], chunkColumns: Int) {
+        for (output, column) in columns.enumerated() {
+            let chunk = column / chunkColumns
+            let local = column - chunk * chunkColumns
+            if let last = runs[chunk]?.last, last.output + last.count == output, last.local + last.count == local {
+                runs[chunk]![runs[chunk]!.count - 1].count += 1
+            } else {
+                runs[chunk, default: []].append(ColumnRun(output: output, local: local, count: 1))
             }
         }
     }

@@ -317,17 +317,21 @@ public enum BLASThreads {
     /// OpenBLAS's current thread count.
     public static var current: Int { Int(openblas_get_num_threads()) }
 
-    /// Stops the pool of worker threads OpenBLAS starts when it loads. Idle, they spin on `sched_yield` for
+    /// Stops the pool of worker threads OpenBLAS starts when it loads (pthread builds; a no-op otherwise). Idle, they spin on `sched_yield` for
     /// about 0.1 s before sleeping, which on a 2-core machine took a third of the CPU of a short command
     /// (`salience scores --methods mis-hist`, `dataset read-bench`). The thread count is unchanged: the next
     /// call that runs on more than one thread starts the pool again.
-    public static func stopIdleWorkers() { _ = blas_thread_shutdown_() }
+    public static func stopIdleWorkers() {
+        // `blas_thread_shutdown_` (what OpenBLAS's own fork handler calls) is exported but not declared.
+        OpenBLASSymbol.function("blas_thread_shutdown_")?()
+    }
 }
 
 /// Which OpenBLAS kernels run. Debian's OpenBLAS 0.3.21 does not recognise some recent Xeons (a VM's
-/// "Intel Xeon Processor" with AVX-512) and falls back to its SSE3 "Prescott" kernels, about 3x slower
-/// here. The kernel family is fixed when the library loads, from `OPENBLAS_CORETYPE`, so a process can
-/// only fix it by restarting itself with that variable set.
+/// "Intel Xeon Processor" with AVX-512) and falls back to its SSE3 "Prescott" kernels, about 4x slower
+/// here. OpenBLAS picks its kernels when it loads (from `OPENBLAS_CORETYPE` if set); its DYNAMIC_ARCH
+/// builds (Debian's) export the two functions that make that choice, so `useBetterKernelsIfNeeded()` can
+/// make it again in the running process.
 public enum BLASCore {
     /// The kernel family OpenBLAS chose (e.g. `Haswell`, `SkylakeX`, `Prescott`).
     public static var name: String { openblas_get_corename().map { String(cString: $0) } ?? "unknown" }
@@ -347,15 +351,32 @@ public enum BLASCore {
         return nil
     }
 
-    /// Replaces the current process with itself run under `OPENBLAS_CORETYPE=<better>` when OpenBLAS fell
-    /// back to generic kernels; returns normally otherwise (or when exec fails).
-    public static func restartWithBetterKernelsIfNeeded() {
-        guard let core = betterCoreType() else { return }
+    /// When OpenBLAS fell back to generic kernels, selects the better family in this process: sets
+    /// `OPENBLAS_CORETYPE` (child processes inherit it) and has OpenBLAS choose again
+    /// (`gotoblas_dynamic_quit`, `gotoblas_dynamic_init`). Call it first thing, before any BLAS call and
+    /// before other threads start; its pool of worker threads is stopped first. Returns the family now in
+    /// use. Does nothing on an OpenBLAS without those functions (a single-architecture build).
+    @discardableResult
+    public static func useBetterKernelsIfNeeded() -> String {
+        guard let core = betterCoreType(),
+            let quit = OpenBLASSymbol.function("gotoblas_dynamic_quit"),
+            let initialise = OpenBLASSymbol.function("gotoblas_dynamic_init")
+        else { return name }
+        BLASThreads.stopIdleWorkers()
         setenv("OPENBLAS_CORETYPE", core, 1)
-        let arguments = CommandLine.arguments
-        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) }
-        argv.append(nil)
-        execv("/proc/self/exe", &argv)
-        for pointer in argv { free(pointer) }  // exec failed: carry on with the generic kernels
+        quit()
+        initialise()
+        return name
+    }
+}
+
+/// OpenBLAS functions outside its headers, looked up by name so that a build without them still links.
+enum OpenBLASSymbol {
+    typealias VoidFunction = @convention(c) () -> Void
+
+    /// The exported function `name`, or nil.
+    static func function(_ name: String) -> VoidFunction? {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), name) else { return nil }
+        return unsafeBitCast(symbol, to: VoidFunction.self)
     }
 }

@@ -66,7 +66,6 @@ struct AttributeCommand: ParsableCommand {
     }
 
     func run() throws {
-        BLASCore.restartWithBetterKernelsIfNeeded()
         let started = Date()
         let replicas: [TrainedModel]
         let catalog: DatasetCatalog

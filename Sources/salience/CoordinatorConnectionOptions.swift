@@ -57,7 +57,9 @@ struct CoordinatorCommand: ParsableCommand {
         discussion: """
             One coordinator per deployment. Runs are kept in a SQLite ledger in --state, so a restarted
             coordinator resumes them and workers reattach by themselves. Binding beyond loopback requires
-            CurveZMQ: --key (our secret key) and --allow (public keys admitted).
+            CurveZMQ: --key (our secret key) and --allow (public keys admitted). SIGHUP (`kill -HUP`,
+            `systemctl reload`) reads --allow again, so a new node's key is admitted (or a revoked one
+            refused) without a restart; a list that fails to load is logged and the old one stays.
 
             Example:
               salience coordinator --bind tcp://0.0.0.0:5555 --state /var/lib/salience \\
@@ -101,7 +103,12 @@ struct CoordinatorCommand: ParsableCommand {
                 endpoints: endpoints, stateDirectory: URL(fileURLWithPath: state), security: security,
                 planners: coordinatorPlanners, maximumMessageBytes: maxMessageBytes),
             logger: logger)
-        try runUntilSignalled([CoordinatorService(coordinator)], logger: logger)
+        // SIGHUP reads --allow again: keys of new worker nodes are admitted without a restart.
+        let allowlist = allow.map { URL(fileURLWithPath: $0) }
+        let reloader = AllowlistReloadService(
+            coordinator: coordinator, logger: logger,
+            load: allowlist.map { url in { try KeyFiles.loadAllowlist(url) } })
+        try runUntilSignalled([CoordinatorService(coordinator), reloader], logger: logger)
     }
 }
 

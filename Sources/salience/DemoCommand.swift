@@ -33,7 +33,6 @@ struct DemoCommand: ParsableCommand {
     var noScan = false
 
     func run() throws {
-        BLASCore.restartWithBetterKernelsIfNeeded()
         let outURL = URL(fileURLWithPath: out)
         let datasetURL: URL
         if let dataset {

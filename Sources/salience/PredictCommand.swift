@@ -24,7 +24,6 @@ struct PredictCommand: ParsableCommand {
     var out: String
 
     func run() throws {
-        BLASCore.restartWithBetterKernelsIfNeeded()
         let trained: TrainedModel
         let data: TrainingData
         do {

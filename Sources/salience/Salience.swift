@@ -28,15 +28,13 @@ struct Salience: ParsableCommand {
             ScanCommand.self,
         ])
 
-    /// Runs the command line. Commands whose work is dense algebra (train, predict, attribute, scan, demo,
-    /// worker, scores with PCA) first fix OpenBLAS's kernel choice with `BLASCore`, which restarts the
-    /// process; the others (status, select, dataset, scores without PCA, ...) skip that second start-up.
-    /// OpenBLAS's idle worker threads are stopped first thing (they come back when a call needs them).
+    /// Runs the command line, after two process-wide settings: OpenBLAS's kernels fixed for this CPU when it
+    /// fell back to generic ones (`BLASCore`, in this process, no restart) with its idle thread pool stopped,
+    /// and freed buffers kept in the heap.
     static func main() {
-        // Freed buffers of a few MB (chunks, blocks of frames) stay in the heap for the next read instead of
-        // going back to the kernel and faulting in again, zeroed (about 10 % of a short `scores` run).
         keepFreedBuffersInTheHeap()
         BLASThreads.stopIdleWorkers()
+        BLASCore.useBetterKernelsIfNeeded()
         main(nil)
     }
 }

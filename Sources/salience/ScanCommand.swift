@@ -53,7 +53,6 @@ struct ScanCommand: ParsableCommand {
     }
 
     func run() throws {
-        BLASCore.restartWithBetterKernelsIfNeeded()
         let spec = try ScanRunner.loadSpec(self.spec)
         let runner = ScanRunner(quiet: quiet)
         if let endpoint {

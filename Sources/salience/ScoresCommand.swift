@@ -85,10 +85,7 @@ struct ScoresCommand: ParsableCommand {
     }
 
     func run() throws {
-        // Debian's OpenBLAS may not recognise this CPU and fall back to slow generic kernels (see Learn);
-        // only PCA's covariance is BLAS-heavy enough to be worth a restart with the right ones.
         let methods = try parsedMethods()
-        if methods.contains(.pca) { BLASCore.restartWithBetterKernelsIfNeeded() }
         let settings = ScoresSettings(
             methods: methods, pooling: Pooling(rawValue: pooling) ?? .utterance, bins: bins,
             millerMadow: millerMadow, split: Split.allCases.first { $0.description == split } ?? .train,

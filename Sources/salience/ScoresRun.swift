@@ -1,4 +1,5 @@
 import Foundation
+import Learn
 import Saliency
 import Shards
 
@@ -76,7 +77,8 @@ struct ScoresRun {
         let all = 0..<dimension
         // Parallelism comes from the compute threads, one BLAS call each; restored for the eigen-decomposition.
         let blasThreads = blasThreadCount()
-        stopIdleBLASThreads()
+        setBLASThreadCount(1)
+        BLASThreads.stopIdleWorkers()
         defer { setBLASThreadCount(blasThreads) }
 
         // Pass 1: moments, covariance, ranges; pooled rows kept when they fit the budget.

@@ -58,7 +58,6 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        BLASCore.restartWithBetterKernelsIfNeeded()
         let selection: [Int]?
         let source: String
         if let select {

@@ -57,8 +57,6 @@ struct WorkerCommand: ParsableCommand {
     }
 
     func run() throws {
-        // Workers train and score: fix OpenBLAS's kernel choice first (see Learn's BLASCore).
-        BLASCore.restartWithBetterKernelsIfNeeded()
         let logger = commandLogger("salience.worker", level: logLevel.level)
         var security: CurveClientSecurity?
         if let key, let serverKey {

@@ -105,4 +105,58 @@ final class ProtocolAndSecurityTests: XCTestCase {
         XCTAssertTrue(harness.log("coordinator").contains("refused a peer at the handshake"))
         XCTAssertTrue(harness.log("coordinator").contains(strangerKeys.publicKey.z85), "the refused key is logged")
     }
+    /// SIGHUP makes a running coordinator read its allowlist again: a new node's key gets in, a removed key
+    /// is refused at its next handshake, a malformed list is refused and the old one stays; no restart.
+    func testSIGHUPReloadsTheAllowlistWithoutARestart() throws {
+        let harness = try ClusterHarness("curve-reload", endpoint: try ClusterHarness.freeTCPEndpoint())
+        defer { harness.tearDown() }
+        let keys = harness.scratch.path("keys")
+        let allowed = keys.appendingPathComponent("allowed")
+        try FileManager.default.createDirectory(at: allowed, withIntermediateDirectories: true)
+        let coordinatorKeys = try KeyFiles.generate(at: keys.appendingPathComponent("coordinator"))
+        let operatorKeys = try KeyFiles.generate(at: allowed.appendingPathComponent("operator"))
+        let newcomerKeys = try KeyFiles.generate(at: keys.appendingPathComponent("newcomer"))
+        let coordinator = try harness.startCoordinator([
+            "--key", keys.appendingPathComponent("coordinator.key").path, "--allow", allowed.path,
+        ])
+        func status(_ keyPair: CurveKeyPair) -> Result<StatusReport, Error> {
+            Result {
+                try ClusterClient(
+                    endpoint: harness.endpoint,
+                    security: CurveClientSecurity(serverKey: coordinatorKeys.publicKey, keyPair: keyPair),
+                    timeout: 1.5
+                ).status()
+            }
+        }
+        func hangUp(expecting line: String, count: Int) throws {
+            XCTAssertEqual(kill(coordinator.processIdentifier, SIGHUP), 0)
+            try harness.waitUntil("the coordinator to log '\(line)' \(count) time(s)") {
+                harness.log("coordinator").components(separatedBy: line).count - 1 >= count
+            }
+        }
+        try harness.waitUntil("the coordinator to admit the operator's key") {
+            (try? status(operatorKeys).get()) != nil
+        }
+        XCTAssertThrowsError(try status(newcomerKeys).get(), "the newcomer is not on the list yet")
+
+        // A malformed key file: the reload is refused and the old list stays in force.
+        let broken = allowed.appendingPathComponent("broken.pub")
+        try "not a key".write(to: broken, atomically: true, encoding: .utf8)
+        try hangUp(expecting: "allowlist not reloaded", count: 1)
+        XCTAssertNoThrow(try status(operatorKeys).get(), "the old list still admits the operator")
+        try FileManager.default.removeItem(at: broken)
+
+        // The newcomer's key is added: admitted after SIGHUP, without a restart.
+        try FileManager.default.copyItem(
+            at: keys.appendingPathComponent("newcomer.pub"), to: allowed.appendingPathComponent("newcomer.pub"))
+        try hangUp(expecting: "allowlist reloaded", count: 1)
+        XCTAssertNoThrow(try status(newcomerKeys).get(), "the newcomer gets in after the reload")
+
+        // The operator's key is removed: refused at its next handshake.
+        try FileManager.default.removeItem(at: allowed.appendingPathComponent("operator.pub"))
+        try hangUp(expecting: "allowlist reloaded", count: 2)
+        XCTAssertThrowsError(try status(operatorKeys).get(), "a removed key is refused")
+        XCTAssertNoThrow(try status(newcomerKeys).get())
+        XCTAssertTrue(coordinator.isRunning, "SIGHUP must not end the coordinator")
+    }
 }

@@ -1,0 +1,50 @@
+import Logging
+import ServiceLifecycle
+import UnixSignals
+import ZeroMQ
+
+/// Reloads a CURVE coordinator's allowlist on SIGHUP (`kill -HUP`, `systemctl reload`), so keys of new worker
+/// nodes can be admitted, or revoked ones refused, while runs go on. The new list applies to handshakes from
+/// then on; connected peers stay connected. A list that fails to load (a malformed key file) is logged and
+/// the current one stays in force. Without CURVE there is nothing to reload, and SIGHUP is only logged
+/// (rather than ending the process, which is its default action).
+public struct AllowlistReloadService: Service {
+    /// The coordinator whose allowlist is replaced.
+    public let coordinator: Coordinator
+    /// Reads the allowlist again (e.g. the `--allow` directory); nil when the coordinator runs without CURVE.
+    public let load: (@Sendable () throws -> Set<CurveKey>)?
+    let logger: Logger
+
+    /// Reloads `coordinator`'s allowlist with `load` on every SIGHUP until the group shuts down.
+    public init(coordinator: Coordinator, logger: Logger, load: (@Sendable () throws -> Set<CurveKey>)?) {
+        self.coordinator = coordinator
+        self.logger = logger
+        self.load = load
+    }
+
+    public func run() async throws {
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        for await _ in hangups.cancelOnGracefulShutdown() {
+            reload()
+        }
+    }
+
+    /// One reload, as on SIGHUP.
+    public func reload() {
+        guard let load else {
+            logger.notice("SIGHUP: this coordinator runs without CURVE; there is no allowlist to reload")
+            return
+        }
+        do {
+            let keys = try load()
+            if coordinator.replaceAllowedKeys(keys) {
+                logger.notice("allowlist reloaded", metadata: ["keys": "\(keys.count)"])
+            } else {
+                logger.warning("SIGHUP before the coordinator started; the allowlist was not replaced")
+            }
+        } catch {
+            logger.error(
+                "allowlist not reloaded; the previous one stays in force", metadata: ["error": "\(error)"])
+        }
+    }
+}
