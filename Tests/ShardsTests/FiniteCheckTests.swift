@@ -1,0 +1,26 @@
+import XCTest
+
+@testable import Shards
+
+/// `firstNonFinite` (the check every frame read goes through) finds the first NaN or infinity wherever it
+/// is: inside a 16-lane block, in the tail, several at once; and nil when every value is finite.
+final class FiniteCheckTests: XCTestCase {
+    func testFindsTheFirstBadValueAnywhere() {
+        for count in [0, 1, 15, 16, 17, 100, 4099] {
+            let finite = (0..<count).map { Float($0) * 0.5 - 7 }
+            XCTAssertNil(firstNonFinite(finite), "\(count) finite values")
+            XCTAssertNil(firstNonFinite(finite + [Float.greatestFiniteMagnitude, -0.0]), "large and -0 are finite")
+            for position in Set([0, count / 2, max(0, count - 1)]) where position < count {
+                for bad in [Float.nan, .infinity, -.infinity, Float.signalingNaN] {
+                    var values = finite
+                    values[position] = bad
+                    XCTAssertEqual(firstNonFinite(values), position, "\(bad) at \(position) of \(count)")
+                    if position + 3 < count {
+                        values[position + 3] = .nan
+                        XCTAssertEqual(firstNonFinite(values), position, "two bad values, \(count)")
+                    }
+                }
+            }
+        }
+    }
+}
