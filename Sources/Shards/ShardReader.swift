@@ -205,4 +205,3 @@ func firstNonFinite(_ values: [Float]) -> Int? {
         return buffer.firstIndex { !$0.isFinite }
     }
 }
-
