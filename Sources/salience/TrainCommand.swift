@@ -42,6 +42,25 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Threads (data-parallel replicas).")
     var threads: Int = TrainingDefaults.threads
 
+    @Option(
+        help: """
+            The loss on the mean outputs: ccc (1 - CCC), mse, pearson (1 - r) or bce (binary tasks). \
+            Default: ccc for regression, bce for binary.
+            """)
+    var loss: LossKind?
+
+    @Option(help: "Utterances per batch.")
+    var batchSize: Int = TrainingDefaults.batchSize
+
+    @Option(help: "Adam's learning rate (halved when the dev metric plateaus).")
+    var learningRate: Double = TrainingDefaults.learningRate
+
+    @Option(help: "Epochs without a better dev metric before stopping early.")
+    var patience: Int = TrainingDefaults.earlyStoppingPatience
+
+    @Option(help: "With --label-variance std-aux: the weight of the spread head's loss (lambda).")
+    var varianceWeight: Double = TrainingDefaults.spreadWeight
+
     @Option(help: "Where to write the trained model (HDF5).")
     var out: String
 
@@ -55,6 +74,12 @@ struct TrainCommand: ParsableCommand {
         if select != nil && dims != nil { throw ValidationError("Give either --select or --dims, not both.") }
         if epochs < 1 { throw ValidationError("--epochs must be at least 1.") }
         if threads < 1 { throw ValidationError("--threads must be at least 1.") }
+        if batchSize < 1 { throw ValidationError("--batch-size must be at least 1.") }
+        if !(learningRate > 0 && learningRate.isFinite) { throw ValidationError("--learning-rate must be > 0.") }
+        if patience < 1 { throw ValidationError("--patience must be at least 1.") }
+        if !(varianceWeight >= 0 && varianceWeight.isFinite) {
+            throw ValidationError("--variance-weight must be >= 0.")
+        }
     }
 
     func run() throws {
@@ -84,6 +109,9 @@ struct TrainCommand: ParsableCommand {
         }
         let task = data.catalog.task
         let targets = data.catalog.targets
+        if loss == .bce && task != .binary {
+            throw ValidationError("--loss bce needs 0/1 targets, and \(dataset) is a \(task.rawValue) dataset.")
+        }
         let mode = labelVariance ?? (train.spreads != nil ? .stdAux : .off)
         if mode == .stdAux && train.spreads == nil {
             throw ValidationError(LearnError.noRaterSpread(dataset: dataset).description)
@@ -96,6 +124,11 @@ struct TrainCommand: ParsableCommand {
         config.maxEpochs = epochs
         config.labelVariance = mode
         config.threads = threads
+        config.loss = loss
+        config.batchSize = batchSize
+        config.learningRate = learningRate
+        config.earlyStoppingPatience = patience
+        config.spreadWeight = varianceWeight
         if !quiet {
             FileHandle.standardError.write(
                 Data(
@@ -133,6 +166,7 @@ struct TrainCommand: ParsableCommand {
 }
 
 extension DecoderConfig.Kind: ExpressibleByArgument {}
+extension LossKind: ExpressibleByArgument {}
 extension LabelVarianceMode: ExpressibleByArgument {}
 
 /// Reading column selections: plain text, indices separated by commas, whitespace or newlines; `#` starts

@@ -1,4 +1,5 @@
 import Foundation
+import HDF5
 import Learn
 import Shards
 import TestSupport
@@ -71,6 +72,39 @@ final class TrainCommandTests: XCTestCase {
         XCTAssert(header.hasPrefix("id,condition,split,") && header.hasSuffix("_spread"), header)
         let catalog = try DatasetCatalog(directory: data)
         XCTAssertEqual(lines.count - 1, catalog.shards.reduce(0) { $0 + $1.utterances })
+    }
+
+    func testTrainingOptionsReachTheTrainer() throws {
+        let scratch = try ScratchDirectory("learn-cli-options")
+        defer { scratch.remove() }
+        let data = try syntheticDataset(scratch)
+        let model = scratch.path("model.h5").path
+        let train = try salience([
+            "train", data.path, "--decoder", "gru-ff", "--epochs", "2", "--loss", "mse", "--batch-size", "16",
+            "--learning-rate", "0.005", "--patience", "2", "--label-variance", "std-aux", "--variance-weight", "0.5",
+            "--out", model, "--quiet",
+        ])
+        XCTAssertEqual(train.status, 0, train.stderr)
+        // The checkpoint records the configuration the trainer ran with.
+        let recorded = try XCTUnwrap(try File.open(model).readAttribute("training").stringValue)
+        let config = try JSONDecoder().decode(TrainingConfig.self, from: Data(recorded.utf8))
+        XCTAssertEqual(config.loss, .mse)
+        XCTAssertEqual(config.batchSize, 16)
+        XCTAssertEqual(config.learningRate, 0.005)
+        XCTAssertEqual(config.earlyStoppingPatience, 2)
+        XCTAssertEqual(config.spreadWeight, 0.5)
+        XCTAssertEqual(config.meanLoss(for: .regression), .mse)
+
+        let bce = try salience(["train", data.path, "--loss", "bce", "--epochs", "1", "--out", model])
+        XCTAssertNotEqual(bce.status, 0)
+        XCTAssertTrue(bce.stderr.contains("--loss bce needs 0/1 targets"), bce.stderr)
+        for (option, value) in [("--batch-size", "0"), ("--learning-rate", "-1"), ("--patience", "0")] {
+            let bad = try salience(["train", data.path, option, value, "--out", model])
+            XCTAssertNotEqual(bad.status, 0, option)
+            XCTAssertTrue(bad.stderr.contains(option), "\(option): \(bad.stderr)")
+        }
+        let unknown = try salience(["train", data.path, "--loss", "hinge", "--out", model])
+        XCTAssertTrue(unknown.stderr.contains("hinge"), unknown.stderr)
     }
 
     func testBadSelectionsAndMismatchedDatasetsFailWithClearErrors() throws {
