@@ -117,37 +117,31 @@ extension Dataset {
         let chunkRowRange = (rows.lowerBound / plan.chunkRows)...((rows.upperBound - 1) / plan.chunkRows)
         let chunkColumns = runs.chunkColumns
 
-        // Fetch: one short critical section per chunk inside libhdf5.
+        // Which chunks, and whether each was ever written: an unwritten chunk fails here ("chunk storage is
+        // not allocated") or reports 0 bytes; its values are the fill value, which H5Dread supplies.
         HDF5Library.prepareThread()
-        var stored: [StoredChunk] = []
-        stored.reserveCapacity(chunkRowRange.count * chunkColumns.count)
+        var wanted: [(chunkRow: Int, chunkColumn: Int)] = []
+        wanted.reserveCapacity(chunkRowRange.count * chunkColumns.count)
         for chunkRow in chunkRowRange {
             for chunkColumn in chunkColumns {
                 var offset = [hsize_t(chunkRow * plan.chunkRows), hsize_t(chunkColumn * plan.chunkColumns)]
                 var size: hsize_t = 0
-                // An unwritten chunk fails here ("chunk storage is not allocated") or reports 0 bytes: its values
-                // are the fill value, which H5Dread supplies.
                 if H5Dget_chunk_storage_size(id, &offset, &size) < 0 || size == 0 {
                     _ = HDF5Error.takeErrorStack()
                     return false
                 }
-                var mask: UInt32 = 0
-                let bytes = try [UInt8](unsafeUninitializedCapacity: Int(size)) { buffer, initialised in
-                    try checked(
-                        H5Dread_chunk(id, CHDF5_P_DEFAULT(), &offset, &mask, buffer.baseAddress),
-                        "read a stored chunk of", qualifiedPath)
-                    initialised = Int(size)
-                }
-                stored.append(StoredChunk(chunkRow: chunkRow, chunkColumn: chunkColumn, bytes: bytes, filterMask: mask))
+                wanted.append((chunkRow, chunkColumn))
             }
         }
 
-        // Decode and scatter: chunks cover disjoint parts of the output, so they run in parallel.
+        // Each thread fetches a chunk (a short critical section in libhdf5), decodes it outside the lock and
+        // copies it to its place (chunks cover disjoint parts of the output), then takes the next: fetching
+        // overlaps decoding, and only one compressed chunk per thread is held at a time.
         let failures = ChunkFailures()
-        let fetched = stored
-        let workers = max(1, min(concurrency, fetched.count))
+        let workers = max(1, min(concurrency, wanted.count))
         let outputAddress = Int(bitPattern: output)
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            HDF5Library.prepareThread()
             guard let decompressor = libdeflate_alloc_decompressor() else {
                 failures.set(worker, "libdeflate could not allocate a decompressor")
                 return
@@ -156,8 +150,14 @@ extension Dataset {
             var decoded = [UInt8](repeating: 0, count: plan.chunkBytes)
             var unshuffled = [UInt8](repeating: 0, count: plan.chunkBytes)
             let output = UnsafeMutablePointer<Float>(bitPattern: outputAddress)!
-            for index in stride(from: worker, to: fetched.count, by: workers) {
-                let chunk = fetched[index]
+            for index in stride(from: worker, to: wanted.count, by: workers) {
+                let chunk: StoredChunk
+                do {
+                    chunk = try fetchChunk(row: wanted[index].chunkRow, column: wanted[index].chunkColumn, plan: plan)
+                } catch {
+                    failures.set(index, "\(error)")
+                    continue
+                }
                 if let problem = Self.decode(chunk, plan: plan, decompressor, &decoded, &unshuffled) {
                     failures.set(index, problem)
                     continue
@@ -168,9 +168,8 @@ extension Dataset {
             }
         }
         if let (index, problem) = failures.first {
-            let chunk = stored[index]
-            let firstRow = chunk.chunkRow * plan.chunkRows
-            let firstColumn = chunk.chunkColumn * plan.chunkColumns
+            let firstRow = wanted[index].chunkRow * plan.chunkRows
+            let firstColumn = wanted[index].chunkColumn * plan.chunkColumns
             throw HDF5Error(
                 .library, operation: "decode a stored chunk of", path: qualifiedPath,
                 messages: [
@@ -179,6 +178,21 @@ extension Dataset {
                 ])
         }
         return true
+    }
+
+    /// The stored bytes of chunk (`row`, `column`) of the chunk grid, as `H5Dread_chunk` gives them.
+    private func fetchChunk(row: Int, column: Int, plan: DirectChunkPlan) throws -> StoredChunk {
+        var offset = [hsize_t(row * plan.chunkRows), hsize_t(column * plan.chunkColumns)]
+        var size: hsize_t = 0
+        try checked(H5Dget_chunk_storage_size(id, &offset, &size), "get the stored size of a chunk of", qualifiedPath)
+        var mask: UInt32 = 0
+        let bytes = try [UInt8](unsafeUninitializedCapacity: Int(size)) { buffer, initialised in
+            try checked(
+                H5Dread_chunk(id, CHDF5_P_DEFAULT(), &offset, &mask, buffer.baseAddress),
+                "read a stored chunk of", qualifiedPath)
+            initialised = Int(size)
+        }
+        return StoredChunk(chunkRow: row, chunkColumn: column, bytes: bytes, filterMask: mask)
     }
 
     /// Undoes the chunk's filters into `decoded` (full chunk size); returns why it could not, or nil.
