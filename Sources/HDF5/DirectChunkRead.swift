@@ -147,8 +147,9 @@ extension Dataset {
                 return
             }
             defer { libdeflate_free_decompressor(decompressor) }
-            var decoded = [UInt8](repeating: 0, count: plan.chunkBytes)
-            var unshuffled = [UInt8](repeating: 0, count: plan.chunkBytes)
+            // Every byte is written by the inflate or unshuffle before it is read: no need to zero them.
+            var decoded = [UInt8](unsafeUninitializedCapacity: plan.chunkBytes) { $1 = plan.chunkBytes }
+            var unshuffled = [UInt8](unsafeUninitializedCapacity: plan.chunkBytes) { $1 = plan.chunkBytes }
             let output = UnsafeMutablePointer<Float>(bitPattern: outputAddress)!
             for index in stride(from: worker, to: wanted.count, by: workers) {
                 let chunk: StoredChunk
