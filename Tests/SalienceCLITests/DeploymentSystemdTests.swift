@@ -308,7 +308,9 @@ final class DeploymentSystemdTests: XCTestCase {
 
             var writable = ["/dev/", "/proc/", harness.path("").path]  // the scratch stands for the private /tmp
             if name == "coordinator" { writable.append(units.coordinatorEnvironment["STATE_DIRECTORY", default: "/"]) }
-            let written = Self.matches(#"openat\(AT_FDCWD, "([^"]+)", [^)]*O_(?:WRONLY|RDWR|CREAT)"#, in: trace)
+            // Flags on the same line: with several threads traced, strace splits a call into `<unfinished ...>`
+            // and `<... resumed>` lines, and a pattern that crossed lines paired one file with another's flags.
+            let written = Self.matches(#"openat\(AT_FDCWD, "([^"]+)", [^)\n]*O_(?:WRONLY|RDWR|CREAT)"#, in: trace)
             let outside = written.filter { path in !writable.contains { path.hasPrefix($0) } }
             XCTAssertEqual(Set(outside).sorted(), [], "\(name): writes outside what ProtectSystem=strict allows")
         }
