@@ -22,6 +22,7 @@ public struct AllowlistReloadService: Service {
         self.load = load
     }
 
+    /// Reloads on every SIGHUP until the service group shuts down gracefully.
     public func run() async throws {
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         for await _ in hangups.cancelOnGracefulShutdown() {
