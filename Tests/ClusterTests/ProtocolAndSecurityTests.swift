@@ -59,13 +59,21 @@ final class ProtocolAndSecurityTests: XCTestCase {
         XCTAssertFalse(Loopback.isLoopback("tcp://*:5555"))
     }
 
-    func testCurveAdmitsAllowedWorkerAndClientOnly() throws {
-        let harness = try ClusterHarness("curve", endpoint: try ClusterHarness.freeTCPEndpoint())
-        defer { harness.tearDown() }
+    /// A harness on a free TCP port, a `keys/` directory with the coordinator's pair and an empty
+    /// `keys/allowed/` allowlist (the coordinator is not started).
+    private func curveCluster(_ name: String) throws -> (
+        harness: ClusterHarness, keys: URL, allowed: URL, coordinatorKeys: CurveKeyPair
+    ) {
+        let harness = try ClusterHarness(name, endpoint: try ClusterHarness.freeTCPEndpoint())
         let keys = harness.scratch.path("keys")
         let allowed = keys.appendingPathComponent("allowed")
         try FileManager.default.createDirectory(at: allowed, withIntermediateDirectories: true)
-        let coordinatorKeys = try KeyFiles.generate(at: keys.appendingPathComponent("coordinator"))
+        return (harness, keys, allowed, try KeyFiles.generate(at: keys.appendingPathComponent("coordinator")))
+    }
+
+    func testCurveAdmitsAllowedWorkerAndClientOnly() throws {
+        let (harness, keys, allowed, coordinatorKeys) = try curveCluster("curve")
+        defer { harness.tearDown() }
         try KeyFiles.generate(at: allowed.appendingPathComponent("worker"))
         let clientKeys = try KeyFiles.generate(at: allowed.appendingPathComponent("client"))
         let strangerKeys = try KeyFiles.generate(at: keys.appendingPathComponent("stranger"))
@@ -108,12 +116,8 @@ final class ProtocolAndSecurityTests: XCTestCase {
     /// SIGHUP makes a running coordinator read its allowlist again: a new node's key gets in, a removed key
     /// is refused at its next handshake, a malformed list is refused and the old one stays; no restart.
     func testSIGHUPReloadsTheAllowlistWithoutARestart() throws {
-        let harness = try ClusterHarness("curve-reload", endpoint: try ClusterHarness.freeTCPEndpoint())
+        let (harness, keys, allowed, coordinatorKeys) = try curveCluster("curve-reload")
         defer { harness.tearDown() }
-        let keys = harness.scratch.path("keys")
-        let allowed = keys.appendingPathComponent("allowed")
-        try FileManager.default.createDirectory(at: allowed, withIntermediateDirectories: true)
-        let coordinatorKeys = try KeyFiles.generate(at: keys.appendingPathComponent("coordinator"))
         let operatorKeys = try KeyFiles.generate(at: allowed.appendingPathComponent("operator"))
         let newcomerKeys = try KeyFiles.generate(at: keys.appendingPathComponent("newcomer"))
         let coordinator = try harness.startCoordinator([
