@@ -120,7 +120,7 @@ extension Dataset {
         // Which chunks, and whether each was ever written: an unwritten chunk fails here ("chunk storage is
         // not allocated") or reports 0 bytes; its values are the fill value, which H5Dread supplies.
         HDF5Library.prepareThread()
-        var wanted: [(chunkRow: Int, chunkColumn: Int)] = []
+        var wanted: [(chunkRow: Int, chunkColumn: Int, size: Int)] = []
         wanted.reserveCapacity(chunkRowRange.count * chunkColumns.count)
         for chunkRow in chunkRowRange {
             for chunkColumn in chunkColumns {
@@ -130,7 +130,7 @@ extension Dataset {
                     _ = HDF5Error.takeErrorStack()
                     return false
                 }
-                wanted.append((chunkRow, chunkColumn))
+                wanted.append((chunkRow, chunkColumn, Int(size)))
             }
         }
 
@@ -154,7 +154,8 @@ extension Dataset {
             for index in stride(from: worker, to: wanted.count, by: workers) {
                 let chunk: StoredChunk
                 do {
-                    chunk = try fetchChunk(row: wanted[index].chunkRow, column: wanted[index].chunkColumn, plan: plan)
+                    let (row, column, size) = wanted[index]
+                    chunk = try fetchChunk(row: row, column: column, size: size, plan: plan)
                 } catch {
                     failures.set(index, "\(error)")
                     continue
@@ -181,17 +182,15 @@ extension Dataset {
         return true
     }
 
-    /// The stored bytes of chunk (`row`, `column`) of the chunk grid, as `H5Dread_chunk` gives them.
-    private func fetchChunk(row: Int, column: Int, plan: DirectChunkPlan) throws -> StoredChunk {
+    /// The `size` stored bytes of chunk (`row`, `column`) of the chunk grid, as `H5Dread_chunk` gives them.
+    private func fetchChunk(row: Int, column: Int, size: Int, plan: DirectChunkPlan) throws -> StoredChunk {
         var offset = [hsize_t(row * plan.chunkRows), hsize_t(column * plan.chunkColumns)]
-        var size: hsize_t = 0
-        try checked(H5Dget_chunk_storage_size(id, &offset, &size), "get the stored size of a chunk of", qualifiedPath)
         var mask: UInt32 = 0
-        let bytes = try [UInt8](unsafeUninitializedCapacity: Int(size)) { buffer, initialised in
+        let bytes = try [UInt8](unsafeUninitializedCapacity: size) { buffer, initialised in
             try checked(
                 H5Dread_chunk(id, CHDF5_P_DEFAULT(), &offset, &mask, buffer.baseAddress),
                 "read a stored chunk of", qualifiedPath)
-            initialised = Int(size)
+            initialised = size
         }
         return StoredChunk(chunkRow: row, chunkColumn: column, bytes: bytes, filterMask: mask)
     }
