@@ -87,3 +87,26 @@ public struct Observations: Sendable {
             firstDimension: firstDimension + clamped.lowerBound)
     }
 }
+
+extension Observations {
+    /// The rows of several batches over the same columns and targets, in order, as one batch (the KSG
+    /// estimator needs every row of its dimensions at once).
+    /// - Throws: `SaliencyError.tooFewObservations` for no batches; the initialiser's error for batches whose
+    ///   shapes differ.
+    public static func concatenating(_ batches: [Observations]) throws -> Observations {
+        guard let first = batches.first else {
+            throw SaliencyError.tooFewObservations(required: 1, found: 0, statistic: "mis")
+        }
+        var features = [Double]()
+        var targets = [Double]()
+        features.reserveCapacity(batches.reduce(0) { $0 + $1.features.count })
+        targets.reserveCapacity(batches.reduce(0) { $0 + $1.targets.count })
+        for batch in batches {
+            features.append(contentsOf: batch.features)
+            targets.append(contentsOf: batch.targets)
+        }
+        return try Observations(
+            features: features, targets: targets, count: targets.count / first.targetCount,
+            dimensions: first.dimensions, targetCount: first.targetCount, firstDimension: first.firstDimension)
+    }
+}

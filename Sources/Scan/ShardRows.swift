@@ -41,24 +41,6 @@ enum ShardRows {
             start = end
         }
     }
-
-    /// Rows of several batches (same columns) as one.
-    static func concatenate(_ batches: [Observations]) throws -> Observations {
-        guard let first = batches.first else {
-            throw SaliencyError.tooFewObservations(required: 1, found: 0, statistic: "mis")
-        }
-        var features = [Double]()
-        var targets = [Double]()
-        features.reserveCapacity(batches.reduce(0) { $0 + $1.features.count })
-        targets.reserveCapacity(batches.reduce(0) { $0 + $1.targets.count })
-        for batch in batches {
-            features.append(contentsOf: batch.features)
-            targets.append(contentsOf: batch.targets)
-        }
-        return try Observations(
-            features: features, targets: targets, count: targets.count / first.targetCount,
-            dimensions: first.dimensions, targetCount: first.targetCount, firstDimension: first.firstDimension)
-    }
 }
 
 /// Doubles as little-endian bytes (their bit patterns, so a round trip is exact) and back.

@@ -109,7 +109,7 @@ public struct KSGExecutor: TaskExecutor {
             ) { batches.append($0) }
         }
         let estimator = KSGMutualInformation(neighbours: body.neighbours, noise: .seeded(body.noiseSeed), threads: 1)
-        let scores = try estimator.scores(try ShardRows.concatenate(batches))
+        let scores = try estimator.scores(try Observations.concatenating(batches))
         return try ScanCoding.payload(
             KSGResult(key: body.key, start: body.start, end: body.end),
             arrays: scores.perTarget.map { DoubleBytes.encode($0) })

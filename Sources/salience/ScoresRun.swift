@@ -207,7 +207,7 @@ struct ScoresRun {
         let estimator = KSGMutualInformation(noise: settings.noise, threads: settings.threads)
         if let retained {
             progress("mis: KSG on \(rows) rows x \(dimension) dimensions")
-            return try estimator.scores(concatenate(retained))
+            return try estimator.scores(Observations.concatenating(retained))
         }
         let width = max(1, min(dimension, settings.pooledMemoryBytes / max(1, rows * 8)))
         var blocks = [DimensionScores]()
@@ -217,27 +217,9 @@ struct ScoresRun {
             progress("mis: dimensions \(columns.lowerBound)..<\(columns.upperBound) of \(dimension)")
             let collected = Collected()
             try pass.run(columns: columns, compute: { $0 }, merge: { collected.batches.append($0) })
-            blocks.append(try estimator.scores(concatenate(collected.batches)))
+            blocks.append(try estimator.scores(Observations.concatenating(collected.batches)))
             start = columns.upperBound
         }
         return try DimensionScores.concatenating(blocks)
-    }
-
-    /// Rows of several batches (same columns) as one.
-    private func concatenate(_ batches: [Observations]) throws -> Observations {
-        guard let first = batches.first else {
-            throw SaliencyError.tooFewObservations(required: 1, found: 0, statistic: "mis")
-        }
-        var features = [Double]()
-        var targets = [Double]()
-        features.reserveCapacity(batches.reduce(0) { $0 + $1.features.count })
-        targets.reserveCapacity(batches.reduce(0) { $0 + $1.targets.count })
-        for batch in batches {
-            features.append(contentsOf: batch.features)
-            targets.append(contentsOf: batch.targets)
-        }
-        return try Observations(
-            features: features, targets: targets, count: targets.count / first.targetCount,
-            dimensions: first.dimensions, targetCount: first.targetCount, firstDimension: first.firstDimension)
     }
 }
