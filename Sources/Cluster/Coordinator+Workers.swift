@@ -18,10 +18,12 @@ extension Coordinator {
         let worker = WorkerRecord(routingID: identity, hello: hello, now: now)
         if let previous = workers[identity] { worker.done = previous.done }
         workers[identity] = worker
-        // Tasks it still holds (e.g. from before a coordinator restart) become its leases again.
+        // Tasks it still holds (e.g. from before a coordinator restart) become its leases again, and leave the
+        // queue: sent to it again they would take a slot of its window that it does not free (it holds them).
         for id in hello.running {
             guard let task = tasks[id] else { continue }
             task.leases[identity] = now
+            task.queued = false
             worker.leases.insert(id)
         }
         logger.info(

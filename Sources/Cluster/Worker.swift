@@ -216,19 +216,25 @@ public final class Worker: @unchecked Sendable {
         case .tasks:
             guard let body = try? message.decodeBody(TasksBody.self, peer: "coordinator") else { return }
             var offset = 0
+            var alreadyHeld: [Int64] = []
             for header in body.tasks {
                 let count = 1 + max(0, header.arrays)
                 guard offset + count <= message.frames.count else { break }
                 let payload = Payload(frames: message.frames[offset..<offset + count])
                 offset += count
-                guard !busy.contains(header.id) else { continue }
-                if unacked[header.id] != nil {
-                    resend([header.id], on: socket)
+                guard !busy.contains(header.id), unacked[header.id] == nil else {
+                    alreadyHeld.append(header.id)
                     continue
                 }
                 busy.insert(header.id)
                 pool.submit(
                     TaskInput(id: header.id, run: header.run, phase: header.phase, kind: header.kind, payload: payload))
+            }
+            if !alreadyHeld.isEmpty {
+                // Not run twice; the coordinator charged a slot for each copy, so the slots go back to it (else
+                // the window shrinks for good), and finished ones are delivered again.
+                resend(alreadyHeld.filter { unacked[$0] != nil }, on: socket)
+                send(.ready, ReadyBody(credit: alreadyHeld.count), on: socket)
             }
         case .ack:
             guard let body = try? message.decodeBody(AckBody.self, peer: "coordinator") else { return }
