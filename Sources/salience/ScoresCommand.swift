@@ -124,9 +124,11 @@ struct ScoresCommand: ParsableCommand {
         }
         printError(
             String(
-                format: "salience scores: %d %@ x %d dimensions in %.2f s; wrote %@", result.observations,
+                format: "salience scores: %d %@ x %d dimensions in %.2f s (checking %.3f s, streaming pass %.3f s, "
+                    + "scoring %.3f s); wrote %@", result.observations,
                 settings.pooling == .utterance ? "utterances" : "frames", result.dimension,
-                Date().timeIntervalSince(started), written.joined(separator: ", ")))
+                Date().timeIntervalSince(started), result.seconds.validation, result.seconds.firstPass,
+                result.seconds.scoring, written.joined(separator: ", ")))
     }
 
     private func describe(_ warning: ScoreWarning, targets: [String]) -> String {

@@ -33,6 +33,9 @@ struct ScoresResult {
     var scores: [DimensionScores]
     var pca: PrincipalComponents?
     var observations: Int
+    /// Seconds spent checking the shards, in the streaming pass (read, inflate, pool, moments), and scoring
+    /// after it (a second read included when the pooled rows did not fit in memory).
+    var seconds: (validation: Double, firstPass: Double, scoring: Double) = (0, 0, 0)
 }
 
 /// The work of `salience scores`, apart from parsing and writing: validate, stream, score.
@@ -58,6 +61,7 @@ struct ScoresRun {
     }
 
     func run() throws -> ScoresResult {
+        let started = Date()
         // Headers and metadata of every shard first: a bad shard stops here, before any pass or output.
         let catalog = try DatasetCatalog(directory: directory)
         let shards = catalog.shards(condition: ShardFormat.cleanCondition).map { catalog.url(of: $0) }
@@ -82,6 +86,7 @@ struct ScoresRun {
         defer { setBLASThreadCount(blasThreads) }
 
         // Pass 1: moments, covariance, ranges; pooled rows kept when they fit the budget.
+        let passStarted = Date()
         let first = FirstPass()
         if methods.contains(.ccs) { first.moments = MomentsPartial(dimensions: all, targetCount: targets.count) }
         if methods.contains(.pca) { first.covariance = CovariancePartial(dimensions: all) }
@@ -116,6 +121,7 @@ struct ScoresRun {
         guard first.rows >= needed else {
             throw SaliencyError.tooFewObservations(required: needed, found: first.rows, statistic: "scores")
         }
+        let scoringStarted = Date()
 
         var scores = [DimensionScores]()
         var pca: PrincipalComponents?
@@ -139,7 +145,11 @@ struct ScoresRun {
             }
         }
         return ScoresResult(
-            dimension: dimension, targets: targets, scores: scores, pca: pca, observations: first.rows)
+            dimension: dimension, targets: targets, scores: scores, pca: pca, observations: first.rows,
+            seconds: (
+                passStarted.timeIntervalSince(started), scoringStarted.timeIntervalSince(passStarted),
+                Date().timeIntervalSince(scoringStarted)
+            ))
     }
 
     /// Pass 2 of `mis-hist`: counts on the agreed edges, over the kept rows or a second read.

@@ -48,6 +48,14 @@ final class ScoresCommandTests: XCTestCase {
             "--out", out.path("scores.csv").path,
         ])
         XCTAssertEqual(result.status, 0, result.stderr)
+        // The summary splits the time (benchmarks compare the scoring part with in-memory peers): the parts
+        // are there and add up to no more than the whole.
+        let pattern = try Regex(
+            #"in ([0-9.]+) s \(checking ([0-9.]+) s, streaming pass ([0-9.]+) s, scoring ([0-9.]+) s\)"#)
+        let summary = try XCTUnwrap(result.stderr.firstMatch(of: pattern), result.stderr)
+        let numbers = (1...4).compactMap { summary.output[$0].substring.flatMap { Double($0) } }
+        XCTAssertEqual(numbers.count, 4, result.stderr)
+        XCTAssertLessThanOrEqual(numbers.dropFirst().reduce(0, +), (numbers.first ?? 0) + 0.015, result.stderr)
         let table = try readCSV(out.path("scores.csv"))
         XCTAssertEqual(
             table.header,

@@ -75,6 +75,14 @@ def parse_saliency(text):
         met = at_most(value, bound) if aim_op == "<=" else at_least(value, bound)
         rows.append(row("saliency", measure, num(m.group(3)), num(m.group(1)), value, "s",
                         f"{aim_op} {bound:g}", met))
+        # The like-for-like line under it (no aim of its own: the aim is on the whole command above).
+        memory = re.compile(r"\s+in memory, both on the pooled rows: sklearn " + NUMBER + r" s, salience scoring "
+                            + NUMBER + r" s, sklearn/salience = " + NUMBER)
+        following = text[m.end():].split("\n")
+        below = memory.match(following[1]) if label != "CCS+PCA" and len(following) > 1 else None
+        if below:
+            rows.append(row("saliency", f"{label} in memory: scikit-learn call / Salience scoring (no read, no start)",
+                            num(below.group(2)), num(below.group(1)), num(below.group(3)), "s"))
     return rows
 
 
