@@ -19,6 +19,9 @@ public enum ClusterDefaults {
 
     /// How long a task may stay leased to a live worker before the lease expires and it is retried.
     public static let leaseSeconds: TimeInterval = 600
+    /// A lease older than this that a worker's heartbeat does not list is taken back: its TASKS was lost
+    /// (a dropped connection discards what was queued on it). Younger ones may still be on the way.
+    public static var unlistedLeaseGrace: TimeInterval { peerTimeout }
 
     /// A task leased longer than this many times the mean task duration of its run (and at least
     /// `stragglerMinimumAge`) may be re-issued to an idle worker once the queue is empty.

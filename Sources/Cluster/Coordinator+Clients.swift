@@ -103,7 +103,7 @@ extension Coordinator {
         if let only, statuses.isEmpty { throw ClusterError.unknownRun(only) }
         return StatusReport(
             epoch: epoch, uptimeSeconds: now - started, workers: workers.count, runs: statuses,
-            protocolErrors: protocolErrors, duplicateResults: duplicateResults)
+            protocolErrors: protocolErrors, duplicateResults: duplicateResults, lostDeliveries: lostDeliveries)
     }
 
     func handleStatus(_ message: WireMessage, from identity: Data, peer: String, on socket: Socket) throws {

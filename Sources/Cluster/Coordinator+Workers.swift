@@ -110,6 +110,23 @@ extension Coordinator {
         }
     }
 
+    /// Takes back the leases `worker` does not list as held although they were sent to it a while ago: their
+    /// TASKS was lost with a dropped connection (libzmq reconnects by itself and discards what was queued on
+    /// the old one), so without this the worker would sit idle, its window spent, until the leases expire.
+    func reclaimUnlistedLeases(of worker: WorkerRecord, holding: Set<Int64>, now: Double) {
+        let lost = worker.leases.filter { id in
+            guard !holding.contains(id), let since = tasks[id]?.leases[worker.routingID] else { return false }
+            return now - since > ClusterDefaults.unlistedLeaseGrace
+        }
+        guard !lost.isEmpty else { return }
+        for id in lost { releaseLease(of: id, from: worker.routingID, requeue: true) }
+        worker.credit = min(worker.window, worker.credit + lost.count)
+        lostDeliveries += lost.count
+        logger.warning(
+            "tasks sent to a worker never reached it; requeued",
+            metadata: ["worker": "\(worker.name)", "tasks": "\(lost.sorted())"])
+    }
+
     /// Drops `worker`'s lease on task `id`; requeues the task when nobody else holds it.
     func releaseLease(of id: Int64, from worker: Data, requeue: Bool) {
         workers[worker]?.leases.remove(id)

@@ -72,6 +72,8 @@ public final class Coordinator: @unchecked Sendable {
     /// How stale the leased counts in STATUS may be.
     static let liveCountsMaximumAge = 0.5
     var duplicateResults = 0
+    /// Tasks sent to a worker that its heartbeats showed it never got (requeued).
+    var lostDeliveries = 0
 
     /// Opens the ledger in the state directory and loads every unfinished run. Refuses a non-loopback
     /// endpoint without CURVE.
@@ -284,7 +286,11 @@ public final class Coordinator: @unchecked Sendable {
             worker.credit = min(worker.window, worker.credit + max(0, body.credit))
         case .result: try handleResult(message, from: identity, peer: peer, on: socket)
         case .heartbeat:
-            _ = try knownWorker(identity, peer: peer, on: socket)
+            guard let worker = try knownWorker(identity, peer: peer, on: socket) else { return }
+            // A body that does not parse still counts as a heartbeat (it only says "alive").
+            if let holding = (try? message.decodeBody(HeartbeatBody.self, peer: peer))?.holding {
+                reclaimUnlistedLeases(of: worker, holding: Set(holding), now: Coordinator.now())
+            }
         case .bye:
             if let worker = workers[identity] { removeWorker(worker, reason: "said goodbye") }
         case .submit: try handleSubmit(message, from: identity, peer: peer, on: socket)

@@ -68,6 +68,9 @@ public struct StatusReport: Codable, Sendable, Equatable {
     public var protocolErrors: Int
     /// Results ignored because their task already had one.
     public var duplicateResults: Int
+    /// Tasks sent to a worker that, by its heartbeats, never got them (lost with a dropped connection) and
+    /// were queued again; nil from a coordinator that does not count them.
+    public var lostDeliveries: Int? = nil
 }
 
 /// One worker, as `salience workers` shows it.

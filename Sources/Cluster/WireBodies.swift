@@ -66,6 +66,9 @@ struct AckBody: Codable, PlainKeys {
 /// HEARTBEAT in either direction.
 struct HeartbeatBody: Codable, PlainKeys {
     var epoch: String?
+    /// From a worker: every task it holds (queued, running, or finished and not yet acknowledged), so that
+    /// the coordinator can take back leases whose TASKS never reached it. Absent from the coordinator.
+    var holding: [Int64]? = nil
 }
 
 // Bodies of the client commands (cluster/PROTOCOL.md, "Client dialogue").

@@ -166,7 +166,7 @@ public final class Worker: @unchecked Sendable {
             let now = Worker.now()
             if now >= nextTick {
                 nextTick = now + ClusterDefaults.heartbeatInterval
-                send(.heartbeat, HeartbeatBody(epoch: epoch), on: socket)
+                send(.heartbeat, HeartbeatBody(epoch: epoch, holding: busy.union(unacked.keys).sorted()), on: socket)
                 // Results not acknowledged within a peer timeout were lost on the way: send them again.
                 let stale = unacked.values.filter { now - $0.sentAt > ClusterDefaults.peerTimeout }.map(\.id)
                 if !stale.isEmpty && epoch != nil { resend(stale.sorted(), on: socket) }

@@ -37,7 +37,8 @@ struct StatusCommand: ParsableCommand {
                 if watch { print("\u{1B}[2J\u{1B}[H", terminator: "") }
                 print(
                     "coordinator \(report.epoch): up \(Int(report.uptimeSeconds)) s, \(report.workers) worker(s), "
-                        + "\(report.protocolErrors) protocol error(s), \(report.duplicateResults) duplicate result(s)")
+                        + "\(report.protocolErrors) protocol error(s), \(report.duplicateResults) duplicate result(s), "
+                        + "\(report.lostDeliveries ?? 0) lost deliveries requeued")
                 for status in report.runs { print(StatusCommand.render(status)) }
                 if report.runs.isEmpty { print("no runs") }
             }

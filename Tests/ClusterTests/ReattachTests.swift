@@ -150,6 +150,8 @@ private final class WirePeer {
     }
 
     private(set) var lastSender: Data?
+    /// What a worker's heartbeats list as held; nil sends heartbeats without the list.
+    var heartbeatHolding: [Int64]?
 
     /// Heartbeats every 0.5 s, so the real peer keeps the connection.
     private func keepAlive(_ peer: Data?) {
@@ -159,17 +161,17 @@ private final class WirePeer {
             guard let peer else { return }
             try? send(WireMessage(.heartbeat, HeartbeatBody(epoch: "e1")), to: peer)
         } else {
-            try? send(WireMessage(.heartbeat, HeartbeatBody(epoch: nil)))
+            try? send(WireMessage(.heartbeat, HeartbeatBody(epoch: nil, holding: heartbeatHolding)))
         }
     }
 
     // MARK: posing as a worker
 
     /// The ids of the next `count` tasks sent to this worker.
-    func receiveTaskIDs(count: Int) throws -> [Int64] {
+    func receiveTaskIDs(count: Int, timeout: TimeInterval = 10) throws -> [Int64] {
         var ids: [Int64] = []
         try receive(
-            until: { ids.count >= count },
+            timeout: timeout, until: { ids.count >= count },
             handle: { message in
                 if message.command == .tasks {
                     ids += try message.decodeBody(TasksBody.self, peer: "c").tasks.map(\.id)
@@ -187,6 +189,12 @@ private final class WirePeer {
                 if message.command == .ack { ids += try message.decodeBody(AckBody.self, peer: "c").ids }
             })
         return ids
+    }
+
+    /// Keeps the connection (heartbeats) and drops what arrives, for `seconds`.
+    func pump(seconds: TimeInterval) throws {
+        let until = Date().addingTimeInterval(seconds)
+        try? receive(timeout: seconds, until: { Date() > until }, handle: { _ in })
     }
 
     /// Says `hello` every 0.5 s until WELCOME comes (the restarted coordinator may not be listening yet).
@@ -234,5 +242,47 @@ private final class WirePeer {
 private struct WaitTimedOut: Error, CustomStringConvertible {
     var what: String
     var seconds: TimeInterval
-    var description: String { "no \(what) within \(seconds) s" }
+    var description: String { "timed out after \(seconds) s waiting for \(what)" }
+}
+
+/// Leases whose TASKS never reached the worker (lost with a dropped connection) come back by the worker's
+/// heartbeats, long before the lease would expire.
+final class LostDeliveryTests: XCTestCase {
+    func testTasksAWorkerNeverGotAreRequeuedFromItsHeartbeats() throws {
+        let harness = try ClusterHarness("lost-delivery")
+        defer { harness.tearDown() }
+        try harness.startCoordinator()
+        let client = try harness.client()
+        let run = try client.submit(RunSubmission(name: "lost", tasks: SpinWorkload.tasks(6, iterations: 10)))
+
+        let context = try Context()
+        let worker = try WirePeer(context, dealerNamed: "hand-worker", connectingTo: harness.endpoint)
+        defer { worker.close() }
+        try worker.send(
+            WireMessage(
+                .hello,
+                HelloBody(
+                    worker: "hand-worker", host: "test", pid: 1, threads: 1, window: 2, credit: 2,
+                    kinds: ["cluster.spin"], running: [])))
+        let sent = try worker.receiveTaskIDs(count: 2)
+        XCTAssertEqual(sent.count, 2)
+
+        // The worker behaves as if that TASKS had been lost: its heartbeats say it holds nothing. The tasks
+        // come back to it (its window is free again) within the grace and a heartbeat, not after 600 s.
+        worker.heartbeatHolding = []
+        let started = Date()
+        let again = try worker.receiveTaskIDs(count: 2, timeout: ClusterDefaults.unlistedLeaseGrace + 8)
+        XCTAssertEqual(Set(again), Set(sent), "the unlisted leases were requeued at the front and sent again")
+        XCTAssertGreaterThanOrEqual(
+            Date().timeIntervalSince(started), ClusterDefaults.unlistedLeaseGrace - 1.5,
+            "not before the grace: a TASKS still on the way must not be taken back")
+        let status = try client.status(run: run)
+        XCTAssertEqual(status.lostDeliveries, 2)
+        XCTAssertEqual(status.runs[0].failed, 0, "a lost delivery is not a task failure")
+
+        // A worker that lists what it holds keeps its leases.
+        worker.heartbeatHolding = again
+        try worker.pump(seconds: ClusterDefaults.unlistedLeaseGrace + 2)
+        XCTAssertEqual(try client.status(run: run).lostDeliveries, 2, "listed leases are left alone")
+    }
 }
