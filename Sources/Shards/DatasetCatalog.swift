@@ -70,6 +70,19 @@ public struct DatasetCatalog: Codable, Sendable {
         self = catalog
     }
 
+    /// Reads the catalog of `directory` and keeps every shard open: the readers, by file name, hold the
+    /// metadata the catalog checked, so a pass over the frames that follows starts without reading it again.
+    /// Every shard stays open while the readers live; for a directory of thousands of shards, use `init`.
+    /// - Throws: `DatasetError` as `init(directory:)` does.
+    public static func opening(directory: URL) throws -> (catalog: DatasetCatalog, readers: [String: ShardReader]) {
+        var readers: [String: ShardReader] = [:]
+        let scan = Self.scan(directory: directory) { loader in
+            if let reader = try? ShardReader(loaded: loader) { readers[loader.fileName] = reader }
+        }
+        guard scan.problems.isEmpty, let catalog = scan.catalog else { throw DatasetError(problems: scan.problems) }
+        return (catalog, readers)
+    }
+
     /// The shard files of a dataset directory: every `*.h5` directly inside it, by name.
     public static func shardURLs(in directory: URL) -> [URL] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
@@ -104,7 +117,9 @@ public struct DatasetCatalog: Codable, Sendable {
     }
 
     /// Builds the catalog and collects every problem.
-    static func scan(directory: URL) -> (catalog: DatasetCatalog?, problems: [ShardError]) {
+    static func scan(
+        directory: URL, keep: (ShardLoader) -> Void = { _ in }
+    ) -> (catalog: DatasetCatalog?, problems: [ShardError]) {
         let name = directory.lastPathComponent
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue
@@ -124,6 +139,7 @@ public struct DatasetCatalog: Codable, Sendable {
             problems += loader.problems
             if loader.problems.isEmpty, let header = loader.header {
                 loaded.append((header, loader.ids, loader.splits))
+                keep(loader)
             }
         }
         guard !loaded.isEmpty else { return (nil, problems) }

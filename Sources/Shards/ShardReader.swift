@@ -36,9 +36,16 @@ public final class ShardReader {
 
     /// Opens the shard at `url` and reads its header and metadata.
     /// - Throws: `ShardError` naming the file, dataset and index of the first problem found.
-    public init(url: URL, cache: ChunkCache = .default) throws {
+    public convenience init(url: URL, cache: ChunkCache = .default) throws {
         var loader = ShardLoader(url: url)
         loader.load()
+        try self.init(loaded: loader, cache: cache)
+    }
+
+    /// A reader over what `loader` already read and checked (the catalog keeps them, so a pass that follows
+    /// does not read and check every shard's metadata twice).
+    init(loaded loader: ShardLoader, cache: ChunkCache = .default) throws {
+        let url = loader.url
         if let first = loader.problems.first { throw first }
         guard let file = loader.file, let header = loader.header else {
             throw ShardError(file: url.lastPathComponent, message: "cannot read the shard header")
@@ -186,22 +193,50 @@ public struct UtteranceIterator {
     }
 }
 
-/// The index of the first NaN or infinity in `values`, or nil. The common case, every value finite, is
-/// checked sixteen lanes at a time (x * 0 is 0 for finite x and NaN otherwise, and lanes do not mix, so
-/// the loop vectorises); only a block that has a bad value is searched element by element.
+/// The index of the first NaN or infinity in `values`, or nil. A large block is checked in slices on every
+/// core: the check sits between a read and the next one, so on one thread it would hold up the whole pass.
 func firstNonFinite(_ values: [Float]) -> Int? {
     values.withUnsafeBufferPointer { buffer -> Int? in
-        guard let base = buffer.baseAddress else { return nil }
-        let lanes = 16
-        let wholeVectors = buffer.count / lanes
-        var accumulator = SIMD16<Float>(repeating: 0)
-        let raw = UnsafeRawPointer(base)
-        for index in 0..<wholeVectors {
-            accumulator += raw.loadUnaligned(fromByteOffset: index * lanes * 4, as: SIMD16<Float>.self) * 0
+        let minimumSlice = 1 << 18
+        let slices = min(ProcessInfo.processInfo.activeProcessorCount, buffer.count / minimumSlice)
+        if slices <= 1 { return allFinite(buffer) ? nil : buffer.firstIndex { !$0.isFinite } }
+        let sliceLength = (buffer.count + slices - 1) / slices
+        let verdicts = FiniteVerdicts(count: slices)
+        DispatchQueue.concurrentPerform(iterations: slices) { slice in
+            let start = slice * sliceLength
+            let part = UnsafeBufferPointer(rebasing: buffer[start..<min(buffer.count, start + sliceLength)])
+            verdicts.set(slice, allFinite(part))
         }
-        var tailFinite = true
-        for index in (wholeVectors * lanes)..<buffer.count where !buffer[index].isFinite { tailFinite = false }
-        if tailFinite && accumulator == SIMD16<Float>(repeating: 0) { return nil }
-        return buffer.firstIndex { !$0.isFinite }
+        guard let bad = verdicts.firstFalse else { return nil }
+        let start = bad * sliceLength
+        return buffer[start..<min(buffer.count, start + sliceLength)].firstIndex { !$0.isFinite }
     }
+}
+
+/// Whether every value is finite, sixteen lanes at a time (x * 0 is 0 for finite x and NaN otherwise, and
+/// lanes do not mix, so the loop vectorises).
+private func allFinite(_ buffer: UnsafeBufferPointer<Float>) -> Bool {
+    guard let base = buffer.baseAddress else { return true }
+    let lanes = 16
+    let wholeVectors = buffer.count / lanes
+    var accumulator = SIMD16<Float>(repeating: 0)
+    let raw = UnsafeRawPointer(base)
+    for index in 0..<wholeVectors {
+        accumulator += raw.loadUnaligned(fromByteOffset: index * lanes * 4, as: SIMD16<Float>.self) * 0
+    }
+    for index in (wholeVectors * lanes)..<buffer.count where !buffer[index].isFinite { return false }
+    return accumulator == SIMD16<Float>(repeating: 0)
+}
+
+/// One verdict per slice, written from the checking threads.
+private final class FiniteVerdicts: @unchecked Sendable {
+    private let lock = NSLock()
+    private var verdicts: [Bool]
+
+    init(count: Int) { verdicts = Array(repeating: true, count: count) }
+
+    func set(_ slice: Int, _ finite: Bool) { lock.withLock { verdicts[slice] = finite } }
+
+    /// The first slice holding a NaN or infinity.
+    var firstFalse: Int? { lock.withLock { verdicts.firstIndex(of: false) } }
 }

@@ -15,7 +15,8 @@ final class ScoresPass {
         var include: [Bool]
     }
 
-    let shards: [URL]
+    /// The shards, opened (and checked) by the catalog.
+    let shards: [ShardReader]
     let split: Split
     let pooling: Pooling
     let targetCount: Int
@@ -24,7 +25,7 @@ final class ScoresPass {
     let progress: (String) -> Void
 
     init(
-        shards: [URL], split: Split, pooling: Pooling, targetCount: Int, threads: Int, framesPerRead: Int,
+        shards: [ShardReader], split: Split, pooling: Pooling, targetCount: Int, threads: Int, framesPerRead: Int,
         progress: @escaping (String) -> Void
     ) {
         self.shards = shards
@@ -92,9 +93,8 @@ final class ScoresPass {
     private func read(columns: Range<Int>?, into queue: BlockQueue, state: PassState) throws {
         var sequence = 0
         let columnList = columns.map { Array($0) }
-        for (index, url) in shards.enumerated() {
-            let reader = try ShardReader(url: url)
-            progress("reading \(url.lastPathComponent) (\(index + 1)/\(shards.count))")
+        for (index, reader) in shards.enumerated() {
+            progress("reading \(reader.url.lastPathComponent) (\(index + 1)/\(shards.count))")
             var start = 0
             while start < reader.utteranceCount && !state.failed {
                 var end = start + 1

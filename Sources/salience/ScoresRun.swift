@@ -63,8 +63,11 @@ struct ScoresRun {
     func run() throws -> ScoresResult {
         let started = Date()
         // Headers and metadata of every shard first: a bad shard stops here, before any pass or output.
-        let catalog = try DatasetCatalog(directory: directory)
-        let shards = catalog.shards(condition: ShardFormat.cleanCondition).map { catalog.url(of: $0) }
+        let (catalog, readers) = try DatasetCatalog.opening(directory: directory)
+        let shards = try catalog.shards(condition: ShardFormat.cleanCondition).map { shard in
+            // A catalogued shard always has its reader; opening it again would only repeat the checks.
+            try readers[shard.file] ?? ShardReader(url: catalog.url(of: shard))
+        }
         let dimension = catalog.dimension
         let targets = catalog.targets
         let utterances = catalog.utteranceCount(split: settings.split)

@@ -23,4 +23,17 @@ final class FiniteCheckTests: XCTestCase {
             }
         }
     }
+
+    /// Blocks large enough to be checked in slices on several threads: the first bad value is still the one
+    /// reported, whichever slice holds it and however many slices hold one.
+    func testLargeBlocksCheckedInSlicesReportTheFirstBadValue() {
+        let count = 3 * (1 << 18) + 5
+        let finite = [Float](repeating: 0.25, count: count)
+        XCTAssertNil(firstNonFinite(finite))
+        for positions in [[0], [count - 1], [count / 2], [count / 2, count - 2], [1 << 18, 3], [count - 1, count / 3]] {
+            var values = finite
+            for position in positions { values[position] = .nan }
+            XCTAssertEqual(firstNonFinite(values), positions.min(), "NaN at \(positions) of \(count)")
+        }
+    }
 }

@@ -93,6 +93,37 @@ final class SyntheticDatasetTests: XCTestCase {
         XCTAssertLessThan(noise, signal)
     }
 
+    /// The catalog that keeps its shards open hands back, for every shard, a reader holding exactly what a
+    /// fresh open reads (metadata and frames); a dataset with a bad shard is refused the same way.
+    func testOpeningCatalogKeepsReadersEqualToFreshOnes() throws {
+        var configuration = SyntheticDataset.Configuration()
+        configuration.utterances = 120
+        configuration.dimension = 12
+        let urls = try SyntheticDataset(configuration: configuration).write(to: scratch.url)
+        let (catalog, readers) = try DatasetCatalog.opening(directory: scratch.url)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        XCTAssertEqual(try encoder.encode(catalog), try encoder.encode(DatasetCatalog(directory: scratch.url)))
+        XCTAssertEqual(Set(readers.keys), Set(urls.map(\.lastPathComponent)))
+        for url in urls {
+            let kept = try XCTUnwrap(readers[url.lastPathComponent])
+            let fresh = try ShardReader(url: url)
+            XCTAssertEqual(kept.url, fresh.url)
+            XCTAssertEqual(kept.offsets, fresh.offsets)
+            XCTAssertEqual(kept.ids, fresh.ids)
+            XCTAssertEqual(kept.splits, fresh.splits)
+            XCTAssertEqual(kept.labels, fresh.labels)
+            XCTAssertEqual(kept.ratings?.map(\.bitPattern), fresh.ratings?.map(\.bitPattern))
+            let all = 0..<fresh.utteranceCount
+            XCTAssertEqual(try kept.readFrames(utterances: all).values, try fresh.readFrames(utterances: all).values)
+        }
+        // A shard that is not HDF5 refuses the whole directory, naming it.
+        try Data("not a shard".utf8).write(to: scratch.url.appendingPathComponent("zz-broken.h5"))
+        XCTAssertThrowsError(try DatasetCatalog.opening(directory: scratch.url)) { error in
+            XCTAssertTrue("\(error)".contains("zz-broken.h5"), "\(error)")
+        }
+    }
+
     func testNonlinearDimensionIsInvisibleToCorrelationButCarriesTheTarget() throws {
         let synthetic = try SyntheticDataset()
         let n = 1200
