@@ -30,7 +30,10 @@ final class FiniteCheckTests: XCTestCase {
         let count = 3 * (1 << 18) + 5
         let finite = [Float](repeating: 0.25, count: count)
         XCTAssertNil(firstNonFinite(finite))
-        for positions in [[0], [count - 1], [count / 2], [count / 2, count - 2], [1 << 18, 3], [count - 1, count / 3]] {
+        let placements = [
+            [0], [count - 1], [count / 2], [count / 2, count - 2], [1 << 18, 3], [count - 1, count / 3],
+        ]
+        for positions in placements {
             var values = finite
             for position in positions { values[position] = .nan }
             XCTAssertEqual(firstNonFinite(values), positions.min(), "NaN at \(positions) of \(count)")
