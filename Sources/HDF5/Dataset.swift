@@ -22,6 +22,9 @@ public enum Filter: Equatable, Sendable {
 /// and h5py write) are instead read chunk by chunk and decoded outside libhdf5 (`readDirect`, `DirectChunkPlan`):
 /// same values, every core.
 public final class Dataset: Location {
+    /// The chunks the last direct read ended inside, decoded (see `readDirect`).
+    let decodedChunks = DecodedChunkRow()
+
     /// The current extent, one entry per dimension.
     public var shape: [Int] {
         get throws {

@@ -1,6 +1,7 @@
 import CHDF5
 import CLibDeflate
 import Dispatch
+import Foundation
 
 /// How a chunked 2-D float dataset can be read without libhdf5's filter pipeline: each chunk's stored bytes
 /// are fetched with `H5Dread_chunk` and decoded here (zlib inflate with libdeflate, then byte unshuffle).
@@ -134,6 +135,24 @@ extension Dataset {
             }
         }
 
+        // A read that starts in the chunk row the previous one ended inside takes those chunks as they were
+        // decoded; this read keeps its own last row when it ends inside it. Reads that walk a dataset in
+        // blocks of rows (every pass does) then decode each chunk once, whatever the block size.
+        let kept = decodedChunks.take(row: chunkRowRange.lowerBound, plan: plan)
+        if !kept.isEmpty {
+            for (column, bytes) in kept {
+                let chunk = StoredChunk(chunkRow: chunkRowRange.lowerBound, chunkColumn: column, bytes: [], filterMask: 0)
+                Self.scatter(
+                    bytes, plan: plan, chunk: chunk, rows: rows, runs: runs.runs[column] ?? [], width: width,
+                    into: output)
+            }
+            wanted.removeAll { $0.chunkRow == chunkRowRange.lowerBound && kept[$0.chunkColumn] != nil }
+        }
+        let lastRow = chunkRowRange.upperBound
+        let keepLastRow = rows.upperBound < min(plan.rows, (lastRow + 1) * plan.chunkRows)
+        decodedChunks.begin(row: keepLastRow ? lastRow : nil, plan: plan)
+        if wanted.isEmpty { return true }
+
         // Each thread fetches a chunk (a short critical section in libhdf5), decodes it outside the lock and
         // copies it to its place (chunks cover disjoint parts of the output), then takes the next: fetching
         // overlaps decoding, and only one compressed chunk per thread is held at a time.
@@ -167,6 +186,7 @@ extension Dataset {
                 Self.scatter(
                     decoded, plan: plan, chunk: chunk, rows: rows, runs: runs.runs[chunk.chunkColumn] ?? [],
                     width: width, into: output)
+                if keepLastRow && chunk.chunkRow == lastRow { decodedChunks.keep(column: chunk.chunkColumn, decoded) }
             }
         }
         if let (index, problem) = failures.first {
@@ -315,6 +335,41 @@ extension Dataset {
             }
         }
     }
+}
+
+/// The decoded chunks of the chunk row a direct read of a dataset ended inside, for the read that follows.
+final class DecodedChunkRow: @unchecked Sendable {
+    private let lock = NSLock()
+    private var row: Int?
+    private var plan: DirectChunkPlan?
+    private var chunks: [Int: [UInt8]] = [:]
+    private var handedOver = 0
+
+    /// Chunks handed to a following read so far (each one an inflate saved).
+    var reused: Int { lock.withLock { handedOver } }
+
+    /// The kept chunks of `row` decoded under `plan`, by chunk column (empty when another row is kept);
+    /// they are handed over, not kept twice.
+    func take(row: Int, plan: DirectChunkPlan) -> [Int: [UInt8]] {
+        lock.withLock {
+            guard self.row == row, self.plan == plan else { return [:] }
+            defer { chunks = [:] }
+            handedOver += chunks.count
+            return chunks
+        }
+    }
+
+    /// Drops what is kept and starts keeping the chunks of `row` (nothing when nil).
+    func begin(row: Int?, plan: DirectChunkPlan) {
+        lock.withLock {
+            self.row = row
+            self.plan = plan
+            chunks = [:]
+        }
+    }
+
+    /// Keeps a decoded chunk of the row being kept.
+    func keep(column: Int, _ decoded: [UInt8]) { lock.withLock { chunks[column] = decoded } }
 }
 
 /// Adjacent requested columns that sit side by side both in a chunk and in the output: one copy per row.

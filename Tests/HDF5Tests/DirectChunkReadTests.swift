@@ -75,6 +75,36 @@ final class DirectChunkReadTests: XCTestCase {
         XCTAssertEqual(single, expected(0..<rows, [1, 9, 17, 18]))
     }
 
+    /// Walking a dataset in blocks of rows that end inside chunks: each read takes the chunks the previous one
+    /// ended inside as they were decoded (none is decoded twice), and the values are the stored ones whatever
+    /// the block sizes, the columns of each read, and reads elsewhere in between.
+    func testBlocksThatShareAChunkRowReuseItsDecodedChunks() throws {
+        for name in ["shuffle_gzip", "gzip", "half"] {
+            let dataset = try File.open(file.path).openDataset(name)
+            for (blockRows, selection) in [(7, nil), (13, [0, 9, 17, 18]), (5, [20, 3]), (16, nil)] as [(Int, [Int]?)] {
+                let reusedBefore = dataset.decodedChunks.reused
+                var start = 0
+                while start < rows {
+                    let block = start..<min(rows, start + blockRows)
+                    let read = try dataset.read(rows: block, columns: selection, as: Float.self)
+                    XCTAssertEqual(read, expected(block, selection ?? Array(0..<columns)), "\(name) rows \(block)")
+                    start = block.upperBound
+                }
+                let reused = dataset.decodedChunks.reused - reusedBefore
+                // 16-row chunks: every block that ends inside a chunk row hands it to the next block.
+                if blockRows % 16 != 0 {
+                    XCTAssertGreaterThan(reused, 0, "\(name): \(blockRows)-row blocks reused no chunk")
+                } else {
+                    XCTAssertEqual(reused, 0, "\(name): chunk-aligned blocks have nothing to hand over")
+                }
+            }
+            // A read elsewhere in between: the kept row is not the next read's, which decodes its own.
+            _ = try dataset.read(rows: 0..<20, as: Float.self)
+            XCTAssertEqual(try dataset.read(rows: 40..<45, as: Float.self), expected(40..<45, Array(0..<columns)))
+            XCTAssertEqual(try dataset.read(rows: 45..<50, as: Float.self), expected(45..<50, Array(0..<columns)))
+        }
+    }
+
     func testUnwrittenChunksFallBackToTheFillValue() throws {
         let dataset = try File.open(file.path).openDataset("sparse")
         // Chunk (0, 0) holds the values; every other chunk was never written and reads as the fill value -1.
