@@ -138,15 +138,16 @@ extension Dataset {
         // A read that starts in the chunk row the previous one ended inside takes those chunks as they were
         // decoded; this read keeps its own last row when it ends inside it. Reads that walk a dataset in
         // blocks of rows (every pass does) then decode each chunk once, whatever the block size.
-        let kept = decodedChunks.take(row: chunkRowRange.lowerBound, plan: plan)
+        let firstRow = chunkRowRange.lowerBound
+        let kept = decodedChunks.take(row: firstRow, plan: plan)
         if !kept.isEmpty {
             for (column, bytes) in kept {
-                let chunk = StoredChunk(chunkRow: chunkRowRange.lowerBound, chunkColumn: column, bytes: [], filterMask: 0)
+                let chunk = StoredChunk(chunkRow: firstRow, chunkColumn: column, bytes: [], filterMask: 0)
                 Self.scatter(
                     bytes, plan: plan, chunk: chunk, rows: rows, runs: runs.runs[column] ?? [], width: width,
                     into: output)
             }
-            wanted.removeAll { $0.chunkRow == chunkRowRange.lowerBound && kept[$0.chunkColumn] != nil }
+            wanted.removeAll { $0.chunkRow == firstRow && kept[$0.chunkColumn] != nil }
         }
         let lastRow = chunkRowRange.upperBound
         let keepLastRow = rows.upperBound < min(plan.rows, (lastRow + 1) * plan.chunkRows)
