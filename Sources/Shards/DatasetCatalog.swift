@@ -70,13 +70,17 @@ public struct DatasetCatalog: Codable, Sendable {
         self = catalog
     }
 
-    /// Reads the catalog of `directory` and keeps every shard open: the readers, by file name, hold the
-    /// metadata the catalog checked, so a pass over the frames that follows starts without reading it again.
-    /// Every shard stays open while the readers live; for a directory of thousands of shards, use `init`.
+    /// Reads the catalog of `directory` and keeps up to `limit` shards open (the first ones, by name): the
+    /// readers, by file name, hold the metadata the catalog checked, so a pass over the frames that follows
+    /// starts without reading it again. Each kept shard holds an open file (and libhdf5's caches for it) while
+    /// its reader lives, hence the limit: a directory of thousands of shards must not run out of descriptors.
     /// - Throws: `DatasetError` as `init(directory:)` does.
-    public static func opening(directory: URL) throws -> (catalog: DatasetCatalog, readers: [String: ShardReader]) {
+    public static func opening(
+        directory: URL, keepingAtMost limit: Int
+    ) throws -> (catalog: DatasetCatalog, readers: [String: ShardReader]) {
         var readers: [String: ShardReader] = [:]
         let scan = Self.scan(directory: directory) { loader in
+            guard readers.count < limit else { return }
             if let reader = try? ShardReader(loaded: loader) { readers[loader.fileName] = reader }
         }
         guard scan.problems.isEmpty, let catalog = scan.catalog else { throw DatasetError(problems: scan.problems) }

@@ -56,6 +56,12 @@ struct ScoresCommand: ParsableCommand {
     @Option(help: "MiB of pooled rows kept in memory for mis and mis-hist; beyond it they re-read the shards.")
     var pooledMemory = 1024
 
+    @Option(
+        help: ArgumentHelp(
+            "Shards kept open from the check to the pass (their metadata is read once); the rest are opened as "
+                + "the pass reaches them.", visibility: .hidden))
+    var shardsKeptOpen = ScoresRun.shardsKeptOpen
+
     @Option(help: "The scores CSV to write (pca.csv and pca.h5 go beside it).")
     var out: String
 
@@ -68,6 +74,7 @@ struct ScoresCommand: ParsableCommand {
         guard bins >= 1 else { throw ValidationError("--bins must be at least 1") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         guard pooledMemory >= 1 else { throw ValidationError("--pooled-memory must be at least 1 MiB") }
+        guard shardsKeptOpen >= 0 else { throw ValidationError("--shards-kept-open must be at least 0") }
     }
 
     func parsedMethods() throws -> [ScoreMethod] {
@@ -90,7 +97,7 @@ struct ScoresCommand: ParsableCommand {
             methods: methods, pooling: Pooling(rawValue: pooling) ?? .utterance, bins: bins,
             millerMadow: millerMadow, split: Split.allCases.first { $0.description == split } ?? .train,
             threads: threads, noise: noNoise ? .none : .seeded(noiseSeed), pooledMemoryBytes: pooledMemory << 20,
-            framesPerRead: 8192)
+            framesPerRead: 8192, shardsKeptOpen: shardsKeptOpen)
         let started = Date()
         let result: ScoresResult
         do {

@@ -15,8 +15,9 @@ final class ScoresPass {
         var include: [Bool]
     }
 
-    /// The shards, opened (and checked) by the catalog.
-    let shards: [ShardReader]
+    let shards: [URL]
+    /// Readers the catalog kept open, by file name; the other shards are opened as the pass reaches them.
+    let opened: [String: ShardReader]
     let split: Split
     let pooling: Pooling
     let targetCount: Int
@@ -25,10 +26,11 @@ final class ScoresPass {
     let progress: (String) -> Void
 
     init(
-        shards: [ShardReader], split: Split, pooling: Pooling, targetCount: Int, threads: Int, framesPerRead: Int,
-        progress: @escaping (String) -> Void
+        shards: [URL], opened: [String: ShardReader], split: Split, pooling: Pooling, targetCount: Int, threads: Int,
+        framesPerRead: Int, progress: @escaping (String) -> Void
     ) {
         self.shards = shards
+        self.opened = opened
         self.split = split
         self.pooling = pooling
         self.targetCount = targetCount
@@ -93,8 +95,9 @@ final class ScoresPass {
     private func read(columns: Range<Int>?, into queue: BlockQueue, state: PassState) throws {
         var sequence = 0
         let columnList = columns.map { Array($0) }
-        for (index, reader) in shards.enumerated() {
-            progress("reading \(reader.url.lastPathComponent) (\(index + 1)/\(shards.count))")
+        for (index, url) in shards.enumerated() {
+            let reader = try opened[url.lastPathComponent] ?? ShardReader(url: url)
+            progress("reading \(url.lastPathComponent) (\(index + 1)/\(shards.count))")
             var start = 0
             while start < reader.utteranceCount && !state.failed {
                 var end = start + 1

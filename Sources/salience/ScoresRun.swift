@@ -24,6 +24,8 @@ struct ScoresSettings {
     var pooledMemoryBytes: Int
     /// Frames per read: one block per read, a few blocks in flight.
     var framesPerRead: Int
+    /// Shards the catalog keeps open for the pass (`ScoresRun.shardsKeptOpen` by default).
+    var shardsKeptOpen = ScoresRun.shardsKeptOpen
 }
 
 /// Everything `salience scores` computed.
@@ -60,14 +62,16 @@ struct ScoresRun {
         var observations: Observations
     }
 
+    /// Shards the catalog keeps open for the pass by default (their metadata is read once); the pass opens
+    /// the others one at a time, as it reaches them.
+    static let shardsKeptOpen = 64
+
     func run() throws -> ScoresResult {
         let started = Date()
         // Headers and metadata of every shard first: a bad shard stops here, before any pass or output.
-        let (catalog, readers) = try DatasetCatalog.opening(directory: directory)
-        let shards = try catalog.shards(condition: ShardFormat.cleanCondition).map { shard in
-            // A catalogued shard always has its reader; opening it again would only repeat the checks.
-            try readers[shard.file] ?? ShardReader(url: catalog.url(of: shard))
-        }
+        let (catalog, readers) = try DatasetCatalog.opening(
+            directory: directory, keepingAtMost: settings.shardsKeptOpen)
+        let shards = catalog.shards(condition: ShardFormat.cleanCondition).map { catalog.url(of: $0) }
         let dimension = catalog.dimension
         let targets = catalog.targets
         let utterances = catalog.utteranceCount(split: settings.split)
@@ -79,8 +83,9 @@ struct ScoresRun {
                 statistic: "scores on the \(settings.split) split of \(directory.path)")
         }
         let pass = ScoresPass(
-            shards: shards, split: settings.split, pooling: settings.pooling, targetCount: targets.count,
-            threads: settings.threads, framesPerRead: settings.framesPerRead, progress: progress)
+            shards: shards, opened: readers, split: settings.split, pooling: settings.pooling,
+            targetCount: targets.count, threads: settings.threads, framesPerRead: settings.framesPerRead,
+            progress: progress)
         let all = 0..<dimension
         // Parallelism comes from the compute threads, one BLAS call each; restored for the eigen-decomposition.
         let blasThreads = blasThreadCount()

@@ -107,17 +107,18 @@ final class ScoresCommandTests: XCTestCase {
         let (directory, _) = try XCTUnwrap(Self.synthetic, "could not write the synthetic dataset")
         let out = try ScratchDirectory()
         defer { out.remove() }
-        for (threads, name) in [("1", "a.csv"), ("2", "b.csv")] {
+        for (threads, name, keptOpen) in [("1", "a.csv", "64"), ("2", "b.csv", "64"), ("2", "c.csv", "0")] {
             let result = try runSalience([
                 "scores", directory.url.path, "--methods", "ccs,mis", "--pooling", "frame", "--threads", threads,
-                "--out", out.path(name).path,
+                "--shards-kept-open", keptOpen, "--out", out.path(name).path,
             ])
             XCTAssertEqual(result.status, 0, result.stderr)
         }
-        // Blocks merge in block order and KSG noise is keyed by dimension: thread count changes nothing.
-        XCTAssertEqual(
-            try String(contentsOf: out.path("a.csv"), encoding: .utf8),
-            try String(contentsOf: out.path("b.csv"), encoding: .utf8))
+        // Blocks merge in block order and KSG noise is keyed by dimension: thread count changes nothing, nor
+        // does whether the pass reads through the catalog's open shards or opens each one itself.
+        let first = try String(contentsOf: out.path("a.csv"), encoding: .utf8)
+        XCTAssertEqual(first, try String(contentsOf: out.path("b.csv"), encoding: .utf8))
+        XCTAssertEqual(first, try String(contentsOf: out.path("c.csv"), encoding: .utf8))
     }
 
     func testScoresMatchNumpyOnTheRealDataset() throws {

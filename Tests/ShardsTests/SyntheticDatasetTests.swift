@@ -100,7 +100,7 @@ final class SyntheticDatasetTests: XCTestCase {
         configuration.utterances = 120
         configuration.dimension = 12
         let urls = try SyntheticDataset(configuration: configuration).write(to: scratch.url)
-        let (catalog, readers) = try DatasetCatalog.opening(directory: scratch.url)
+        let (catalog, readers) = try DatasetCatalog.opening(directory: scratch.url, keepingAtMost: 100)
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         XCTAssertEqual(try encoder.encode(catalog), try encoder.encode(DatasetCatalog(directory: scratch.url)))
@@ -117,9 +117,12 @@ final class SyntheticDatasetTests: XCTestCase {
             let all = 0..<fresh.utteranceCount
             XCTAssertEqual(try kept.readFrames(utterances: all).values, try fresh.readFrames(utterances: all).values)
         }
+        // The limit keeps the first shards by name open, and no more.
+        let limited = try DatasetCatalog.opening(directory: scratch.url, keepingAtMost: 1).readers
+        XCTAssertEqual(Array(limited.keys), [urls.map(\.lastPathComponent).sorted()[0]])
         // A shard that is not HDF5 refuses the whole directory, naming it.
         try Data("not a shard".utf8).write(to: scratch.url.appendingPathComponent("zz-broken.h5"))
-        XCTAssertThrowsError(try DatasetCatalog.opening(directory: scratch.url)) { error in
+        XCTAssertThrowsError(try DatasetCatalog.opening(directory: scratch.url, keepingAtMost: 100)) { error in
             XCTAssertTrue("\(error)".contains("zz-broken.h5"), "\(error)")
         }
     }
