@@ -187,7 +187,9 @@ extension Dataset {
                 Self.scatter(
                     decoded, plan: plan, chunk: chunk, rows: rows, runs: runs.runs[chunk.chunkColumn] ?? [],
                     width: width, into: output)
-                if keepLastRow && chunk.chunkRow == lastRow { decodedChunks.keep(column: chunk.chunkColumn, decoded) }
+                if keepLastRow && chunk.chunkRow == lastRow {
+                    decodedChunks.keep(row: lastRow, column: chunk.chunkColumn, plan: plan, decoded)
+                }
             }
         }
         if let (index, problem) = failures.first {
@@ -369,8 +371,13 @@ final class DecodedChunkRow: @unchecked Sendable {
         }
     }
 
-    /// Keeps a decoded chunk of the row being kept.
-    func keep(column: Int, _ decoded: [UInt8]) { lock.withLock { chunks[column] = decoded } }
+    /// Keeps a decoded chunk of `row` if that is the row being kept (another read of the same dataset on
+    /// another thread may have begun keeping a different one since).
+    func keep(row: Int, column: Int, plan: DirectChunkPlan, _ decoded: [UInt8]) {
+        lock.withLock {
+            if self.row == row && self.plan == plan { chunks[column] = decoded }
+        }
+    }
 }
 
 /// Adjacent requested columns that sit side by side both in a chunk and in the output: one copy per row.
