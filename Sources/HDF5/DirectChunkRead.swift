@@ -152,6 +152,10 @@ extension Dataset {
         let lastRow = chunkRowRange.upperBound
         let keepLastRow = rows.upperBound < min(plan.rows, (lastRow + 1) * plan.chunkRows)
         decodedChunks.begin(row: keepLastRow ? lastRow : nil, plan: plan)
+        // A read that starts and ends inside one chunk row hands what it took on to the next read as well.
+        if keepLastRow && lastRow == firstRow {
+            for (column, bytes) in kept { decodedChunks.keep(row: lastRow, column: column, plan: plan, bytes) }
+        }
         if wanted.isEmpty { return true }
 
         // Each thread fetches a chunk (a short critical section in libhdf5), decodes it outside the lock and

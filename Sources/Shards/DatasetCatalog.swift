@@ -70,17 +70,18 @@ public struct DatasetCatalog: Codable, Sendable {
         self = catalog
     }
 
-    /// Reads the catalog of `directory` and keeps up to `limit` shards open (the first ones, by name): the
-    /// readers, by file name, hold the metadata the catalog checked, so a pass over the frames that follows
-    /// starts without reading it again. Each kept shard holds an open file (and libhdf5's caches for it) while
-    /// its reader lives, hence the limit: a directory of thousands of shards must not run out of descriptors.
+    /// Reads the catalog of `directory` and keeps up to `limit` shards of `condition` (every condition when
+    /// nil) open, the first ones by name: the readers, by file name, hold the metadata the catalog checked, so a
+    /// pass over the frames that follows starts without reading it again. Each kept shard holds an open file
+    /// (and libhdf5's caches for it) while its reader lives, hence the limit: a directory of thousands of
+    /// shards must not run out of descriptors.
     /// - Throws: `DatasetError` as `init(directory:)` does.
     public static func opening(
-        directory: URL, keepingAtMost limit: Int
+        directory: URL, condition: String? = nil, keepingAtMost limit: Int
     ) throws -> (catalog: DatasetCatalog, readers: [String: ShardReader]) {
         var readers: [String: ShardReader] = [:]
         let scan = Self.scan(directory: directory) { loader in
-            guard readers.count < limit else { return }
+            guard readers.count < limit, condition == nil || loader.header?.condition == condition else { return }
             if let reader = try? ShardReader(loaded: loader) { readers[loader.fileName] = reader }
         }
         guard scan.problems.isEmpty, let catalog = scan.catalog else { throw DatasetError(problems: scan.problems) }

@@ -70,7 +70,7 @@ struct ScoresRun {
         let started = Date()
         // Headers and metadata of every shard first: a bad shard stops here, before any pass or output.
         let (catalog, readers) = try DatasetCatalog.opening(
-            directory: directory, keepingAtMost: settings.shardsKeptOpen)
+            directory: directory, condition: ShardFormat.cleanCondition, keepingAtMost: settings.shardsKeptOpen)
         let shards = catalog.shards(condition: ShardFormat.cleanCondition).map { catalog.url(of: $0) }
         let dimension = catalog.dimension
         let targets = catalog.targets

@@ -117,9 +117,13 @@ final class SyntheticDatasetTests: XCTestCase {
             let all = 0..<fresh.utteranceCount
             XCTAssertEqual(try kept.readFrames(utterances: all).values, try fresh.readFrames(utterances: all).values)
         }
-        // The limit keeps the first shards by name open, and no more.
+        // The limit keeps the first shards by name open, and no more; a condition keeps only its shards.
         let limited = try DatasetCatalog.opening(directory: scratch.url, keepingAtMost: 1).readers
         XCTAssertEqual(Array(limited.keys), [urls.map(\.lastPathComponent).sorted()[0]])
+        let clean = try DatasetCatalog.opening(directory: scratch.url, condition: "clean", keepingAtMost: 100).readers
+        XCTAssertEqual(Set(clean.keys), Set(catalog.shards(condition: "clean").map(\.file)))
+        XCTAssertFalse(clean.isEmpty)
+        XCTAssertLessThan(clean.count, urls.count, "the distorted shard is not kept")
         // A shard that is not HDF5 refuses the whole directory, naming it.
         try Data("not a shard".utf8).write(to: scratch.url.appendingPathComponent("zz-broken.h5"))
         XCTAssertThrowsError(try DatasetCatalog.opening(directory: scratch.url, keepingAtMost: 100)) { error in
