@@ -77,8 +77,8 @@ let package = Package(
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"], exclude: ["Python"]),
         .testTarget(name: "ShardsTests", dependencies: ["Shards", "HDF5", "TestSupport"], exclude: ["Python"]),
         .testTarget(
-            name: "SaliencyTests", dependencies: ["Saliency", "Shards", "TestSupport", "salience"], exclude: ["Python"],
-            swiftSettings: optimised),
+            name: "SaliencyTests", dependencies: ["Saliency", "Shards", "HDF5", "TestSupport", "salience"],
+            exclude: ["Python"], swiftSettings: optimised),
         .testTarget(
             name: "LearnTests", dependencies: ["Learn", "Shards", "HDF5", "salience", "TestSupport"],
             exclude: ["Python"],

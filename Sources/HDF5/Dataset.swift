@@ -119,8 +119,10 @@ public final class Dataset: Location {
     }
 
     /// Like `read(rows:columns:as:)`, into `buffer`, which must hold exactly `rows.count x width` values.
+    /// A direct chunk read decodes on up to `decodingThreads` threads (default `chunkDecodingThreads`); a
+    /// caller that already reads on every core passes 1, so its reads do not wait for each other's decoding.
     public func read<T: NativeElement>(
-        rows: Range<Int>, columns: [Int]?, into buffer: UnsafeMutableBufferPointer<T>
+        rows: Range<Int>, columns: [Int]?, into buffer: UnsafeMutableBufferPointer<T>, decodingThreads: Int? = nil
     ) throws {
         try checkNumeric(T.self, operation: "read rows of")
         let dims = try shape
@@ -132,7 +134,10 @@ public final class Dataset: Location {
             guard buffer.count == rows.count * rest else {
                 throw invalid("read rows of", "buffer holds \(buffer.count) values, need \(rows.count * rest)")
             }
-            if dims.count == 2, try readDirectIfPossible(rows: rows, columns: Array(0..<dims[1]), into: buffer) {
+            if dims.count == 2,
+                try readDirectIfPossible(
+                    rows: rows, columns: Array(0..<dims[1]), into: buffer, decodingThreads: decodingThreads)
+            {
                 return
             }
             var start = [hsize_t](repeating: 0, count: dims.count)
@@ -153,7 +158,9 @@ public final class Dataset: Location {
             throw invalid("read columns of", "column \(bad) outside 0..<\(dims[1])")
         }
         if rows.isEmpty || columns.isEmpty { return }
-        if try readDirectIfPossible(rows: rows, columns: columns, into: buffer) { return }
+        if try readDirectIfPossible(rows: rows, columns: columns, into: buffer, decodingThreads: decodingThreads) {
+            return
+        }
         let sortedUnique = Array(Set(columns)).sorted()
         // Runs of selected columns separated by small gaps are read as one span (the gap columns are read
         // and dropped): HDF5 copies a hyperslab union run by run, and thousands of one-column runs per row
@@ -213,7 +220,7 @@ public final class Dataset: Location {
     /// Reads `rows` x `columns` into `buffer` through `readDirect` when `T` is `Float` and the layout
     /// allows; returns false (nothing written) otherwise.
     private func readDirectIfPossible<T: NativeElement>(
-        rows: Range<Int>, columns: [Int], into buffer: UnsafeMutableBufferPointer<T>
+        rows: Range<Int>, columns: [Int], into buffer: UnsafeMutableBufferPointer<T>, decodingThreads: Int?
     ) throws -> Bool {
         guard T.self == Float.self, Self.directChunkReads, !rows.isEmpty, !columns.isEmpty else { return false }
         HDF5Library.prepareThread()
@@ -221,7 +228,7 @@ public final class Dataset: Location {
         return try buffer.withMemoryRebound(to: Float.self) {
             try readDirect(
                 plan: plan, rows: rows, columns: columns, into: $0.baseAddress!,
-                concurrency: Self.chunkDecodingThreads)
+                concurrency: max(1, decodingThreads ?? Self.chunkDecodingThreads))
         }
     }
 

@@ -6,7 +6,7 @@ import HDF5
 /// Opening checks every refusal rule that does not need the frames and throws the first problem as a
 /// `ShardError`; frames are checked for NaN and infinity as they are read, so a bad frame fails the read
 /// that meets it instead of yielding statistics. One reader keeps one file open; use it from one thread at
-/// a time.
+/// a time, except `readFrameRows`, which several threads may call at once.
 ///
 /// ```swift
 /// let reader = try ShardReader(url: shardURL)
@@ -30,6 +30,10 @@ public final class ShardReader {
     public let ratings: [Float]?
     /// `label_std`, row-major [N, T]; nil when absent.
     public let labelStd: [Float]?
+
+    /// Rows per chunk of `embeddings`, or nil when it is not chunked: reads that start and end on whole
+    /// chunk rows decode each chunk once, however the rows are split between reads and threads.
+    public let frameChunkRows: Int?
 
     private let file: File
     private let embeddings: Dataset
@@ -65,6 +69,7 @@ public final class ShardReader {
             throw ShardError(
                 file: url.lastPathComponent, dataset: ShardFormat.Dataset.embeddings, message: "cannot open: \(error)")
         }
+        frameChunkRows = (try? embeddings.chunkShape)??.first
     }
 
     /// N: number of utterances.
@@ -103,22 +108,49 @@ public final class ShardReader {
         }
         let rows = offsets[utterances.lowerBound]..<offsets[utterances.upperBound]
         let columnList = columns ?? Array(0..<dimension)
-        let values: [Float]
-        do {
-            values = try embeddings.read(rows: rows, columns: columns, as: Float.self)
-        } catch {
-            throw ShardError(file: header.fileName, dataset: name, message: "cannot read rows \(rows): \(error)")
-        }
-        if let bad = firstNonFinite(values) {
-            let width = max(columnList.count, 1)
-            throw ShardError(
-                file: header.fileName, dataset: name,
-                index: indexText(rows.lowerBound + bad / width, columnList[bad % width]),
-                message: "\(values[bad]) (NaN and infinity are allowed only in ratings)")
+        let values = try [Float](unsafeUninitializedCapacity: rows.count * columnList.count) { buffer, initialised in
+            try readFrameRows(rows, columns: columns, into: UnsafeMutableBufferPointer(rebasing: buffer[...]))
+            initialised = rows.count * columnList.count
         }
         let base = offsets[utterances.lowerBound]
         let rowOffsets = offsets[utterances.lowerBound...utterances.upperBound].map { $0 - base }
         return FrameBlock(utterances: utterances, columns: columnList, values: values, rowOffsets: rowOffsets)
+    }
+
+    /// Reads frames `rows` (rows of `embeddings`, any range inside `0..<F`), only `columns` (any order;
+    /// nil: all D columns), into `buffer`, which must hold `rows.count x width` values, row-major.
+    ///
+    /// Safe to call from several threads at once, each with its own buffer (libhdf5 serialises its own
+    /// calls; chunks are decoded outside it). `decodingThreads` is how many threads this one read may decode
+    /// on (nil: every core); a caller that reads on every core already passes 1. Reads aligned to
+    /// `frameChunkRows` decode each chunk once.
+    /// - Throws: `ShardError` for rows or a column outside the shard, a NaN or infinite value (naming its
+    ///   row and column), or an HDF5 failure.
+    public func readFrameRows(
+        _ rows: Range<Int>, columns: [Int]? = nil, into buffer: UnsafeMutableBufferPointer<Float>,
+        decodingThreads: Int? = nil
+    ) throws {
+        let name = ShardFormat.Dataset.embeddings
+        guard rows.lowerBound >= 0, rows.upperBound <= frameCount else {
+            throw ShardError(file: header.fileName, dataset: name, message: "rows \(rows) outside 0..<\(frameCount)")
+        }
+        if let bad = columns?.first(where: { $0 < 0 || $0 >= dimension }) {
+            throw ShardError(file: header.fileName, dataset: name, message: "column \(bad) outside 0..<\(dimension)")
+        }
+        do {
+            try embeddings.read(rows: rows, columns: columns, into: buffer, decodingThreads: decodingThreads)
+        } catch {
+            throw ShardError(file: header.fileName, dataset: name, message: "cannot read rows \(rows): \(error)")
+        }
+        let values = UnsafeBufferPointer(buffer)
+        let bad = decodingThreads == 1 ? firstNonFinite(inOneThread: values) : firstNonFinite(values)
+        if let bad {
+            let width = max(columns?.count ?? dimension, 1)
+            throw ShardError(
+                file: header.fileName, dataset: name,
+                index: indexText(rows.lowerBound + bad / width, columns?[bad % width] ?? bad % width),
+                message: "\(values[bad]) (NaN and infinity are allowed only in ratings)")
+        }
     }
 
     /// Iterates the utterances of `range`, reading only `columns`, in blocks of about `framesPerRead` frames.
@@ -195,22 +227,28 @@ public struct UtteranceIterator {
 
 /// The index of the first NaN or infinity in `values`, or nil. A large block is checked in slices on every
 /// core: the check sits between a read and the next one, so on one thread it would hold up the whole pass.
-func firstNonFinite(_ values: [Float]) -> Int? {
-    values.withUnsafeBufferPointer { buffer -> Int? in
-        let minimumSlice = 1 << 18
-        let slices = min(ProcessInfo.processInfo.activeProcessorCount, buffer.count / minimumSlice)
-        if slices <= 1 { return allFinite(buffer) ? nil : buffer.firstIndex { !$0.isFinite } }
-        let sliceLength = (buffer.count + slices - 1) / slices
-        let verdicts = FiniteVerdicts(count: slices)
-        DispatchQueue.concurrentPerform(iterations: slices) { slice in
-            let start = slice * sliceLength
-            let part = UnsafeBufferPointer(rebasing: buffer[start..<min(buffer.count, start + sliceLength)])
-            verdicts.set(slice, allFinite(part))
-        }
-        guard let bad = verdicts.firstFalse else { return nil }
-        let start = bad * sliceLength
-        return buffer[start..<min(buffer.count, start + sliceLength)].firstIndex { !$0.isFinite }
+func firstNonFinite(_ values: [Float]) -> Int? { values.withUnsafeBufferPointer { firstNonFinite($0) } }
+
+/// `firstNonFinite` over a buffer.
+func firstNonFinite(_ buffer: UnsafeBufferPointer<Float>) -> Int? {
+    let minimumSlice = 1 << 18
+    let slices = min(ProcessInfo.processInfo.activeProcessorCount, buffer.count / minimumSlice)
+    if slices <= 1 { return allFinite(buffer) ? nil : buffer.firstIndex { !$0.isFinite } }
+    let sliceLength = (buffer.count + slices - 1) / slices
+    let verdicts = FiniteVerdicts(count: slices)
+    DispatchQueue.concurrentPerform(iterations: slices) { slice in
+        let start = slice * sliceLength
+        let part = UnsafeBufferPointer(rebasing: buffer[start..<min(buffer.count, start + sliceLength)])
+        verdicts.set(slice, allFinite(part))
     }
+    guard let bad = verdicts.firstFalse else { return nil }
+    let start = bad * sliceLength
+    return buffer[start..<min(buffer.count, start + sliceLength)].firstIndex { !$0.isFinite }
+}
+
+/// The index of the first NaN or infinity in `values`, or nil, checked on the calling thread only.
+func firstNonFinite(inOneThread buffer: UnsafeBufferPointer<Float>) -> Int? {
+    allFinite(buffer) ? nil : buffer.firstIndex { !$0.isFinite }
 }
 
 /// Whether every value is finite, sixteen lanes at a time (x * 0 is 0 for finite x and NaN otherwise, and

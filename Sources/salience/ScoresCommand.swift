@@ -97,7 +97,7 @@ struct ScoresCommand: ParsableCommand {
             methods: methods, pooling: Pooling(rawValue: pooling) ?? .utterance, bins: bins,
             millerMadow: millerMadow, split: Split.allCases.first { $0.description == split } ?? .train,
             threads: threads, noise: noNoise ? .none : .seeded(noiseSeed), pooledMemoryBytes: pooledMemory << 20,
-            framesPerRead: 8192, shardsKeptOpen: shardsKeptOpen)
+            framesPerRead: ScoresRun.framesPerUnit, shardsKeptOpen: shardsKeptOpen)
         let started = Date()
         let result: ScoresResult
         do {

@@ -22,7 +22,7 @@ struct ScoresSettings {
     var noise: KSGMutualInformation.Noise
     /// Pooled rows kept in memory for `mis` and `mis-hist` (beyond it, those re-read the shards).
     var pooledMemoryBytes: Int
-    /// Frames per read: one block per read, a few blocks in flight.
+    /// Frames a thread of the pass reads at a time (rounded to whole chunk rows).
     var framesPerRead: Int
     /// Shards the catalog keeps open for the pass (`ScoresRun.shardsKeptOpen` by default).
     var shardsKeptOpen = ScoresRun.shardsKeptOpen
@@ -65,6 +65,9 @@ struct ScoresRun {
     /// Shards the catalog keeps open for the pass by default (their metadata is read once); the pass opens
     /// the others one at a time, as it reaches them.
     static let shardsKeptOpen = 64
+
+    /// Frames a thread of the pass reads at a time (rounded to whole chunk rows; see `ScoresPass`).
+    static let framesPerUnit = 1024
 
     func run() throws -> ScoresResult {
         let started = Date()

@@ -1,4 +1,5 @@
 import Foundation
+import HDF5
 import Saliency
 import Shards
 import TestSupport
@@ -142,6 +143,103 @@ final class ScoresCommandTests: XCTestCase {
         let variance = try XCTUnwrap(reference["explained_variance"] as? [Double])
         assertClose(try column(pca, "explained_ratio"), ratio, relative: 1e-5, "PCA explained variance ratio")
         assertClose(try column(pca, "eigenvalue"), variance, relative: 1e-5, "PCA explained variance")
+    }
+
+    /// The pass reads each shard in units of whole chunk rows on every thread, so units cut utterances: at
+    /// their edges, and (an utterance longer than a unit) on both sides. Every pooled row must still be the
+    /// mean of the whole utterance, and a unit holding no train frame (a long dev utterance) is skipped
+    /// without losing the train utterances around it: scores equal numpy's on the same files, at utterance
+    /// and frame level, on one thread and on two.
+    func testUtterancesCutByTheUnitsOfThePassPoolWhole() throws {
+        let directory = try ScratchDirectory()
+        defer { directory.remove() }
+        var random = SeededGenerator(seed: 41)
+        let dimension = 12
+        let layout = ShardLayout(chunkRows: 8, columnBlock: 5, gzipLevel: 1, shuffle: true)
+        for shard in 0..<2 {
+            let writer = try ShardWriter(
+                url: directory.path("cut-\(shard).h5"), dimension: dimension,
+                metadata: ShardMetadata(encoder: "test", task: .regression, targets: ["a", "b"]), layout: layout)
+            for index in 0..<700 {
+                // Mostly short utterances; a train one longer than two units and a dev one longer than one.
+                let (frames, split): (Int, Split) =
+                    index == 150
+                    ? (2_300, .train)
+                    : index == 400
+                        ? (1_500, .dev)
+                        : (1 + Int(random.next() % 9), [.train, .train, .train, .dev, .test][index % 5])
+                var values = [Float](repeating: 0, count: frames * dimension)
+                for position in values.indices { values[position] = Float(random.gaussian()) }
+                let mean0 = (0..<frames).reduce(0) { $0 + Double(values[$1 * dimension]) } / Double(frames)
+                let mean1 = (0..<frames).reduce(0) { $0 + Double(values[$1 * dimension + 1]) } / Double(frames)
+                let labels = [Float(mean0 + 0.3 * random.gaussian()), Float(mean1 * mean1 + 0.3 * random.gaussian())]
+                try writer.append(id: "s\(shard)-u\(index)", split: split, frames: values, labels: labels)
+            }
+            try writer.finish()
+        }
+        for pooling in ["utterance", "frame"] {
+            var outputs: [String] = []
+            for threads in ["1", "2"] {
+                let name = "\(pooling)-\(threads).csv"
+                let result = try runSalience([
+                    "scores", directory.url.path, "--methods", "ccs,mis-hist", "--pooling", pooling, "--threads",
+                    threads, "--out", directory.path(name).path,
+                ])
+                XCTAssertEqual(result.status, 0, result.stderr)
+                outputs.append(try String(contentsOf: directory.path(name), encoding: .utf8))
+            }
+            XCTAssertEqual(outputs[0], outputs[1], "\(pooling): one thread and two give the same scores")
+            let reference = try runReferenceScript("dataset_scores.py", [directory.url.path, "32", pooling])
+            let table = try readCSV(directory.path("\(pooling)-2.csv"))
+            let r = try XCTUnwrap(reference["r"] as? [[Double]])
+            let hist = try XCTUnwrap(reference["hist"] as? [[Double]])
+            for (index, target) in ["a", "b"].enumerated() {
+                assertClose(try column(table, "ccs.\(target)"), r[index].map(abs), relative: 1e-9, "\(pooling) CCS")
+                assertClose(
+                    try column(table, "mis-hist.\(target)"), hist[index], relative: 1e-9, "\(pooling) mis-hist")
+            }
+        }
+    }
+
+    /// A NaN met in the middle of the pass stops the command before anything is written, and the one
+    /// reported is the first in shard and frame order, whichever thread met which first.
+    func testTheFirstNonFiniteFrameOfThePassIsReportedOnAnyThreadCount() throws {
+        let directory = try ScratchDirectory()
+        defer { directory.remove() }
+        let frames = 3_000
+        let offsets = [Int64](stride(from: 0, through: frames, by: 3).map { Int64($0) })
+        let count = offsets.count - 1
+        for name in ["a.h5", "b.h5"] {
+            var values = (0..<(frames * 4)).map { Float(($0 * 7919) % 1000) / 1000 }
+            if name == "b.h5" {
+                values[1_700 * 4 + 3] = .nan
+                values[2_500 * 4 + 1] = .infinity
+            }
+            let file = try File.create(directory.path(name).path)
+            try file.writeAttribute("salience_format", .string("embedding-shard"))
+            try file.writeAttribute("format_version", .int(1))
+            try file.writeAttribute("encoder", .string("test"))
+            try file.writeAttribute("task", .string("regression"))
+            try file.writeAttribute("targets", .strings(["v"]))
+            try file.writeDataset(
+                "embeddings", values, shape: [frames, 4],
+                layout: DatasetLayout(chunk: [64, 4], gzipLevel: 1, shuffle: true))
+            try file.writeDataset("offsets", offsets)
+            try file.writeStrings("ids", (0..<count).map { "\(name)-\($0)" })
+            try file.writeDataset("split", [UInt8](repeating: 0, count: count))
+            try file.writeDataset("labels", (0..<count).map { Float($0 % 17) }, shape: [count, 1])
+        }
+        for threads in ["1", "2"] {
+            let out = directory.path("s-\(threads).csv")
+            let result = try runSalience([
+                "scores", directory.url.path, "--methods", "ccs,mis-hist", "--threads", threads, "--out", out.path,
+            ])
+            XCTAssertNotEqual(result.status, 0, "\(threads) threads")
+            XCTAssertTrue(
+                result.stderr.contains("b.h5: embeddings[1700, 3]: nan (NaN and infinity are allowed only in ratings)"),
+                "\(threads) threads: \(result.stderr)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out.path), "\(threads) threads")
+        }
     }
 
     func testAFailingShardStopsTheCommandBeforeAnythingIsWritten() throws {

@@ -15,6 +15,8 @@ final class FiniteCheckTests: XCTestCase {
                     var values = finite
                     values[position] = bad
                     XCTAssertEqual(firstNonFinite(values), position, "\(bad) at \(position) of \(count)")
+                    let oneThread = values.withUnsafeBufferPointer { firstNonFinite(inOneThread: $0) }
+                    XCTAssertEqual(oneThread, position, "one thread: \(bad) at \(position) of \(count)")
                     if position + 3 < count {
                         values[position + 3] = .nan
                         XCTAssertEqual(firstNonFinite(values), position, "two bad values, \(count)")
@@ -37,6 +39,8 @@ final class FiniteCheckTests: XCTestCase {
             var values = finite
             for position in positions { values[position] = .nan }
             XCTAssertEqual(firstNonFinite(values), positions.min(), "NaN at \(positions) of \(count)")
+            let oneThread = values.withUnsafeBufferPointer { firstNonFinite(inOneThread: $0) }
+            XCTAssertEqual(oneThread, positions.min(), "one thread: NaN at \(positions) of \(count)")
         }
     }
 }

@@ -2,7 +2,8 @@
 vectorised Pearson r, PCA explained variance (sklearn), and the plug-in MI of numpy.histogram2d counts on
 linspace edges from the pooled min and max. Prints JSON.
 
-usage: dataset_scores.py DATASET_DIR BINS
+usage: dataset_scores.py DATASET_DIR BINS [utterance|frame]
+(frame: every train frame is a row, paired with its utterance's labels)
 """
 import glob
 import json
@@ -17,7 +18,7 @@ except ImportError as error:
     sys.exit(3)
 
 
-def pooled(dataset):
+def pooled(dataset, pooling="utterance"):
     xs, ys = [], []
     for path in sorted(glob.glob(f"{dataset}/*.h5")):
         with h5py.File(path, "r") as f:
@@ -30,6 +31,11 @@ def pooled(dataset):
             offsets = f["offsets"][:]
             split = f["split"][:]
             labels = f["labels"][:].astype(np.float64)
+        if pooling == "frame":
+            owner = np.repeat(np.arange(len(split)), np.diff(offsets))
+            xs.append(frames[split[owner] == 0])
+            ys.append(labels[owner][split[owner] == 0])
+            continue
         means = np.add.reduceat(frames, offsets[:-1], axis=0) / np.diff(offsets)[:, None]
         xs.append(means[split == 0])
         ys.append(labels[split == 0])
@@ -38,7 +44,7 @@ def pooled(dataset):
 
 def main():
     dataset, bins = sys.argv[1], int(sys.argv[2])
-    x, y = pooled(dataset)
+    x, y = pooled(dataset, sys.argv[3] if len(sys.argv) > 3 else "utterance")
     xc = x - x.mean(axis=0)
     yc = y - y.mean(axis=0)
     r = (yc.T @ xc) / np.sqrt(np.outer((yc * yc).sum(axis=0), (xc * xc).sum(axis=0)))
