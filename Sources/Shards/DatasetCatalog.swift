@@ -183,29 +183,38 @@ public struct DatasetCatalog: Codable, Sendable {
             }
         }
 
-        // Ids: unique within a condition across shards; distorted ids must exist among clean ones.
-        var seen: [String: [String: (file: String, index: Int)]] = [:]
+        // Ids: unique within a condition across shards; distorted ids must exist among clean ones. Each
+        // condition's table is sized up front and holds positions, not names: it is built for every id of
+        // every shard, so growing it and copying file names cost more than the rest of the check.
+        var idsPerCondition: [String: Int] = [:]
+        for shard in loaded { idsPerCondition[shard.header.condition, default: 0] += shard.ids.count }
+        var seen = idsPerCondition.mapValues { count in
+            var table: [String: (shard: Int, index: Int)] = [:]
+            table.reserveCapacity(count)
+            return table
+        }
         var duplicates = 0
-        for shard in loaded {
+        for (position, shard) in loaded.enumerated() {
             let condition = shard.header.condition
+            var table = seen.removeValue(forKey: condition) ?? [:]
             for (index, id) in shard.ids.enumerated() {
-                if let earlier = seen[condition]?[id] {
-                    if earlier.file != shard.header.fileName {
+                if let earlier = table[id] {
+                    if earlier.shard != position {
                         duplicates += 1
                         if duplicates <= ShardLoader.problemsListedPerDataset {
+                            let file = loaded[earlier.shard].header.fileName
+                            let message = "\"\(id)\" is also ids[\(earlier.index)] of \(file) (condition \(condition))"
                             problems.append(
                                 ShardError(
                                     file: shard.header.fileName, dataset: ShardFormat.Dataset.ids,
-                                    index: indexText(index),
-                                    message:
-                                        "\"\(id)\" is also ids[\(earlier.index)] of \(earlier.file) (condition \(condition))"
-                                ))
+                                    index: indexText(index), message: message))
                         }
                     }
                 } else {
-                    seen[condition, default: [:]][id] = (shard.header.fileName, index)
+                    table[id] = (position, index)
                 }
             }
+            seen[condition] = table
         }
         if duplicates > ShardLoader.problemsListedPerDataset {
             problems.append(
@@ -237,7 +246,9 @@ public struct DatasetCatalog: Codable, Sendable {
         let summaries = loaded.map { shard -> ShardSummary in
             var perSplit: [String: Int] = [:]
             for split in Split.allCases { perSplit[split.description] = 0 }
-            for split in shard.splits { perSplit[split.description, default: 0] += 1 }
+            var counts = [Int](repeating: 0, count: Split.allCases.count)
+            for split in shard.splits { counts[Int(split.rawValue)] += 1 }
+            for split in Split.allCases { perSplit[split.description] = counts[Int(split.rawValue)] }
             let header = shard.header
             let type: String
             switch header.embeddingType {

@@ -361,6 +361,7 @@ struct ShardLoader {
 
     private mutating func checkDuplicateIDs() {
         var firstIndex: [String: Int] = [:]
+        firstIndex.reserveCapacity(ids.count)
         for (index, id) in ids.enumerated() {
             if let earlier = firstIndex[id] {
                 problem(ShardFormat.Dataset.ids, indexText(index), "\"\(id)\" duplicates ids[\(earlier)]")
