@@ -33,7 +33,7 @@ let package = Package(
             providers: [.apt(["libdeflate-dev"])]),
         .systemLibrary(
             name: "COpenBLAS", pkgConfig: "openblas",
-            providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
+            providers: [.apt(["libopenblas-dev"])]),
 
         // Thin Swift modules over the C libraries; they know nothing of Salience.
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),

@@ -47,26 +47,42 @@ public struct PrincipalComponents: Sendable {
         let divisor = Double(covariance.count - 1)
         var matrix = covariance.comoments.map { $0 / divisor }
         var values = [Double](repeating: 0, count: size)
-        let info = LAPACKE_dsyevd(
-            LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "V")), Int8(UInt8(ascii: "U")),
-            Int32(size), &matrix, Int32(size), &values)
-        guard info == 0 else { throw SaliencyError.lapackFailure(routine: "dsyevd", info: Int(info)) }
-        // dsyevd returns ascending eigenvalues with eigenvectors in the columns of `matrix`.
+        try Self.symmetricEigen(&matrix, size: size, values: &values)
+        // Ascending eigenvalues; eigenvector j is row j of the row-major `matrix` (column j to Fortran).
         var ordered = [Double](repeating: 0, count: size * size)
         for component in 0..<size {
-            let column = size - 1 - component
+            let vector = (size - 1 - component) * size
             var largest = 0
-            for entry in 0..<size where abs(matrix[entry * size + column]) > abs(matrix[largest * size + column]) {
+            for entry in 0..<size where abs(matrix[vector + entry]) > abs(matrix[vector + largest]) {
                 largest = entry
             }
-            let sign: Double = matrix[largest * size + column] < 0 ? -1 : 1
-            for entry in 0..<size { ordered[component * size + entry] = sign * matrix[entry * size + column] }
+            let sign: Double = matrix[vector + largest] < 0 ? -1 : 1
+            for entry in 0..<size { ordered[component * size + entry] = sign * matrix[vector + entry] }
         }
         dimensions = covariance.rows
         count = covariance.count
         mean = covariance.meanRows
         eigenvalues = values.reversed().map { max(0, $0) }
         components = ordered
+    }
+
+    /// LAPACK `dsyevd` on the symmetric row-major `matrix`: `values` get the ascending eigenvalues and row j
+    /// of `matrix` the eigenvector of the j-th. Fortran reads the buffer as the transpose, which is the same
+    /// matrix; its lower triangle is the row-major upper one.
+    private static func symmetricEigen(_ matrix: inout [Double], size: Int, values: inout [Double]) throws {
+        var n = Int32(size)
+        var info: Int32 = 0
+        var workQuery = 0.0
+        var iworkQuery: Int32 = 0
+        var query: Int32 = -1
+        dsyevd_("V", "L", &n, &matrix, &n, &values, &workQuery, &query, &iworkQuery, &query, &info, 1, 1)
+        guard info == 0 else { throw SaliencyError.lapackFailure(routine: "dsyevd", info: Int(info)) }
+        var workCount = Int32(workQuery.rounded(.up))
+        var iworkCount = iworkQuery
+        var work = [Double](repeating: 0, count: Int(max(1, workCount)))
+        var iwork = [Int32](repeating: 0, count: Int(max(1, iworkCount)))
+        dsyevd_("V", "L", &n, &matrix, &n, &values, &work, &workCount, &iwork, &iworkCount, &info, 1, 1)
+        guard info == 0 else { throw SaliencyError.lapackFailure(routine: "dsyevd", info: Int(info)) }
     }
 
     /// The centring and the first `k` components, for training on the projected vectors.
