@@ -91,6 +91,27 @@ public struct HistogramLayout: Equatable, Sendable {
         return index
     }
 
+    /// `bin(_:low:high:scale:edges:last:)` for the counting loop: the estimate is clamped without a branch
+    /// and fixed by at most one bin (the most floating-point rounding can move it inside the interval), with
+    /// the exact search only when the result does not check out against the edges (values at `high`, outside
+    /// the interval, or on a constant axis). Same result as `bin` for every value. `lastBin` is `last` as a
+    /// Double.
+    @inline(__always)
+    static func binCounting(
+        _ value: Double, low: Double, high: Double, scale: Double, edges: UnsafePointer<Double>, last: Int,
+        lastBin: Double
+    ) -> Int {
+        // NaN (a constant axis gives 0 x infinity) fails the first comparison and becomes 0.
+        let estimate = (value - low) * scale
+        var index = Int(estimate >= 0 ? (estimate < lastBin ? estimate : lastBin) : 0)
+        index &-= value < edges[index] ? 1 : 0
+        index &+= value >= edges[index &+ 1] ? 1 : 0
+        guard index >= 0, index <= last, value >= edges[index], value < edges[index &+ 1] else {
+            return bin(value, low: low, high: high, scale: scale, edges: edges, last: last)
+        }
+        return index
+    }
+
     /// Edge `index` of `numpy.linspace(low, high, bins + 1)`.
     @inline(__always)
     static func edge(_ index: Int, low: Double, high: Double, bins: Int) -> Double {

@@ -22,22 +22,26 @@ public enum HistogramMutualInformation {
         for target in constantTargets.indices where constantTargets[target] {
             warnings.append(.zeroVarianceTarget(target: target))
         }
-        var constant = [Int]()
-        var perTarget = [[Double]](repeating: [], count: layout.targetCount)
-        for (local, dimension) in layout.dimensions.enumerated() {
-            let constantDimension = !(layout.lowX[local] < layout.highX[local])
-            if constantDimension { constant.append(dimension) }
-            for target in 0..<layout.targetCount {
-                if constantDimension || constantTargets[target] {
-                    perTarget[target].append(0)
-                } else {
-                    perTarget[target].append(
-                        mutualInformation(
-                            table: histogram.table(dimension: dimension, target: target), rows: layout.binsX,
-                            columns: layout.binsY[target], millerMadow: millerMadow))
+        let dimensions = Array(layout.dimensions)
+        let constant = dimensions.indices.filter { !(layout.lowX[$0] < layout.highX[$0]) }.map { dimensions[$0] }
+        // Every (dimension, target) is independent: slices of dimensions on every core, each value written
+        // once to its own place, so the result does not depend on the slicing.
+        let targets = layout.targetCount
+        var values = [Double](repeating: 0, count: targets * dimensions.count)
+        let slices = max(1, min(ProcessInfo.processInfo.activeProcessorCount, dimensions.count / 64))
+        values.withUnsafeMutableBufferPointer { buffer in
+            DispatchQueue.concurrentPerform(iterations: slices) { slice in
+                for local in stride(from: slice, to: dimensions.count, by: slices)
+                where layout.lowX[local] < layout.highX[local] {
+                    for target in 0..<targets where !constantTargets[target] {
+                        buffer[target * dimensions.count + local] = mutualInformation(
+                            table: histogram.table(dimension: dimensions[local], target: target),
+                            rows: layout.binsX, columns: layout.binsY[target], millerMadow: millerMadow)
+                    }
                 }
             }
         }
+        let perTarget = (0..<targets).map { Array(values[($0 * dimensions.count)..<(($0 + 1) * dimensions.count)]) }
         if !constant.isEmpty { warnings.append(.constantDimensions(constant)) }
         return DimensionScores(method: method, dimensions: layout.dimensions, perTarget: perTarget, warnings: warnings)
     }

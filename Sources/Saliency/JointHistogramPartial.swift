@@ -74,6 +74,7 @@ public struct JointHistogramPartial: MergeablePartial, Equatable, Sendable {
         let scales = (0..<width).map { Double(binsX) / (layout.highX[$0] - layout.lowX[$0]) }
         var tileBins = [Int32](repeating: 0, count: Self.tileRows * Self.tileColumns)
         let binsY = layout.binsY
+        let lastBin = Double(binsX - 1)
         layout.lowX.withUnsafeBufferPointer { lowX in
             layout.highX.withUnsafeBufferPointer { highX in
                 edgesX.withUnsafeBufferPointer { edgesX in
@@ -90,12 +91,12 @@ public struct JointHistogramPartial: MergeablePartial, Equatable, Sendable {
                                                     let values = features.baseAddress! + (firstRow + row) * width
                                                     for local in 0..<columns {
                                                         let column = firstColumn + local
-                                                        tileBins[row * columns + local] = Int32(
-                                                            truncatingIfNeeded: HistogramLayout.bin(
+                                                        tileBins[row &* columns &+ local] = Int32(
+                                                            truncatingIfNeeded: HistogramLayout.binCounting(
                                                                 values[column], low: lowX[column], high: highX[column],
                                                                 scale: scales[column],
-                                                                edges: edgesX.baseAddress! + column * (binsX + 1),
-                                                                last: binsX - 1))
+                                                                edges: edgesX.baseAddress! + column &* (binsX &+ 1),
+                                                                last: binsX - 1, lastBin: lastBin))
                                                     }
                                                 }
                                                 for local in 0..<columns {
@@ -104,9 +105,10 @@ public struct JointHistogramPartial: MergeablePartial, Equatable, Sendable {
                                                         let binsY = binsY[target]
                                                         let cells = rowCells.baseAddress! + firstRow * targets + target
                                                         for row in 0..<rows {
+                                                            // Indices are in the table by construction.
                                                             block[
-                                                                Int(tileBins[row * columns + local]) * binsY
-                                                                    + cells[row * targets]] += 1
+                                                                Int(tileBins[row &* columns &+ local]) &* binsY
+                                                                    &+ cells[row &* targets]] &+= 1
                                                         }
                                                     }
                                                 }
