@@ -40,7 +40,10 @@ final class DirectChunkReadTests: XCTestCase {
     /// Row ranges inside one chunk, across chunk borders, into the partial edge chunk; column selections
     /// contiguous, scattered, unordered and repeated.
     private let rowRanges = [0..<50, 5..<37, 16..<32, 47..<50, 3..<4]
-    private let selections: [[Int]?] = [nil, [0, 1, 2, 7, 8, 20], [20], [19, 2, 2, 11], Array(5..<21), [10, 9, 8]]
+    /// Exactly one chunk column in order (0..<8, 8..<16): a read whose rows are whole chunk rows of its columns.
+    private let selections: [[Int]?] = [
+        nil, [0, 1, 2, 7, 8, 20], [20], [19, 2, 2, 11], Array(5..<21), [10, 9, 8], Array(0..<8), Array(8..<16),
+    ]
 
     func testEveryLayoutReadsTheStoredValuesWithAndWithoutDirectChunkReads() throws {
         let names = [
