@@ -90,6 +90,7 @@ final class ScoresPass {
         // A merged unit's failure comes before a shard the pass could not open: every unit was handed out
         // before the pass reached that shard.
         if let error = merger.error ?? units.error { throw error }
+        try merger.finish()
     }
 }
 
@@ -369,6 +370,15 @@ final class UnitMerger<Result>: @unchecked Sendable {
             }
         }
         if let mergedThrough { merged(mergedThrough) }
+    }
+
+    /// After the last unit: no utterance may be left half merged (its rows would be lost silently).
+    func finish() throws {
+        if let piece = lock.withLock({ carried }) {
+            throw SaliencyError.invalidParameter(
+                "scores pass: utterance \(piece.utterance) ended at frame \(piece.rows.upperBound) without its last "
+                    + "piece (an internal error; please report it)")
+        }
     }
 
     private func record(_ sequence: Int, _ error: Error) {
