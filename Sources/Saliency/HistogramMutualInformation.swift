@@ -10,8 +10,10 @@ public enum HistogramMutualInformation {
     /// The method's name in score tables.
     public static let method = "mis-hist"
 
-    /// Scores from a merged joint histogram.
-    public static func scores(_ histogram: JointHistogramPartial, millerMadow: Bool = false) throws -> DimensionScores {
+    /// Scores from a merged joint histogram, the tables computed on up to `threads` threads (nil: every core).
+    public static func scores(
+        _ histogram: JointHistogramPartial, millerMadow: Bool = false, threads: Int? = nil
+    ) throws -> DimensionScores {
         let layout = histogram.layout
         guard histogram.count >= SaliencyDefaults.minimumObservations else {
             throw SaliencyError.tooFewObservations(
@@ -28,7 +30,8 @@ public enum HistogramMutualInformation {
         // once to its own place, so the result does not depend on the slicing.
         let targets = layout.targetCount
         var values = [Double](repeating: 0, count: targets * dimensions.count)
-        let slices = max(1, min(ProcessInfo.processInfo.activeProcessorCount, dimensions.count / 64))
+        let cores = threads ?? ProcessInfo.processInfo.activeProcessorCount
+        let slices = max(1, min(cores, dimensions.count / 64))
         values.withUnsafeMutableBufferPointer { buffer in
             DispatchQueue.concurrentPerform(iterations: slices) { slice in
                 for local in stride(from: slice, to: dimensions.count, by: slices)

@@ -227,9 +227,6 @@ public struct UtteranceIterator {
 
 /// The index of the first NaN or infinity in `values`, or nil. A large block is checked in slices on every
 /// core: the check sits between a read and the next one, so on one thread it would hold up the whole pass.
-func firstNonFinite(_ values: [Float]) -> Int? { values.withUnsafeBufferPointer { firstNonFinite($0) } }
-
-/// `firstNonFinite` over a buffer.
 func firstNonFinite(_ buffer: UnsafeBufferPointer<Float>) -> Int? {
     let minimumSlice = 1 << 18
     let slices = min(ProcessInfo.processInfo.activeProcessorCount, buffer.count / minimumSlice)

@@ -150,7 +150,9 @@ struct ScoresRun {
                 let layout = try HistogramLayout(
                     range: range, bins: settings.bins, binaryTargets: catalog.task == .binary)
                 let histogram = try histogramPass(layout: layout, retained: first.retained, pass: pass)
-                scores.append(try HistogramMutualInformation.scores(histogram, millerMadow: settings.millerMadow))
+                scores.append(
+                    try HistogramMutualInformation.scores(
+                        histogram, millerMadow: settings.millerMadow, threads: settings.threads))
             case .mis:
                 scores.append(try ksg(dimension: dimension, rows: first.rows, retained: first.retained, pass: pass))
             }

@@ -5,6 +5,8 @@ import XCTest
 /// `firstNonFinite` (the check every frame read goes through) finds the first NaN or infinity wherever it
 /// is: inside a 16-lane block, in the tail, several at once; and nil when every value is finite.
 final class FiniteCheckTests: XCTestCase {
+    func firstNonFinite(_ values: [Float]) -> Int? { values.withUnsafeBufferPointer { Shards.firstNonFinite($0) } }
+
     func testFindsTheFirstBadValueAnywhere() {
         for count in [0, 1, 15, 16, 17, 100, 4099] {
             let finite = (0..<count).map { Float($0) * 0.5 - 7 }
@@ -15,7 +17,7 @@ final class FiniteCheckTests: XCTestCase {
                     var values = finite
                     values[position] = bad
                     XCTAssertEqual(firstNonFinite(values), position, "\(bad) at \(position) of \(count)")
-                    let oneThread = values.withUnsafeBufferPointer { firstNonFinite(inOneThread: $0) }
+                    let oneThread = values.withUnsafeBufferPointer { Shards.firstNonFinite(inOneThread: $0) }
                     XCTAssertEqual(oneThread, position, "one thread: \(bad) at \(position) of \(count)")
                     if position + 3 < count {
                         values[position + 3] = .nan
@@ -39,7 +41,7 @@ final class FiniteCheckTests: XCTestCase {
             var values = finite
             for position in positions { values[position] = .nan }
             XCTAssertEqual(firstNonFinite(values), positions.min(), "NaN at \(positions) of \(count)")
-            let oneThread = values.withUnsafeBufferPointer { firstNonFinite(inOneThread: $0) }
+            let oneThread = values.withUnsafeBufferPointer { Shards.firstNonFinite(inOneThread: $0) }
             XCTAssertEqual(oneThread, positions.min(), "one thread: NaN at \(positions) of \(count)")
         }
     }
