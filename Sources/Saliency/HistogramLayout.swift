@@ -83,7 +83,9 @@ public struct HistogramLayout: Equatable, Sendable {
         _ value: Double, low: Double, high: Double, scale: Double, edges: UnsafePointer<Double>, last: Int
     ) -> Int {
         if !(value < high) { return last }
-        if value <= low { return low < high ? 0 : last }
+        // Not `value <= low`: on an interval a few ulps wide, edges coincide and `low` belongs to the last bin
+        // whose left edge it equals (numpy.histogramdd's searchsorted), not always to bin 0.
+        if value < low { return low < high ? 0 : last }
         // An estimate from the scale, then fixed against the exact linspace edges, as numpy.histogram does.
         var index = min(last, max(0, Int((value - low) * scale)))
         while index > 0 && value < edges[index] { index -= 1 }
@@ -91,18 +93,25 @@ public struct HistogramLayout: Equatable, Sendable {
         return index
     }
 
-    /// `bin(_:low:high:scale:edges:last:)` for the counting loop: the estimate is clamped without a branch
-    /// and fixed by at most one bin (the most floating-point rounding can move it inside the interval), with
-    /// the exact search only when the result does not check out against the edges (values at `high`, outside
-    /// the interval, or on a constant axis). Same result as `bin` for every value. `lastBin` is `last` as a
-    /// Double.
+    /// `bin(_:low:high:scale:edges:last:)` for the counting loop. When the scaled position `(value − low) ·
+    /// scale` lies in the interval and farther than `tolerance` from a whole number, its integer part is the
+    /// bin: `tolerance` (`countingTolerance`) bounds how far rounding can move the position and the linspace
+    /// edges apart, so no edge needs reading. Otherwise the estimate is clamped, fixed by at most one bin and
+    /// checked against the edges, with the exact search when it does not check out (values at `high`,
+    /// outside the interval, on a constant axis). Same result as `bin` for every value. `lastBin` is `last`
+    /// as a Double.
     @inline(__always)
     static func binCounting(
         _ value: Double, low: Double, high: Double, scale: Double, edges: UnsafePointer<Double>, last: Int,
-        lastBin: Double
+        lastBin: Double, tolerance: Double
     ) -> Int {
-        // NaN (a constant axis gives 0 x infinity) fails the first comparison and becomes 0.
+        // NaN (a constant axis gives 0 x infinity) fails every comparison.
         let estimate = (value - low) * scale
+        if estimate >= 0 && estimate < lastBin + 1 {
+            let whole = Int(estimate)
+            let fraction = estimate - Double(whole)  // exact: the integer part of a double is one
+            if fraction > tolerance && fraction < 1 - tolerance { return whole }
+        }
         var index = Int(estimate >= 0 ? (estimate < lastBin ? estimate : lastBin) : 0)
         index &-= value < edges[index] ? 1 : 0
         index &+= value >= edges[index &+ 1] ? 1 : 0
@@ -110,6 +119,16 @@ public struct HistogramLayout: Equatable, Sendable {
             return bin(value, low: low, high: high, scale: scale, edges: edges, last: last)
         }
         return index
+    }
+
+    /// The `tolerance` of `binCounting` on an axis: how far, in bins, rounding can put the computed position
+    /// `(value − low) · bins / (high − low)` from the computed edge `low + i · step`, doubled. The position
+    /// carries a few roundings relative to `bins`; an edge, a few relative to `max(|low|, |high|)`, which
+    /// counts `bins · max / (high − low)` times more in bins when the interval is narrow far from zero.
+    /// An axis where that reaches 1/2 (or a constant one: infinity) never takes the shortcut.
+    static func countingTolerance(low: Double, high: Double, bins: Int) -> Double {
+        let unit = Double.ulpOfOne / 2
+        return 16 * unit * Double(bins) * (1 + (abs(low) + abs(high)) / (high - low))
     }
 
     /// Edge `index` of `numpy.linspace(low, high, bins + 1)`.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Integer counts of (dimension value, target value) pairs on agreed edges, for every dimension and target:
 /// the second pass of `mis-hist`. Counts add exactly, so any split and merge order gives identical counts.
 ///
@@ -39,22 +41,79 @@ public struct JointHistogramPartial: MergeablePartial, Equatable, Sendable {
     static let tileColumns = 16
 
     /// Counts one batch whose columns are the layout's dimensions.
-    public mutating func add(_ batch: Observations) throws {
-        guard batch.dimensionRange == layout.dimensions, batch.targetCount == layout.targetCount else {
+    public mutating func add(_ batch: Observations) throws { try add([batch], threads: 1) }
+
+    /// Counts batches whose columns are the layout's dimensions on up to `threads` threads. Each thread
+    /// takes a slice of the dimensions (whole tiles) over every batch and writes only that slice's tables, so
+    /// nothing is merged afterwards and the counts equal a one-thread count.
+    public mutating func add(_ batches: [Observations], threads: Int) throws {
+        for batch in batches where batch.dimensionRange != layout.dimensions || batch.targetCount != layout.targetCount
+        {
             throw SaliencyError.shapeMismatch(
                 what: "histogram batch", expected: "dimensions \(layout.dimensions), \(layout.targetCount) targets",
                 found: "dimensions \(batch.dimensionRange), \(batch.targetCount) targets")
         }
+        let width = layout.dimensions.count
+        let binsX = layout.binsX
+        // Edges of every dimension's axis, row-major D x (binsX + 1), and the axes' scales and tolerances.
+        var edgesX = [Double]()
+        edgesX.reserveCapacity(width * (binsX + 1))
+        for dimension in layout.dimensions { edgesX += layout.edgesX(dimension: dimension) }
+        let axes = CountingAxes(
+            low: layout.lowX, high: layout.highX, edges: edgesX, bins: binsX,
+            scales: (0..<width).map { Double(binsX) / (layout.highX[$0] - layout.lowX[$0]) },
+            tolerances: (0..<width).map {
+                HistogramLayout.countingTolerance(low: layout.lowX[$0], high: layout.highX[$0], bins: binsX)
+            })
+        let tiles = (width + Self.tileColumns - 1) / Self.tileColumns
+        let slices = max(1, min(threads, tiles))
+        let stride = self.stride
+        let agreed = layout
+        counts.withUnsafeMutableBufferPointer { table in
+            let table = SharedTable(base: table.baseAddress!)
+            DispatchQueue.concurrentPerform(iterations: slices) { slice in
+                let columns =
+                    min(
+                        width, slice * tiles / slices * Self.tileColumns)..<min(
+                        width, (slice + 1) * tiles / slices * Self.tileColumns)
+                for batch in batches {
+                    Self.count(
+                        batch, columns: columns, layout: agreed, axes: axes, stride: stride, table: table.base)
+                }
+            }
+        }
+        count += batches.reduce(0) { $0 + $1.count }
+    }
+
+    /// The per-dimension constants of the x axes that the counting loop reads.
+    private struct CountingAxes: Sendable {
+        var low: [Double]
+        var high: [Double]
+        var edges: [Double]
+        var bins: Int
+        var scales: [Double]
+        var tolerances: [Double]
+    }
+
+    /// The tables' base address, shared by counting threads that write disjoint dimension slices.
+    private struct SharedTable: @unchecked Sendable {
+        var base: UnsafeMutablePointer<Int>
+    }
+
+    /// Counts `batch`'s (local) `columns` into their tables at `table`.
+    private static func count(
+        _ batch: Observations, columns columnRange: Range<Int>, layout: HistogramLayout, axes: CountingAxes,
+        stride: Int, table: UnsafeMutablePointer<Int>
+    ) {
         let width = batch.dimensions
         let targets = batch.targetCount
-        let binsX = layout.binsX
-        let stride = self.stride
+        let binsX = axes.bins
         // Per row and target: where the row's y bin starts within a dimension's block (the target's table
         // offset plus the y bin); an x bin then adds binX * binsY[target].
         var rowCells = [Int](repeating: 0, count: batch.count * targets)
+        var offset = 0
         for target in 0..<targets {
             let bins = layout.binsY[target]
-            let offset = targetOffset(target)
             let low = layout.lowY[target]
             let high = layout.highY[target]
             layout.edgesY(target: target).withUnsafeBufferPointer { edges in
@@ -66,41 +125,42 @@ public struct JointHistogramPartial: MergeablePartial, Equatable, Sendable {
                             scale: Double(bins) / (high - low), edges: edges.baseAddress!, last: bins - 1)
                 }
             }
+            offset += binsX * bins
         }
-        // Edges of every dimension's axis, row-major D x (binsX + 1).
-        var edgesX = [Double]()
-        edgesX.reserveCapacity(width * (binsX + 1))
-        for dimension in layout.dimensions { edgesX += layout.edgesX(dimension: dimension) }
-        let scales = (0..<width).map { Double(binsX) / (layout.highX[$0] - layout.lowX[$0]) }
         var tileBins = [Int32](repeating: 0, count: Self.tileRows * Self.tileColumns)
         let binsY = layout.binsY
         let lastBin = Double(binsX - 1)
-        layout.lowX.withUnsafeBufferPointer { lowX in
-            layout.highX.withUnsafeBufferPointer { highX in
-                edgesX.withUnsafeBufferPointer { edgesX in
-                    scales.withUnsafeBufferPointer { scales in
-                        batch.features.withUnsafeBufferPointer { features in
-                            rowCells.withUnsafeBufferPointer { rowCells in
-                                tileBins.withUnsafeMutableBufferPointer { tileBins in
-                                    counts.withUnsafeMutableBufferPointer { table in
+        axes.low.withUnsafeBufferPointer { lowX in
+            axes.high.withUnsafeBufferPointer { highX in
+                axes.edges.withUnsafeBufferPointer { edgesX in
+                    axes.scales.withUnsafeBufferPointer { scales in
+                        axes.tolerances.withUnsafeBufferPointer { tolerances in
+                            batch.features.withUnsafeBufferPointer { features in
+                                rowCells.withUnsafeBufferPointer { rowCells in
+                                    tileBins.withUnsafeMutableBufferPointer { tileBins in
                                         for firstRow in Swift.stride(from: 0, to: batch.count, by: Self.tileRows) {
                                             let rows = min(Self.tileRows, batch.count - firstRow)
-                                            for firstColumn in Swift.stride(from: 0, to: width, by: Self.tileColumns) {
-                                                let columns = min(Self.tileColumns, width - firstColumn)
+                                            for firstColumn in Swift.stride(
+                                                from: columnRange.lowerBound, to: columnRange.upperBound,
+                                                by: Self.tileColumns)
+                                            {
+                                                let columns = min(
+                                                    Self.tileColumns, columnRange.upperBound - firstColumn)
                                                 for row in 0..<rows {
                                                     let values = features.baseAddress! + (firstRow + row) * width
                                                     for local in 0..<columns {
                                                         let column = firstColumn + local
                                                         tileBins[row &* columns &+ local] = Int32(
                                                             truncatingIfNeeded: HistogramLayout.binCounting(
-                                                                values[column], low: lowX[column], high: highX[column],
-                                                                scale: scales[column],
+                                                                values[column], low: lowX[column],
+                                                                high: highX[column], scale: scales[column],
                                                                 edges: edgesX.baseAddress! + column &* (binsX &+ 1),
-                                                                last: binsX - 1, lastBin: lastBin))
+                                                                last: binsX - 1, lastBin: lastBin,
+                                                                tolerance: tolerances[column]))
                                                     }
                                                 }
                                                 for local in 0..<columns {
-                                                    let block = table.baseAddress! + (firstColumn + local) * stride
+                                                    let block = table + (firstColumn + local) * stride
                                                     for target in 0..<targets {
                                                         let binsY = binsY[target]
                                                         let cells = rowCells.baseAddress! + firstRow * targets + target
@@ -122,7 +182,6 @@ public struct JointHistogramPartial: MergeablePartial, Equatable, Sendable {
                 }
             }
         }
-        count += batch.count
     }
 
     /// Adds counts element-wise; the layouts must be identical.

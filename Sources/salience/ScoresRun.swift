@@ -171,19 +171,8 @@ struct ScoresRun {
     ) throws -> JointHistogramPartial {
         var histogram = JointHistogramPartial(layout: layout)
         if let retained {
-            // Kept batches counted on every thread, one partial each; integer counts merge exactly.
-            let threads = max(1, min(settings.threads, retained.count))
-            let pieces = ThreadResults<JointHistogramPartial>(count: threads)
-            DispatchQueue.concurrentPerform(iterations: threads) { thread in
-                pieces.store(thread) {
-                    var piece = JointHistogramPartial(layout: layout)
-                    for index in stride(from: thread, to: retained.count, by: threads) {
-                        try piece.add(retained[index])
-                    }
-                    return piece
-                }
-            }
-            for piece in try pieces.values() { try histogram.merge(piece) }
+            // Kept batches counted on every thread, each thread a slice of the dimensions (no merge).
+            try histogram.add(retained, threads: settings.threads)
             return histogram
         }
         progress("mis-hist: second pass over the shards")
@@ -197,22 +186,6 @@ struct ScoresRun {
             },
             merge: { try merged.value.merge($0) })
         return merged.value
-    }
-
-    /// One result (or error) per thread of a `concurrentPerform`.
-    private final class ThreadResults<Value>: @unchecked Sendable {
-        private let lock = NSLock()
-        private var results: [Result<Value, Error>?]
-
-        init(count: Int) { results = Array(repeating: nil, count: count) }
-
-        func store(_ index: Int, _ body: () throws -> Value) {
-            let result = Result { try body() }
-            lock.withLock { results[index] = result }
-        }
-
-        /// Every thread's value in thread order; the first thread's error if any failed.
-        func values() throws -> [Value] { try lock.withLock { results }.map { try $0!.get() } }
     }
 
     private final class MergedHistogram: @unchecked Sendable {

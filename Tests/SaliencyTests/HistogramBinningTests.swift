@@ -2,23 +2,27 @@ import XCTest
 
 @testable import Saliency
 
-/// The counting loop's binning (`HistogramLayout.binCounting`: a clamped estimate fixed by one bin) against
-/// the exact search and against a linear scan of the numpy.linspace edges, on the values where a shortcut
-/// would slip: every edge and its floating-point neighbours, the ends, outside the interval, constant axes.
+/// The counting loop's binning (`HistogramLayout.binCounting`: the integer part of the scaled position away
+/// from whole numbers, else a clamped estimate fixed by one bin) against the exact search and against a
+/// linear scan of the numpy.linspace edges, on the values where a shortcut would slip: every edge and its
+/// floating-point neighbours up to 64 ulps away, the ends, outside the interval, constant axes, and narrow
+/// intervals far from zero, where rounding moves edges by a sizeable part of a bin.
 final class HistogramBinningTests: XCTestCase {
-    /// numpy.histogram's rule by definition: the last bin whose left edge is <= value; `high` falls in the
-    /// last bin; values outside go to the nearer end bin.
+    /// numpy.histogramdd's rule by definition (searchsorted on the right): the last bin whose left edge is
+    /// <= value, also where edges coincide; `high` falls in the last bin; values outside go to the nearer
+    /// end bin.
     func linearScan(_ value: Double, edges: [Double]) -> Int {
         let last = edges.count - 2
         if !(value < edges[last + 1]) { return last }
-        if value <= edges[0] { return edges[0] < edges[last + 1] ? 0 : last }
+        if value < edges[0] { return edges[0] < edges[last + 1] ? 0 : last }
         return (0...last).last { edges[$0] <= value } ?? 0
     }
 
     func testCountingBinsEqualTheExactSearchEverywhere() {
         let axes: [(low: Double, high: Double, bins: Int)] = [
             (-0.1, 0.3, 32), (0, 1, 32), (1e-3, 1e-3 + 1e-12, 16), (-7.25, 3.5, 7), (2, 5, 1), (-1e300, 1e300, 32),
-            (0.1, 0.7, 3), (4, 4, 32),
+            (0.1, 0.7, 3), (4, 4, 32), (1e3, 1e3 + 1e-9, 32), (-5e4, -5e4 + 3e-7, 32), (1e3, 1e3 + 1e-12, 32),
+            (-3.3e-5, 2.9e-5, 32), (17.1, 17.9, 64),
         ]
         var generator = SplitMix64(seed: 11)
         for axis in axes {
@@ -26,9 +30,17 @@ final class HistogramBinningTests: XCTestCase {
                 HistogramLayout.edge($0, low: axis.low, high: axis.high, bins: axis.bins)
             }
             var values = [axis.low - 1, axis.high + 1, -.greatestFiniteMagnitude, .greatestFiniteMagnitude]
-            for edge in edges { values += [edge, edge.nextUp, edge.nextDown] }
+            for edge in edges {
+                var (up, down) = (edge, edge)
+                for _ in 0..<64 {
+                    (up, down) = (up.nextUp, down.nextDown)
+                    values += [up, down]
+                }
+                values.append(edge)
+            }
             for _ in 0..<2_000 { values.append(axis.low + (axis.high - axis.low) * generator.nextUniform()) }
             let scale = Double(axis.bins) / (axis.high - axis.low)
+            let tolerance = HistogramLayout.countingTolerance(low: axis.low, high: axis.high, bins: axis.bins)
             edges.withUnsafeBufferPointer { pointer in
                 for value in values {
                     let exact = HistogramLayout.bin(
@@ -36,7 +48,7 @@ final class HistogramBinningTests: XCTestCase {
                         last: axis.bins - 1)
                     let counting = HistogramLayout.binCounting(
                         value, low: axis.low, high: axis.high, scale: scale, edges: pointer.baseAddress!,
-                        last: axis.bins - 1, lastBin: Double(axis.bins - 1))
+                        last: axis.bins - 1, lastBin: Double(axis.bins - 1), tolerance: tolerance)
                     XCTAssertEqual(counting, exact, "\(value) on \(axis)")
                     XCTAssertEqual(exact, linearScan(value, edges: edges), "\(value) on \(axis)")
                 }

@@ -111,6 +111,44 @@ final class MergePropertyTests: XCTestCase {
             try HistogramMutualInformation.scores(merged), try HistogramMutualInformation.scores(single))
     }
 
+    /// Counting batches on several threads, each a slice of the dimensions, equals a count by linear scans
+    /// of the edges, whatever the thread count (more threads than tiles included) and however the rows are cut.
+    func testHistogramsCountedOnThreadsEqualALinearScanCount() throws {
+        var generator = SplitMix64(seed: 17)
+        let (count, dimensions, targets) = (600, 50, 3)
+        let data = try TestData.planted(count: count, dimensions: dimensions, targets: targets, seed: 23)
+        let layout = try HistogramLayout(range: RangePartial(data), bins: 8, binaryTargets: false)
+        func linearScan(_ value: Double, _ edges: [Double]) -> Int {
+            let last = edges.count - 2
+            if !(value < edges[last + 1]) { return last }
+            return (0...last).last { edges[$0] <= value } ?? 0
+        }
+        var reference = [[Int]](repeating: [Int](repeating: 0, count: 8 * 8), count: dimensions * targets)
+        for row in 0..<count {
+            for dimension in 0..<dimensions {
+                let x = linearScan(data.features[row * dimensions + dimension], layout.edgesX(dimension: dimension))
+                for target in 0..<targets {
+                    let y = linearScan(data.targets[row * targets + target], layout.edgesY(target: target))
+                    reference[dimension * targets + target][x * 8 + y] += 1
+                }
+            }
+        }
+        let pieces = TestData.randomPieces(count: count, pieces: 5, generator: &generator).map { data.rows($0) }
+        for threads in [1, 2, 3, 5, 64] {
+            var histogram = JointHistogramPartial(layout: layout)
+            try histogram.add(pieces, threads: threads)
+            XCTAssertEqual(histogram.count, count, "\(threads) threads")
+            for dimension in 0..<dimensions {
+                for target in 0..<targets {
+                    XCTAssertEqual(
+                        Array(histogram.table(dimension: dimension, target: target)),
+                        reference[dimension * targets + target],
+                        "dimension \(dimension), target \(target), \(threads) threads")
+                }
+            }
+        }
+    }
+
     func testEmptyPartialIsTheMergeIdentity() throws {
         let data = try TestData.correlated(count: 50, dimensions: 4, targets: 2, seed: 1)
         let moments = MomentsPartial(data)
