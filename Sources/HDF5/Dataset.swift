@@ -91,7 +91,10 @@ public final class Dataset: Location {
     /// Reads the whole dataset (row-major), converting to `T`.
     public func read<T: NativeElement>(as _: T.Type = T.self) throws -> [T] {
         let count = try elementCount
-        var values = [T](repeating: T.zeroElement, count: count)
+        var values = [T](unsafeUninitializedCapacity: count) { buffer, initialised in
+            if let base = buffer.baseAddress { memset(base, 0, count * MemoryLayout<T>.stride) }
+            initialised = count
+        }
         guard count > 0 else { return values }
         try checkNumeric(T.self, operation: "read dataset")
         HDF5Library.prepareThread()

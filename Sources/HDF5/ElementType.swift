@@ -140,8 +140,11 @@ func nativeType(_ type: ElementType) -> hid_t {
 }
 
 /// A Swift number type that datasets and attributes can be read into and written from. HDF5 converts
-/// between the stored type and this one (e.g. float16 on disk is read as `Float`, int32 as `Int64`).
-public protocol NativeElement {
+/// between the stored type and this one (e.g. float16 on disk is read as `Float`, int32 as `Int64`). Plain
+/// bits (`BitwiseCopyable`), so buffers of them are allocated and zeroed as raw memory: generic code outside
+/// this module is not specialised, and copying a zero into each element through the type's value witnesses
+/// cost more than reading the dataset.
+public protocol NativeElement: BitwiseCopyable {
     /// The element type whose native in-memory layout this Swift type has.
     static var nativeElementType: ElementType { get }
     /// A zero value, for allocating buffers.

@@ -184,21 +184,17 @@ public struct DatasetCatalog: Codable, Sendable {
         }
 
         // Ids: unique within a condition across shards; distorted ids must exist among clean ones. Each
-        // condition's table is sized up front and holds positions, not names: it is built for every id of
-        // every shard, so growing it and copying file names cost more than the rest of the check.
+        // condition's table (`IdentifierTable`) is sized up front and holds positions, not names: it is built
+        // for every id of every shard, so growing it, hashing and copying file names cost more than the rest.
         var idsPerCondition: [String: Int] = [:]
         for shard in loaded { idsPerCondition[shard.header.condition, default: 0] += shard.ids.count }
-        var seen = idsPerCondition.mapValues { count in
-            var table: [String: (shard: Int, index: Int)] = [:]
-            table.reserveCapacity(count)
-            return table
-        }
+        var seen = idsPerCondition.mapValues { IdentifierTable<(shard: Int, index: Int)>(capacity: $0) }
         var duplicates = 0
         for (position, shard) in loaded.enumerated() {
             let condition = shard.header.condition
-            var table = seen.removeValue(forKey: condition) ?? [:]
+            var table = seen.removeValue(forKey: condition) ?? IdentifierTable(capacity: shard.ids.count)
             for (index, id) in shard.ids.enumerated() {
-                if let earlier = table[id] {
+                if let earlier = table.insert(id, (position, index)) {
                     if earlier.shard != position {
                         duplicates += 1
                         if duplicates <= ShardLoader.problemsListedPerDataset {
@@ -210,8 +206,6 @@ public struct DatasetCatalog: Codable, Sendable {
                                     index: indexText(index), message: message))
                         }
                     }
-                } else {
-                    table[id] = (position, index)
                 }
             }
             seen[condition] = table
@@ -222,9 +216,9 @@ public struct DatasetCatalog: Codable, Sendable {
                     file: name, dataset: ShardFormat.Dataset.ids,
                     message: "\(duplicates - ShardLoader.problemsListedPerDataset) more duplicate ids across shards"))
         }
-        let cleanIDs = seen[ShardFormat.cleanCondition] ?? [:]
+        let cleanIDs = seen[ShardFormat.cleanCondition] ?? IdentifierTable(capacity: 0)
         for shard in loaded where shard.header.isDistorted {
-            let missing = shard.ids.indices.filter { cleanIDs[shard.ids[$0]] == nil }
+            let missing = shard.ids.indices.filter { cleanIDs.value(for: shard.ids[$0]) == nil }
             for index in missing.prefix(ShardLoader.problemsListedPerDataset) {
                 problems.append(
                     ShardError(

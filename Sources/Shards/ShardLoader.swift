@@ -360,13 +360,10 @@ struct ShardLoader {
     }
 
     private mutating func checkDuplicateIDs() {
-        var firstIndex: [String: Int] = [:]
-        firstIndex.reserveCapacity(ids.count)
+        var firstIndex = IdentifierTable<Int>(capacity: ids.count)
         for (index, id) in ids.enumerated() {
-            if let earlier = firstIndex[id] {
+            if let earlier = firstIndex.insert(id, index) {
                 problem(ShardFormat.Dataset.ids, indexText(index), "\"\(id)\" duplicates ids[\(earlier)]")
-            } else {
-                firstIndex[id] = index
             }
         }
     }
