@@ -93,6 +93,7 @@ struct ScoresCommand: ParsableCommand {
 
     func run() throws {
         let methods = try parsedMethods()
+        ProcessHeap.preferHugePages()
         let settings = ScoresSettings(
             methods: methods, pooling: Pooling(rawValue: pooling) ?? .utterance, bins: bins,
             millerMadow: millerMadow, split: Split.allCases.first { $0.description == split } ?? .train,
