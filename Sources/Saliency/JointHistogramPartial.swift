@@ -77,7 +77,7 @@ public struct JointHistogramPartial: MergeablePartial, Equatable, Sendable {
                         width, slice * tiles / slices * Self.tileColumns)..<min(
                         width, (slice + 1) * tiles / slices * Self.tileColumns)
                 for batch in batches {
-                    Self.count(
+                    Self.countSlice(
                         batch, columns: columns, layout: agreed, axes: axes, stride: stride, table: table.base)
                 }
             }
@@ -100,8 +100,9 @@ public struct JointHistogramPartial: MergeablePartial, Equatable, Sendable {
         var base: UnsafeMutablePointer<Int>
     }
 
-    /// Counts `batch`'s (local) `columns` into their tables at `table`.
-    private static func count(
+    /// Counts `batch`'s (local) `columns` into their tables at `table`. Each thread bins the batch's targets
+    /// for itself: rows x targets values against rows x D for the columns, not worth a hand-over.
+    private static func countSlice(
         _ batch: Observations, columns columnRange: Range<Int>, layout: HistogramLayout, axes: CountingAxes,
         stride: Int, table: UnsafeMutablePointer<Int>
     ) {
