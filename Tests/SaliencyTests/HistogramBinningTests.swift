@@ -8,16 +8,6 @@ import XCTest
 /// floating-point neighbours up to 64 ulps away, the ends, outside the interval, constant axes, and narrow
 /// intervals far from zero, where rounding moves edges by a sizeable part of a bin.
 final class HistogramBinningTests: XCTestCase {
-    /// numpy.histogramdd's rule by definition (searchsorted on the right): the last bin whose left edge is
-    /// <= value, also where edges coincide; `high` falls in the last bin; values outside go to the nearer
-    /// end bin.
-    func linearScan(_ value: Double, edges: [Double]) -> Int {
-        let last = edges.count - 2
-        if !(value < edges[last + 1]) { return last }
-        if value < edges[0] { return edges[0] < edges[last + 1] ? 0 : last }
-        return (0...last).last { edges[$0] <= value } ?? 0
-    }
-
     func testCountingBinsEqualTheExactSearchEverywhere() {
         let axes: [(low: Double, high: Double, bins: Int)] = [
             (-0.1, 0.3, 32), (0, 1, 32), (1e-3, 1e-3 + 1e-12, 16), (-7.25, 3.5, 7), (2, 5, 1), (-1e300, 1e300, 32),
@@ -50,7 +40,7 @@ final class HistogramBinningTests: XCTestCase {
                         value, low: axis.low, high: axis.high, scale: scale, edges: pointer.baseAddress!,
                         last: axis.bins - 1, lastBin: Double(axis.bins - 1), tolerance: tolerance)
                     XCTAssertEqual(counting, exact, "\(value) on \(axis)")
-                    XCTAssertEqual(exact, linearScan(value, edges: edges), "\(value) on \(axis)")
+                    XCTAssertEqual(exact, TestData.linearScanBin(value, edges: edges), "\(value) on \(axis)")
                 }
             }
         }

@@ -118,17 +118,14 @@ final class MergePropertyTests: XCTestCase {
         let (count, dimensions, targets) = (600, 50, 3)
         let data = try TestData.planted(count: count, dimensions: dimensions, targets: targets, seed: 23)
         let layout = try HistogramLayout(range: RangePartial(data), bins: 8, binaryTargets: false)
-        func linearScan(_ value: Double, _ edges: [Double]) -> Int {
-            let last = edges.count - 2
-            if !(value < edges[last + 1]) { return last }
-            return (0...last).last { edges[$0] <= value } ?? 0
-        }
         var reference = [[Int]](repeating: [Int](repeating: 0, count: 8 * 8), count: dimensions * targets)
         for row in 0..<count {
             for dimension in 0..<dimensions {
-                let x = linearScan(data.features[row * dimensions + dimension], layout.edgesX(dimension: dimension))
+                let x = TestData.linearScanBin(
+                    data.features[row * dimensions + dimension], edges: layout.edgesX(dimension: dimension))
                 for target in 0..<targets {
-                    let y = linearScan(data.targets[row * targets + target], layout.edgesY(target: target))
+                    let y = TestData.linearScanBin(
+                        data.targets[row * targets + target], edges: layout.edgesY(target: target))
                     reference[dimension * targets + target][x * 8 + y] += 1
                 }
             }

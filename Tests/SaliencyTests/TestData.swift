@@ -5,6 +5,16 @@ import XCTest
 
 /// Seeded synthetic data for the Saliency tests.
 enum TestData {
+    /// numpy.histogramdd's bin rule by definition (searchsorted on the right), the independent reference for
+    /// the histogram code: the last bin whose left edge is <= value, also where edges coincide; `high` falls
+    /// in the last bin; values outside go to the nearer end bin.
+    static func linearScanBin(_ value: Double, edges: [Double]) -> Int {
+        let last = edges.count - 2
+        if !(value < edges[last + 1]) { return last }
+        if value < edges[0] { return edges[0] < edges[last + 1] ? 0 : last }
+        return (0...last).last { edges[$0] <= value } ?? 0
+    }
+
     /// Gaussian features with planted dependence on the targets:
     /// y0 = 0.9·x[linearA] + 0.5·x[linearB] + 1.5·(x[quadratic]² − 1) + 0.3·ε; further targets are
     /// independent copies of that recipe with their own noise.
