@@ -93,7 +93,7 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "salience", "TestSupport"]),
         .testTarget(
             name: "SalienceCLITests", dependencies: ["salience", "Reports", "Scan", "Shards", "TestSupport"],
-            exclude: ["Python"]),
+            exclude: ["Python", "Golden"]),
     ],
     swiftLanguageModes: [.v5]
 )
