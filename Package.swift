@@ -39,11 +39,13 @@ let package = Package(
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
         .target(name: "HDF5", dependencies: ["CHDF5", "CLibDeflate"], swiftSettings: optimised),
 
-        // Salience's own rooms, one job each (see ../shared/docs/architecture.md).
-        .target(name: "Shards", dependencies: ["HDF5"], swiftSettings: optimised),
-        .target(name: "Saliency", dependencies: ["COpenBLAS", "HDF5"], swiftSettings: optimised),
-        .target(name: "Learn", dependencies: ["COpenBLAS", "HDF5", "Shards"], swiftSettings: optimised),
-        .target(name: "Attribution", dependencies: ["Learn", "Saliency"], swiftSettings: optimised),
+        // Salience's own rooms, one job each (see docs/architecture.md).
+        // What several rooms share: seeded generators, Chan's pairwise merge, OpenBLAS's runtime, Float64 bytes.
+        .target(name: "Numerics", dependencies: ["COpenBLAS"], swiftSettings: optimised),
+        .target(name: "Shards", dependencies: ["HDF5", "Numerics"], swiftSettings: optimised),
+        .target(name: "Saliency", dependencies: ["COpenBLAS", "HDF5", "Numerics"], swiftSettings: optimised),
+        .target(name: "Learn", dependencies: ["COpenBLAS", "HDF5", "Shards", "Numerics"], swiftSettings: optimised),
+        .target(name: "Attribution", dependencies: ["Learn", "Saliency", "Numerics"], swiftSettings: optimised),
         .target(
             name: "Cluster",
             dependencies: [
@@ -56,7 +58,7 @@ let package = Package(
         .target(
             name: "Scan",
             dependencies: [
-                "Shards", "Saliency", "Learn", "Attribution", "Cluster",
+                "Numerics", "Shards", "Saliency", "Learn", "Attribution", "Cluster",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -64,7 +66,7 @@ let package = Package(
         .executableTarget(
             name: "salience",
             dependencies: [
-                "Shards", "Saliency", "Learn", "Attribution", "Cluster", "Scan", "Reports",
+                "Numerics", "Shards", "Saliency", "Learn", "Attribution", "Cluster", "Scan", "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -75,22 +77,22 @@ let package = Package(
         // One test target per library target, plus end-to-end tests of the command line.
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ", "TestSupport"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"], exclude: ["Python"]),
-        .testTarget(name: "ShardsTests", dependencies: ["Shards", "HDF5", "TestSupport"], exclude: ["Python"]),
+        .testTarget(name: "ShardsTests", dependencies: ["Shards", "HDF5", "Numerics", "TestSupport"], exclude: ["Python"]),
         .testTarget(
-            name: "SaliencyTests", dependencies: ["Saliency", "Shards", "HDF5", "TestSupport", "salience"],
+            name: "SaliencyTests", dependencies: ["Saliency", "Shards", "HDF5", "Numerics", "TestSupport", "salience"],
             exclude: ["Python"], swiftSettings: optimised),
         .testTarget(
-            name: "LearnTests", dependencies: ["Learn", "Shards", "HDF5", "salience", "TestSupport"],
+            name: "LearnTests", dependencies: ["Learn", "Shards", "HDF5", "Numerics", "salience", "TestSupport"],
             exclude: ["Python"],
             swiftSettings: optimised),
         .testTarget(
-            name: "AttributionTests", dependencies: ["Attribution", "Learn", "Shards", "TestSupport", "salience"],
+            name: "AttributionTests", dependencies: ["Attribution", "Learn", "Shards", "Numerics", "TestSupport", "salience"],
             exclude: ["Python"], swiftSettings: optimised),
         .testTarget(
             name: "ClusterTests", dependencies: ["Cluster", "ZeroMQ", "TestSupport", "salience"], exclude: ["Python"]),
         .testTarget(
             name: "ScanTests", dependencies: ["Scan", "Shards", "Saliency", "Cluster", "TestSupport", "salience"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "salience", "TestSupport"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Numerics", "salience", "TestSupport"]),
         .testTarget(
             name: "SalienceCLITests", dependencies: ["salience", "Reports", "Scan", "Shards", "TestSupport"],
             exclude: ["Python", "Golden"]),

@@ -2,6 +2,7 @@
 /// `nn.Conv1d` layout (`weight` `[out, in, kernel]`, `bias` `[out]`), computed as im2col + one GEMM.
 /// Each sequence is convolved as if alone: steps outside `0..<length` read as zero, so padding never
 /// leaks into valid outputs; padded output steps are zero.
+import Numerics
 public final class Conv1d<S: BLASScalar> {
     /// `[out, in, kernel]`.
     public let weight: Parameter<S>

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Numerics
 
 /// Data-parallel forward and backward passes over replicas of one decoder, one per thread, with BLAS
 /// single-threaded inside each (small GEMMs scale better this way than with OpenBLAS's own threads).

@@ -1,6 +1,7 @@
 /// A model whose outputs can be differentiated with respect to its inputs: what Integrated Gradients
 /// needs. Each output of a sequence depends only on that sequence's frames, so one backward pass of
 /// Σ_b output[b, j] gives ∂output[b, j]/∂x[b, ·, ·] for every sequence of the batch at once.
+import Numerics
 public protocol DifferentiableModel: AnyObject {
     /// Channels per input frame.
     var inputWidth: Int { get }

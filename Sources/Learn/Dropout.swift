@@ -1,6 +1,7 @@
 /// Inverted dropout: in training, each element is kept with probability 1 − p and scaled by 1/(1 − p);
 /// in evaluation it is the identity. The mask comes from the caller's seeded generator, so a run is
 /// reproducible bit for bit.
+import Numerics
 public final class Dropout<S: BLASScalar> {
     /// The probability of dropping an element.
     public let probability: Double
@@ -16,7 +17,7 @@ public final class Dropout<S: BLASScalar> {
             return x
         }
         let scale = S(1 / (1 - probability))
-        let uniform = (0..<x.count).map { _ in generator.nextUnit() }
+        let uniform = (0..<x.count).map { _ in generator.uniform() }
         mask = S.zeros(x.count)
         mask.withUnsafeMutableBufferPointer { mp in
             uniform.withUnsafeBufferPointer {

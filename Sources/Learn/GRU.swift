@@ -8,6 +8,7 @@
 /// The input projection of every step is one GEMM; the recurrence is one GEMM per step over the batch.
 /// Past a sequence's end the state is frozen (the output at padded steps repeats the last valid state),
 /// so the output at step `steps - 1` is every sequence's last valid state and padding changes nothing.
+import Numerics
 public final class GRU<S: BLASScalar> {
     /// The stacked layers, bottom first.
     public let layers: [GRULayer<S>]

@@ -1,5 +1,6 @@
 /// A fully connected layer `y = x Wᵀ + b` over the rows of a `[rows, in]` matrix, PyTorch's
 /// `nn.Linear` layout (`weight` `[out, in]`, `bias` `[out]`), with or without bias.
+import Numerics
 public final class Linear<S: BLASScalar> {
     /// `[out, in]`.
     public let weight: Parameter<S>

@@ -1,5 +1,6 @@
 /// A trainable tensor: its values, the gradient accumulated by backward passes, and the name it is
 /// saved under (PyTorch's names where a PyTorch module has one, e.g. `gru.weight_ih_l0`).
+import Numerics
 public final class Parameter<S: BLASScalar> {
     /// The name in checkpoints, unique within a model.
     public let name: String

@@ -1,6 +1,7 @@
 /// A TC-GRU or GRU-FF decoder (see `DecoderConfig`) over batches of variable-length sequences, with an
 /// explicit backward pass down to the raw input frames. Outputs are linear (logits for binary targets:
 /// callers apply the sigmoid).
+import Numerics
 public final class SequenceDecoder<S: BLASScalar> {
     /// The architecture.
     public let config: DecoderConfig

@@ -1,4 +1,5 @@
 import Foundation
+import Numerics
 import Shards
 
 /// One epoch's summary, handed to the progress callback.

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Numerics
 
 /// `mis`: the Kraskov–Stögbauer–Grassberger k-nearest-neighbour estimate of the mutual information (nats)
 /// between each dimension and each target, exactly as scikit-learn's `mutual_info_regression` computes it

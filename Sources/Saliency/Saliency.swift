@@ -9,11 +9,3 @@
 /// Must not know: shards, sockets, tasks or the command line. Whoever reads the data (Shards, a cluster
 /// worker) pools it into `Observations` and hands it here. The one file it touches is `pca.h5`
 /// (`PrincipalComponentsFile`), so that training can load the projection without knowing how it was made.
-import COpenBLAS
-
-/// The number of threads OpenBLAS uses for one call.
-public func blasThreadCount() -> Int { Int(openblas_get_num_threads()) }
-
-/// Sets the number of threads OpenBLAS uses for one call. Callers that already run one BLAS call per thread
-/// (the scores pass) set 1: OpenBLAS's own workers would otherwise spin (`sched_yield`) against them.
-public func setBLASThreadCount(_ count: Int) { openblas_set_num_threads(Int32(max(1, count))) }

@@ -1,4 +1,5 @@
 import Foundation
+import Numerics
 
 /// A threshold on scores, as a rule over the score vector: keep every dimension whose score is at least it.
 public enum ScoreThreshold: Equatable, Sendable, CustomStringConvertible {

@@ -2,6 +2,7 @@ import Attribution
 import Cluster
 import Foundation
 import Learn
+import Numerics
 import Shards
 
 /// `scan.ig`: the Integrated Gradients statistics of the full-width baseline decoder over one shard's

@@ -1,6 +1,7 @@
 import Attribution
 import Cluster
 import Foundation
+import Numerics
 import Saliency
 
 /// The scan's task graph for one dataset: which tasks exist (fixed once the catalog is known), what each

@@ -1,6 +1,7 @@
 import Attribution
 import Cluster
 import Foundation
+import Numerics
 import Saliency
 
 /// One successful task result of a scan, in the order the run produced them (phase, then index).

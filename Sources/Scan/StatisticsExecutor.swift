@@ -1,5 +1,6 @@
 import Cluster
 import Foundation
+import Numerics
 import Saliency
 import Shards
 

@@ -1,6 +1,7 @@
 import Cluster
 import Foundation
 import Learn
+import Numerics
 import Saliency
 import Shards
 

@@ -1,5 +1,6 @@
 import Foundation
 import HDF5
+import Numerics
 
 /// A synthetic sequence dataset with a planted subspace, deterministic by seed: the embedded default for
 /// the README's main job and the ground truth tests and demos score selections against.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Attribution
 import Foundation
 import Learn
+import Numerics
 import Shards
 
 /// `salience attribute MODEL DIR --out attributions.csv`: Integrated Gradients statistics per dimension.

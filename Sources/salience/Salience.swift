@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Learn
+import Numerics
 
 /// The `salience` command: finds the task-relevant subspace of pretrained embeddings.
 @main

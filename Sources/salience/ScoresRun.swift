@@ -1,5 +1,6 @@
 import Foundation
 import Learn
+import Numerics
 import Saliency
 import Shards
 
@@ -91,10 +92,10 @@ struct ScoresRun {
             progress: progress)
         let all = 0..<dimension
         // Parallelism comes from the compute threads, one BLAS call each; restored for the eigen-decomposition.
-        let blasThreads = blasThreadCount()
-        setBLASThreadCount(1)
+        let blasThreads = BLASThreads.current
+        BLASThreads.set(1)
         BLASThreads.stopIdleWorkers()
-        defer { setBLASThreadCount(blasThreads) }
+        defer { BLASThreads.set(blasThreads) }
 
         // Pass 1: moments, covariance, ranges; pooled rows kept when they fit the budget.
         let passStarted = Date()
@@ -142,9 +143,9 @@ struct ScoresRun {
                 if let moments = first.moments { scores.append(try CrossCorrelationSaliency.scores(moments)) }
             case .pca:
                 progress("PCA: eigen-decomposition of the \(dimension) x \(dimension) covariance")
-                setBLASThreadCount(blasThreads)
+                BLASThreads.set(blasThreads)
                 if let covariance = first.covariance { pca = try PrincipalComponents(covariance: covariance) }
-                setBLASThreadCount(1)
+                BLASThreads.set(1)
             case .misHist:
                 guard let range = first.range else { continue }
                 let layout = try HistogramLayout(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Learn
+import Numerics
 import Shards
 
 /// `salience train DIR ...`: trains a decoder on all or selected columns of a dataset, saves it, and

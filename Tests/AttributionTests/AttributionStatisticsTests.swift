@@ -1,11 +1,12 @@
 import Attribution
 import Foundation
+import Numerics
 import XCTest
 
 final class AttributionStatisticsTests: XCTestCase {
     /// Attributions of a sigmoid model for `count` random utterances (two outputs, width 5).
     func sampleAttributions(count: Int, seed: UInt64) throws -> [UtteranceAttribution] {
-        var generator = SeededGenerator(seed: seed)
+        var generator = SplitMix64(state: seed)
         let width = 5
         let weights = (0..<2).map { _ in (0..<width).map { _ in Double.random(in: -2...2, using: &generator) } }
         let model = SigmoidModel(weights: weights, bias: [0.1, -0.3])
@@ -55,7 +56,7 @@ final class AttributionStatisticsTests: XCTestCase {
         let attributions = try sampleAttributions(count: 40, seed: 11)
         var single = AttributionStatistics(width: 5, outputs: [0, 1])
         try single.add(contentsOf: attributions)
-        var generator = SeededGenerator(seed: 12)
+        var generator = SplitMix64(state: 12)
         for _ in 0..<5 {
             // Random cut points, pieces merged in a random order, some pieces empty.
             var cuts = (0..<6).map { _ in Int.random(in: 0...attributions.count, using: &generator) }
@@ -147,7 +148,7 @@ final class AttributionStatisticsTests: XCTestCase {
         XCTAssertEqual(
             decodingError(negativeWidth), .invalidField("width = -1 outside 0...\(Int32.max)"))
         // Random garbage never traps.
-        var generator = SeededGenerator(seed: 17)
+        var generator = SplitMix64(state: 17)
         for _ in 0..<200 {
             var noise = bytes
             for _ in 0..<4 {

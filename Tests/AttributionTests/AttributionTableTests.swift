@@ -1,9 +1,10 @@
 import Attribution
+import Numerics
 import XCTest
 
 final class AttributionTableTests: XCTestCase {
     func testPassInChunksEqualsOneCallAndTableCarriesEveryScore() throws {
-        var generator = SeededGenerator(seed: 20)
+        var generator = SplitMix64(state: 20)
         let weights: [[Double]] = [[0.5, -1, 0.25], [1, 1, -1]]
         let utterances = randomUtterances(count: 10, width: 3, lengths: 1...6, generator: &generator)
         let ig = IntegratedGradients(steps: 5)

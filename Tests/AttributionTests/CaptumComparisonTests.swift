@@ -1,6 +1,7 @@
 import Attribution
 import Foundation
 import Learn
+import Numerics
 import Shards
 import TestSupport
 import XCTest
@@ -21,7 +22,7 @@ final class CaptumComparisonTests: XCTestCase {
 
     static let width = 5
     static let utterances: [[Float]] = {
-        var generator = SeededGenerator(seed: 30)
+        var generator = SplitMix64(state: 30)
         return [1, 4, 9].map { t in (0..<t * width).map { _ in Float.random(in: -2...2, using: &generator) } }
     }()
 
@@ -34,7 +35,7 @@ final class CaptumComparisonTests: XCTestCase {
         config.headHidden = 6
         config.gruLayers = kind == .tcGRU ? 2 : 1
         let decoder = SequenceDecoder<Float>(config: config, seed: kind == .tcGRU ? 31 : 32)
-        var generator = SeededGenerator(seed: 33)
+        var generator = SplitMix64(state: 33)
         decoder.setStandardization(
             Standardization(
                 mean: (0..<width).map { _ in Float.random(in: -0.5...0.5, using: &generator) },

@@ -1,4 +1,5 @@
 import Foundation
+import Numerics
 import TestSupport
 import XCTest
 
@@ -9,7 +10,7 @@ final class IntegratedGradientsTests: XCTestCase {
     let floatTolerance = 1e-5
 
     func testLinearModelGivesWeightsTimesDisplacementForEveryMethod() throws {
-        var generator = SeededGenerator(seed: 1)
+        var generator = SplitMix64(state: 1)
         let width = 5
         let weights = (0..<2).map { _ in (0..<width).map { _ in Double.random(in: -2...2, using: &generator) } }
         let model = LinearModel(weights: weights, bias: [0.3, -0.7])
@@ -41,7 +42,7 @@ final class IntegratedGradientsTests: XCTestCase {
         // Along b + α(x − b), s_d(α) = T b_d + α (S_d − T b_d) and ∂F/∂x[τ, d] = 2 q_d s_d(α), so the right
         // Riemann sum (Σ w = 1, Σ w α = (m + 1)/(2m)) gives
         // a[τ, d] = (x − b)[τ, d] · 2 q_d (T b_d + (S_d − T b_d)(m + 1)/(2m)).
-        var generator = SeededGenerator(seed: 2)
+        var generator = SplitMix64(state: 2)
         let width = 4
         let q = (0..<width).map { _ in Double.random(in: -1...1, using: &generator) }
         let b: [Float] = (0..<width).map { _ in Float.random(in: -0.3...0.3, using: &generator) }
@@ -66,7 +67,7 @@ final class IntegratedGradientsTests: XCTestCase {
     func testGaussLegendreIsExactOnQuadraticModel() throws {
         // The gradient is linear in α, which Gauss–Legendre integrates exactly for any m ≥ 1: c[d] = q_d S_d²
         // with a zero baseline, and completeness holds exactly.
-        var generator = SeededGenerator(seed: 3)
+        var generator = SplitMix64(state: 3)
         let width = 3
         let q = (0..<width).map { _ in Double.random(in: -1...1, using: &generator) }
         let utterances = randomUtterances(count: 3, width: width, lengths: 1...4, generator: &generator)
@@ -87,7 +88,7 @@ final class IntegratedGradientsTests: XCTestCase {
     func testSigmoidOutputsMatchClosedFormAndCompletenessShrinksWithSteps() throws {
         // For F = σ(β + w·s) and a zero baseline, z(α) = β + α w·S, so
         // a[τ, d] = x[τ, d] w_d (σ(β + w·S) − σ(β)) / (w·S) exactly.
-        var generator = SeededGenerator(seed: 4)
+        var generator = SplitMix64(state: 4)
         let width = 6
         let weights = (0..<2).map { _ in (0..<width).map { _ in Double.random(in: -1.5...1.5, using: &generator) } }
         let model = SigmoidModel(weights: weights, bias: [0.4, -0.2])
@@ -119,7 +120,7 @@ final class IntegratedGradientsTests: XCTestCase {
     }
 
     func testInterpolatedCopiesGoThroughTheModelAsOneBatch() throws {
-        var generator = SeededGenerator(seed: 5)
+        var generator = SplitMix64(state: 5)
         let width = 3
         let model = LinearModel(weights: [[1, 2, 3]], bias: [0])
         let utterances = randomUtterances(count: 3, width: width, lengths: 2...5, generator: &generator)
@@ -129,7 +130,7 @@ final class IntegratedGradientsTests: XCTestCase {
     }
 
     func testSplittingIntoSmallBatchesGivesTheSameAttributions() throws {
-        var generator = SeededGenerator(seed: 6)
+        var generator = SplitMix64(state: 6)
         let width = 4
         let model = SigmoidModel(weights: [[0.5, -1, 0.25, 2], [1, 1, -1, 0]], bias: [0, 0.1])
         let utterances = randomUtterances(count: 4, width: width, lengths: 1...7, generator: &generator)
@@ -169,7 +170,7 @@ final class IntegratedGradientsTests: XCTestCase {
 
 final class ReplicaTests: XCTestCase {
     func testReplicasOnThreadsGiveTheSameAttributionsInOrder() throws {
-        var generator = SeededGenerator(seed: 7)
+        var generator = SplitMix64(state: 7)
         let width = 3
         let weights: [[Double]] = [[0.5, -1, 0.25], [1, 1, -1]]
         let utterances = randomUtterances(count: 9, width: width, lengths: 1...8, generator: &generator)

@@ -1,6 +1,7 @@
 import Attribution
 import Foundation
 import Learn
+import Numerics
 import XCTest
 
 /// Method B end to end on synthetic data: a decoder trained on every dimension, attributed with IG, must
@@ -9,7 +10,7 @@ final class PlantedDimensionTests: XCTestCase {
     func testPlantedDimensionsReceiveTheLargestMeanAbsoluteAttribution() throws {
         let width = 10
         let planted = [1, 4, 7]
-        var generator = SeededGenerator(seed: 40)
+        var generator = SplitMix64(state: 40)
         func makeSet(_ count: Int) -> UtteranceSet {
             var frames: [Float] = []
             var offsets = [0]

@@ -3,6 +3,7 @@ import Foundation
 // Small models with closed-form gradients for testing Integrated Gradients, written here from their
 // formulas (independent of any code under test). Each sums over a sequence's valid frames only.
 import Learn
+import Numerics
 
 /// s[d] = Σ_{τ < T} x[τ, d] for sequence `i` of `batch`.
 func frameSums(_ batch: FrameBatch<Float>, _ i: Int) -> [Double] {
@@ -107,22 +108,9 @@ final class SigmoidModel: AttributableModel {
     }
 }
 
-/// A seeded generator (SplitMix64) so test data is the same on every run.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// `count` utterances of random lengths in `lengths` and width `width`, values in [-1, 1].
 func randomUtterances(
-    count: Int, width: Int, lengths: ClosedRange<Int>, generator: inout SeededGenerator
+    count: Int, width: Int, lengths: ClosedRange<Int>, generator: inout SplitMix64
 ) -> [[Float]] {
     (0..<count).map { _ in
         let t = Int.random(in: lengths, using: &generator)

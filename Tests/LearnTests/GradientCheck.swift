@@ -1,4 +1,5 @@
 import Learn
+import Numerics
 import XCTest
 
 /// Finite-difference checks in Double: the analytic gradient of L = Σ w ⊙ f(x) (fixed random w) against

@@ -1,4 +1,5 @@
 import Learn
+import Numerics
 import XCTest
 
 /// Every layer's parameter and input gradients against central finite differences in Double, with

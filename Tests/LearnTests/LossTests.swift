@@ -1,4 +1,5 @@
 import Learn
+import Numerics
 import XCTest
 
 /// Every loss's gradient against central finite differences, and the std-aux composition and rater
@@ -7,7 +8,7 @@ final class LossTests: XCTestCase {
     func randomColumns(_ rows: Int, _ columns: Int, seed: UInt64, binary: Bool = false) -> [Double] {
         var g = SeededGenerator(seed: seed)
         return (0..<(rows * columns)).map { _ in
-            binary ? (g.nextUnit() < 0.5 ? 0 : 1) : Double.random(in: -2...2, using: &g)
+            binary ? (g.uniform() < 0.5 ? 0 : 1) : Double.random(in: -2...2, using: &g)
         }
     }
 

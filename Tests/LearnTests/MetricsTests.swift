@@ -1,4 +1,5 @@
 import Learn
+import Numerics
 import XCTest
 
 /// CCC, Pearson, MSE and ROC AUC (with ties) against numpy and scikit-learn.

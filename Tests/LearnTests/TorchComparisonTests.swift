@@ -1,4 +1,5 @@
 import Learn
+import Numerics
 import XCTest
 
 /// The layers, a whole TC-GRU and an Adam step against PyTorch with the same weights. PyTorch runs each

@@ -1,4 +1,5 @@
 import Learn
+import Numerics
 import XCTest
 
 /// The training loop on small in-memory data: it learns, it is reproducible bit for bit, it stops early

@@ -1,21 +1,10 @@
 import Foundation
 
 @testable import Scan
+import Numerics
 
-/// A deterministic 64-bit generator (SplitMix64), so fixtures are the same on every machine.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+/// Normal draws for the fixture, from the deterministic SplitMix64 stream (the same on every machine).
+extension SplitMix64 {
     /// A standard normal draw (Box–Muller).
     mutating func normal() -> Double {
         let u = Double.random(in: Double.ulpOfOne..<1, using: &self)
@@ -63,7 +52,7 @@ enum ScanResultsFixture {
     static let running = make(inProgress: true)
 
     static func make(seed: UInt64 = 7, inProgress: Bool = false) -> ScanResults {
-        var rng = SeededGenerator(seed: seed)
+        var rng = SplitMix64(state: seed)
         let spec = spec
         let d = dimension
 
@@ -127,7 +116,7 @@ enum ScanResultsFixture {
                 }
                 for seed in seeds {
                     if method == .random {
-                        var pick = SeededGenerator(seed: UInt64(seed * 1000 + k))
+                        var pick = SplitMix64(state: UInt64(seed * 1000 + k))
                         let indices = Array((0..<d).shuffled(using: &pick).prefix(k)).sorted()
                         selections.append(
                             ScanResults.Selection(method: .random, rule: rule, seed: seed, k: k, indices: indices))

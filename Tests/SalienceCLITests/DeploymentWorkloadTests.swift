@@ -2,6 +2,7 @@
 // the diagnostic task kinds every worker offers; a saliency scan can take its place later by providing
 // the same two things: a file to submit, and a check of what the run returned.
 import Foundation
+import Numerics
 import XCTest
 
 /// A run of `count` tasks alternating `cluster.sleep` (time-bound, so a run lasts long enough to disturb

@@ -1,8 +1,9 @@
+import Numerics
 import Saliency
 import XCTest
 
 final class LinkTests: XCTestCase {
     func testLinksOpenBLAS() {
-        XCTAssertGreaterThanOrEqual(blasThreadCount(), 1)
+        XCTAssertGreaterThanOrEqual(BLASThreads.current, 1)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import HDF5
+import Numerics
 import Saliency
 import Shards
 import TestSupport

@@ -1,6 +1,8 @@
-/// A small, fast, seedable pseudo-random generator (xoshiro256**, seeded through SplitMix64), so synthetic
-/// data is identical for a seed on every platform and Swift version (the standard library's generator is
-/// neither seedable nor stable).
+import Foundation
+
+/// A small, fast, seedable pseudo-random generator (xoshiro256**, seeded through SplitMix64), so that
+/// synthetic data, initialisation, shuffling and dropout are identical for a seed on every platform and
+/// Swift version (the standard library's generator is neither seedable nor stable).
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
     private var state: (UInt64, UInt64, UInt64, UInt64)
 
@@ -30,7 +32,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         return result
     }
 
-    /// A uniform value in [0, 1).
+    /// A uniform value in [0, 1), from the top 53 bits.
     public mutating func uniform() -> Double { Double(next() >> 11) * 0x1.0p-53 }
 
     /// A standard normal value (Box-Muller).
@@ -42,22 +44,3 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 
     private func rotate(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 }
-
-/// SplitMix64: turns one seed into well-mixed seeds.
-struct SplitMix64 {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif

@@ -2,8 +2,11 @@ import Foundation
 
 /// Vigna's SplitMix64: a small, fast, seedable generator whose streams are fully determined by
 /// `(seed, stream)`, so noise for dimension d is the same whichever block or thread computes it.
-public struct SplitMix64: Sendable {
+public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
+
+    /// A generator whose stream starts from the raw `state` (as Vigna's reference code seeds it).
+    public init(state: UInt64) { self.state = state }
 
     /// A generator for one independent stream of a seed (e.g. one per dimension).
     public init(seed: UInt64, stream: UInt64 = 0) {
