@@ -45,6 +45,8 @@ let package = Package(
         .target(name: "Shards", dependencies: ["HDF5", "Numerics"], swiftSettings: optimised),
         .target(name: "Saliency", dependencies: ["COpenBLAS", "HDF5", "Numerics"], swiftSettings: optimised),
         .target(name: "Learn", dependencies: ["COpenBLAS", "HDF5", "Shards", "Numerics"], swiftSettings: optimised),
+        // The streaming pass over shards into pooled observations, and the scores job built on it.
+        .target(name: "Scoring", dependencies: ["Numerics", "Shards", "Saliency"], swiftSettings: optimised),
         .target(name: "Attribution", dependencies: ["Learn", "Saliency", "Numerics"], swiftSettings: optimised),
         .target(
             name: "Cluster",
@@ -58,7 +60,7 @@ let package = Package(
         .target(
             name: "Scan",
             dependencies: [
-                "Numerics", "Shards", "Saliency", "Learn", "Attribution", "Cluster",
+                "Numerics", "Shards", "Saliency", "Scoring", "Learn", "Attribution", "Cluster",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -66,7 +68,7 @@ let package = Package(
         .executableTarget(
             name: "salience",
             dependencies: [
-                "Numerics", "Shards", "Saliency", "Learn", "Attribution", "Cluster", "Scan", "Reports",
+                "Numerics", "Shards", "Saliency", "Scoring", "Learn", "Attribution", "Cluster", "Scan", "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

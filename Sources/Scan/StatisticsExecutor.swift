@@ -2,6 +2,7 @@ import Cluster
 import Foundation
 import Numerics
 import Saliency
+import Scoring
 import Shards
 
 /// `scan.statistics`: the partials of one shard's utterance range (train split): moments (CCS), covariance
@@ -24,31 +25,26 @@ public struct StatisticsExecutor: TaskExecutor {
                 file: body.shard, message: "utterances \(body.start)..<\(body.end) outside 0..<\(reader.utteranceCount)"
             )
         }
-        let all = 0..<reader.dimension
-        let targets = body.targetColumns.count
-        var moments = body.moments ? MomentsPartial(dimensions: all, targetCount: targets) : nil
-        var covariance = body.covariance ? CovariancePartial(dimensions: all) : nil
-        var range = body.range ? RangePartial(dimensions: all, targetCount: targets) : nil
-        var histogram: JointHistogramPartial?
+        var layout: HistogramLayout?
         if let bins = body.histogramBins {
             guard let edges = task.payload.arrays.first else {
                 throw ScanError.malformedPayload(what: "scan.statistics task", reason: "histogram edges missing")
             }
             let merged = try RangePartial(serialized: [UInt8](edges))
-            histogram = JointHistogramPartial(
-                layout: try HistogramLayout(range: merged, bins: bins, binaryTargets: body.binaryTargets))
+            layout = try HistogramLayout(range: merged, bins: bins, binaryTargets: body.binaryTargets)
         }
-        var rows = 0
-        try ShardRows.forEachTrainBlock(
-            reader, range: body.start..<body.end, columns: nil, targetColumns: body.targetColumns,
-            pooling: Pooling(rawValue: body.pooling.rawValue) ?? .utterance
-        ) { batch in
-            if moments != nil { try moments?.merge(MomentsPartial(batch)) }
-            try covariance?.add(batch)
-            if range != nil { try range?.merge(RangePartial(batch)) }
-            try histogram?.add(batch)
-            rows += batch.count
-        }
+        // One pass thread: a worker runs one task per slot, and its slots are its parallelism.
+        let pass = ShardPass(
+            sources: [PassSource(url: url, utterances: body.start..<body.end)], opened: [url.lastPathComponent: reader],
+            split: .train, pooling: Pooling(rawValue: body.pooling.rawValue) ?? .utterance,
+            targetColumns: body.targetColumns, threads: 1)
+        let partials = try pass.accumulate(
+            PassPartials(
+                dimensions: 0..<reader.dimension, targetCount: body.targetColumns.count, moments: body.moments,
+                covariance: body.covariance, range: body.range, histogram: layout))
+        let (moments, covariance, range, histogram, rows) = (
+            partials.moments, partials.covariance, partials.range, partials.histogram, partials.rows
+        )
         var names = [String]()
         var arrays = [[UInt8]]()
         if let moments {
@@ -101,14 +97,14 @@ public struct KSGExecutor: TaskExecutor {
         } catch let error as DatasetError {
             throw ScanError.invalidDataset(directory: body.dataset, problems: error.problems.map(\.description))
         }
-        var batches = [Observations]()
-        for shard in catalog.shards(condition: ShardFormat.cleanCondition) {
-            let reader = try ShardReader(url: catalog.url(of: shard))
-            try ShardRows.forEachTrainBlock(
-                reader, range: 0..<reader.utteranceCount, columns: body.start..<body.end,
-                targetColumns: body.targetColumns, pooling: Pooling(rawValue: body.pooling.rawValue) ?? .utterance
-            ) { batches.append($0) }
-        }
+        let pass = ShardPass(
+            sources: catalog.shards(condition: ShardFormat.cleanCondition).map { PassSource(url: catalog.url(of: $0)) },
+            split: .train, pooling: Pooling(rawValue: body.pooling.rawValue) ?? .utterance,
+            targetColumns: body.targetColumns, threads: 1)
+        let collected = Collected()
+        try pass.run(
+            columns: Array(body.start..<body.end), compute: { $0 }, merge: { collected.batches.append($0) })
+        let batches = collected.batches
         let estimator = KSGMutualInformation(neighbours: body.neighbours, noise: .seeded(body.noiseSeed), threads: 1)
         let scores = try estimator.scores(try Observations.concatenating(batches))
         return try ScanCoding.payload(
@@ -125,4 +121,9 @@ public struct KSGResult: Codable, Equatable, Sendable {
     public var start: Int
     /// Last dimension (exclusive).
     public var end: Int
+}
+
+/// Batches kept by a pass's merge (one at a time).
+private final class Collected: @unchecked Sendable {
+    var batches: [Observations] = []
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import Scoring
 import Shards
 
 /// `salience dataset read-bench SHARD`: measures reading all rows and column subsets of one shard.
@@ -9,7 +10,7 @@ struct DatasetReadBenchCommand: ParsableCommand {
         commandName: "read-bench",
         abstract: "Measure how fast Salience reads a shard: all columns, a contiguous and a scattered subset.",
         discussion: """
-            Reads every frame of the shard in blocks of about --frames-per-read frames, three times: all \
+            Streams every frame of the shard through the statistics pass (read, decode, check, pool), three times: all \
             columns, the first --fraction of the columns (a dimension block), and every other column \
             scattered over the width with the same count. Prints seconds and GB/s of float32 values \
             delivered. Used by ops/bench/shard-read next to h5py.
@@ -24,16 +25,21 @@ struct DatasetReadBenchCommand: ParsableCommand {
     @Option(help: "Fraction of the columns in the subsets.")
     var fraction = 0.4
 
-    @Option(help: "Frames per read.")
-    var framesPerRead = 16_384
+    @Option(help: "Frames per read (rounded to whole chunk rows, as the statistics pass reads).")
+    var framesPerRead = ShardPass.framesPerUnit
+
+    @Option(help: "Threads of the pass (each reads, decodes, checks and pools its own units).")
+    var threads = 1
 
     func validate() throws {
         guard fraction > 0, fraction <= 1 else { throw ValidationError("--fraction must be in (0, 1]") }
         guard framesPerRead > 0 else { throw ValidationError("--frames-per-read must be > 0") }
+        guard threads > 0 else { throw ValidationError("--threads must be > 0") }
     }
 
     func run() throws {
-        let reader = try ShardReader(url: URL(fileURLWithPath: shard))
+        let url = URL(fileURLWithPath: shard)
+        let reader = try ShardReader(url: url)
         let d = reader.dimension
         let count = max(1, Int((Double(d) * fraction).rounded()))
         let contiguous = Array(0..<count)
@@ -44,20 +50,20 @@ struct DatasetReadBenchCommand: ParsableCommand {
             as [(String, [Int]?)]
         {
             let start = DispatchTime.now().uptimeNanoseconds
-            var checksum: Double = 0
-            var values = 0
-            var first = 0
-            while first < reader.utteranceCount {
-                var last = first + 1
-                while last < reader.utteranceCount && reader.offsets[last + 1] - reader.offsets[first] <= framesPerRead
-                {
-                    last += 1
-                }
-                let block = try reader.readFrames(utterances: first..<last, columns: columns)
-                checksum += Double(block.values[0])
-                values += block.values.count
-                first = last
+            // The statistics pass itself (every split, pooled per utterance), so the figure is what
+            // `salience scores` and the cluster's statistics tasks get from the same shard.
+            let total = Total()
+            for split in Split.allCases {
+                let pass = ShardPass(
+                    sources: [PassSource(url: url)], opened: [url.lastPathComponent: reader], split: split,
+                    pooling: .utterance, threads: threads, framesPerRead: framesPerRead)
+                try pass.run(
+                    columns: columns,
+                    compute: { batch in (batch.count > 0 ? batch.features[0] : 0, batch.count) },
+                    merge: { first, _ in total.checksum += first })
             }
+            let checksum = total.checksum
+            let values = reader.frameCount * (columns?.count ?? d)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             let gigabytes = Double(values * 4) / 1e9
             print(
@@ -66,4 +72,9 @@ struct DatasetReadBenchCommand: ParsableCommand {
                     name as NSString, columns?.count ?? d, gigabytes, seconds, gigabytes / seconds, checksum))
         }
     }
+}
+
+/// The pass's running checksum, touched only by its merge (one at a time).
+private final class Total: @unchecked Sendable {
+    var checksum: Double = 0
 }

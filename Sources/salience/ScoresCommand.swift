@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Learn
 import Saliency
+import Scoring
 import Shards
 
 /// `salience scores DIR --methods ccs,mis,mis-hist,pca --out scores.csv`: per-dimension saliency scores of a
@@ -60,7 +61,7 @@ struct ScoresCommand: ParsableCommand {
         help: ArgumentHelp(
             "Shards kept open from the check to the pass (their metadata is read once); the rest are opened as "
                 + "the pass reaches them.", visibility: .hidden))
-    var shardsKeptOpen = ScoresRun.shardsKeptOpen
+    var shardsKeptOpen = ScoresJob.shardsKeptOpen
 
     @Option(help: "The scores CSV to write (pca.csv and pca.h5 go beside it).")
     var out: String
@@ -94,15 +95,15 @@ struct ScoresCommand: ParsableCommand {
     func run() throws {
         let methods = try parsedMethods()
         ProcessHeap.preferHugePages()
-        let settings = ScoresSettings(
+        var settings = ScoresSettings(
             methods: methods, pooling: Pooling(rawValue: pooling) ?? .utterance, bins: bins,
             millerMadow: millerMadow, split: Split.allCases.first { $0.description == split } ?? .train,
-            threads: threads, noise: noNoise ? .none : .seeded(noiseSeed), pooledMemoryBytes: pooledMemory << 20,
-            framesPerRead: ScoresRun.framesPerUnit, shardsKeptOpen: shardsKeptOpen)
+            threads: threads, noise: noNoise ? .none : .seeded(noiseSeed), pooledMemoryBytes: pooledMemory << 20)
+        settings.shardsKeptOpen = shardsKeptOpen
         let started = Date()
         let result: ScoresResult
         do {
-            result = try ScoresRun(directory: URL(fileURLWithPath: directory), settings: settings) {
+            result = try ScoresJob(directory: URL(fileURLWithPath: directory), settings: settings) {
                 printError("salience scores: \($0)")
             }.run()
         } catch let error as DatasetError {

@@ -1,5 +1,6 @@
 import Foundation
 import Saliency
+import Scoring
 
 /// The files `salience scores` writes: the per-dimension CSV and PCA's pca.csv.
 enum ScoresOutput {

@@ -1,6 +1,7 @@
-"""The h5py+numpy side of ops/bench/shard-read: reads a shard in the same blocks as
-`salience dataset read-bench` (about 16384 frames, whole utterances), all columns, then the first 40 % of the
-columns, then the same number of evenly scattered columns, with the same 64 MiB chunk cache.
+"""The h5py+numpy side of ops/bench/shard-read: reads a shard in blocks of about 16384 frames of whole
+utterances (h5py's best: fewer, larger reads), all columns, then the first 40 % of the columns, then the same
+number of evenly scattered columns, with a 64 MiB chunk cache. `salience dataset read-bench` streams the same
+shard through the statistics pass (units of whole chunk rows, checked and pooled), so its side does more.
 Usage: shard-read.py SHARD FRACTION"""
 import sys
 import time

@@ -1,76 +1,82 @@
 import Foundation
-import Learn
 import Numerics
 import Saliency
 import Shards
 
 /// A scoring method `salience scores` can compute.
-enum ScoreMethod: String, CaseIterable {
+public enum ScoreMethod: String, CaseIterable, Sendable {
     case ccs
     case mis
     case misHist = "mis-hist"
     case pca
 }
 
-/// The settings of one `salience scores` run.
-struct ScoresSettings {
-    var methods: [ScoreMethod]
-    var pooling: Pooling
-    var bins: Int
-    var millerMadow: Bool
-    var split: Split
-    var threads: Int
-    var noise: KSGMutualInformation.Noise
+/// The settings of one scores job.
+public struct ScoresSettings: Sendable {
+    public var methods: [ScoreMethod]
+    public var pooling: Pooling
+    public var bins: Int
+    public var millerMadow: Bool
+    public var split: Split
+    public var threads: Int
+    public var noise: KSGMutualInformation.Noise
     /// Pooled rows kept in memory for `mis` and `mis-hist` (beyond it, those re-read the shards).
-    var pooledMemoryBytes: Int
+    public var pooledMemoryBytes: Int
     /// Frames a thread of the pass reads at a time (rounded to whole chunk rows).
-    var framesPerRead: Int
-    /// Shards the catalog keeps open for the pass (`ScoresRun.shardsKeptOpen` by default).
-    var shardsKeptOpen = ScoresRun.shardsKeptOpen
+    public var framesPerRead: Int
+    /// Shards the catalog keeps open for the pass (`ScoresJob.shardsKeptOpen` by default).
+    public var shardsKeptOpen = ScoresJob.shardsKeptOpen
+
+    /// Settings for `methods`; the rest as `salience scores` defaults them.
+    public init(
+        methods: [ScoreMethod], pooling: Pooling = .utterance, bins: Int = SaliencyDefaults.histogramBins,
+        millerMadow: Bool = false, split: Split = .train, threads: Int = 2,
+        noise: KSGMutualInformation.Noise = .seeded(0), pooledMemoryBytes: Int = 1 << 30,
+        framesPerRead: Int = ShardPass.framesPerUnit
+    ) {
+        self.methods = methods
+        self.pooling = pooling
+        self.bins = bins
+        self.millerMadow = millerMadow
+        self.split = split
+        self.threads = threads
+        self.noise = noise
+        self.pooledMemoryBytes = pooledMemoryBytes
+        self.framesPerRead = framesPerRead
+    }
 }
 
-/// Everything `salience scores` computed.
-struct ScoresResult {
-    var dimension: Int
-    var targets: [String]
-    var scores: [DimensionScores]
-    var pca: PrincipalComponents?
-    var observations: Int
+/// Everything a scores job computed.
+public struct ScoresResult {
+    public var dimension: Int
+    public var targets: [String]
+    public var scores: [DimensionScores]
+    public var pca: PrincipalComponents?
+    public var observations: Int
     /// Seconds spent checking the shards, in the streaming pass (read, inflate, pool, moments), and scoring
     /// after it (a second read included when the pooled rows did not fit in memory).
-    var seconds: (validation: Double, firstPass: Double, scoring: Double) = (0, 0, 0)
+    public var seconds: (validation: Double, firstPass: Double, scoring: Double) = (0, 0, 0)
 }
 
-/// The work of `salience scores`, apart from parsing and writing: validate, stream, score.
-struct ScoresRun {
+/// The work of `salience scores`, apart from parsing and writing: check the shards, stream them once, score.
+public struct ScoresJob {
     let directory: URL
     let settings: ScoresSettings
     let progress: (String) -> Void
 
-    /// What the first pass accumulates, merged block by block in block order.
-    private final class FirstPass: @unchecked Sendable {
-        var moments: MomentsPartial?
-        var covariance: CovariancePartial?
-        var range: RangePartial?
-        var retained: [Observations]? = nil
-        var rows = 0
-    }
-
-    private struct BlockStatistics {
-        var moments: MomentsPartial?
-        var covariance: CovariancePartial?
-        var range: RangePartial?
-        var observations: Observations
+    /// A job over the clean shards of `directory`; `progress` gets one line per stage and shard.
+    public init(directory: URL, settings: ScoresSettings, progress: @escaping (String) -> Void = { _ in }) {
+        self.directory = directory
+        self.settings = settings
+        self.progress = progress
     }
 
     /// Shards the catalog keeps open for the pass by default (their metadata is read once); the pass opens
     /// the others one at a time, as it reaches them.
-    static let shardsKeptOpen = 64
+    public static let shardsKeptOpen = 64
 
-    /// Frames a thread of the pass reads at a time (rounded to whole chunk rows; see `ScoresPass`).
-    static let framesPerUnit = 1024
-
-    func run() throws -> ScoresResult {
+    /// Runs the job.
+    public func run() throws -> ScoresResult {
         let started = Date()
         // Headers and metadata of every shard first: a bad shard stops here, before any pass or output.
         let (catalog, readers) = try DatasetCatalog.opening(
@@ -86,9 +92,9 @@ struct ScoresRun {
                 required: needed, found: utterances,
                 statistic: "scores on the \(settings.split) split of \(directory.path)")
         }
-        let pass = ScoresPass(
-            shards: shards, opened: readers, split: settings.split, pooling: settings.pooling,
-            targetCount: targets.count, threads: settings.threads, framesPerRead: settings.framesPerRead,
+        let pass = ShardPass(
+            sources: shards.map { PassSource(url: $0) }, opened: readers, split: settings.split,
+            pooling: settings.pooling, threads: settings.threads, framesPerRead: settings.framesPerRead,
             progress: progress)
         let all = 0..<dimension
         // Parallelism comes from the compute threads, one BLAS call each; restored for the eigen-decomposition.
@@ -99,37 +105,15 @@ struct ScoresRun {
 
         // Pass 1: moments, covariance, ranges; pooled rows kept when they fit the budget.
         let passStarted = Date()
-        let first = FirstPass()
-        if methods.contains(.ccs) { first.moments = MomentsPartial(dimensions: all, targetCount: targets.count) }
-        if methods.contains(.pca) { first.covariance = CovariancePartial(dimensions: all) }
-        if methods.contains(.misHist) { first.range = RangePartial(dimensions: all, targetCount: targets.count) }
         let wantsPooled = methods.contains(.mis) || methods.contains(.misHist)
         let estimatedRows = settings.pooling == .utterance ? utterances : catalog.frameCount()
-        if wantsPooled && estimatedRows * dimension * 8 <= settings.pooledMemoryBytes { first.retained = [] }
-        let keep = first.retained != nil
-        let wantMoments = first.moments != nil
-        let wantCovariance = first.covariance != nil
-        let wantRange = first.range != nil
-        try pass.run(
-            columns: nil,
-            compute: { batch -> BlockStatistics in
-                var statistics = BlockStatistics(observations: batch)
-                if wantMoments { statistics.moments = MomentsPartial(batch) }
-                if wantCovariance {
-                    var covariance = CovariancePartial(dimensions: all)
-                    try covariance.add(batch)
-                    statistics.covariance = covariance
-                }
-                if wantRange { statistics.range = RangePartial(batch) }
-                return statistics
-            },
-            merge: { statistics in
-                if let moments = statistics.moments { try first.moments?.merge(moments) }
-                if let covariance = statistics.covariance { try first.covariance?.merge(covariance) }
-                if let range = statistics.range { try first.range?.merge(range) }
-                if keep { first.retained?.append(statistics.observations) }
-                first.rows += statistics.observations.count
-            })
+        let retained = Retained()
+        let keep = wantsPooled && estimatedRows * dimension * 8 <= settings.pooledMemoryBytes
+        let first = try pass.accumulate(
+            PassPartials(
+                dimensions: all, targetCount: targets.count, moments: methods.contains(.ccs),
+                covariance: methods.contains(.pca), range: methods.contains(.misHist)),
+            keep: keep ? { retained.batches.append($0) } : nil)
         guard first.rows >= needed else {
             throw SaliencyError.tooFewObservations(required: needed, found: first.rows, statistic: "scores")
         }
@@ -150,12 +134,14 @@ struct ScoresRun {
                 guard let range = first.range else { continue }
                 let layout = try HistogramLayout(
                     range: range, bins: settings.bins, binaryTargets: catalog.task == .binary)
-                let histogram = try histogramPass(layout: layout, retained: first.retained, pass: pass)
+                let histogram = try histogramPass(layout: layout, retained: keep ? retained.batches : nil, pass: pass)
                 scores.append(
                     try HistogramMutualInformation.scores(
                         histogram, millerMadow: settings.millerMadow, threads: settings.threads))
             case .mis:
-                scores.append(try ksg(dimension: dimension, rows: first.rows, retained: first.retained, pass: pass))
+                scores.append(
+                    try ksg(dimension: dimension, rows: first.rows, retained: keep ? retained.batches : nil, pass: pass)
+                )
             }
         }
         return ScoresResult(
@@ -168,7 +154,7 @@ struct ScoresRun {
 
     /// Pass 2 of `mis-hist`: counts on the agreed edges, over the kept rows or a second read.
     private func histogramPass(
-        layout: HistogramLayout, retained: [Observations]?, pass: ScoresPass
+        layout: HistogramLayout, retained: [Observations]?, pass: ShardPass
     ) throws -> JointHistogramPartial {
         var histogram = JointHistogramPartial(layout: layout)
         if let retained {
@@ -177,21 +163,14 @@ struct ScoresRun {
             return histogram
         }
         progress("mis-hist: second pass over the shards")
-        let merged = MergedHistogram(histogram)
-        try pass.run(
-            columns: nil,
-            compute: { batch -> JointHistogramPartial in
-                var piece = JointHistogramPartial(layout: layout)
-                try piece.add(batch)
-                return piece
-            },
-            merge: { try merged.value.merge($0) })
-        return merged.value
+        let counted = try pass.accumulate(
+            PassPartials(dimensions: layout.dimensions, targetCount: layout.targetCount, histogram: layout))
+        return counted.histogram!
     }
 
-    private final class MergedHistogram: @unchecked Sendable {
-        var value: JointHistogramPartial
-        init(_ value: JointHistogramPartial) { self.value = value }
+    /// Pooled batches kept by the pass's merge (one at a time), for a second look without a second read.
+    private final class Retained: @unchecked Sendable {
+        var batches: [Observations] = []
     }
 
     private final class Collected: @unchecked Sendable {
@@ -200,7 +179,9 @@ struct ScoresRun {
 
     /// `mis`: KSG over every pooled row of a block of dimensions; blocks as wide as the memory budget allows
     /// when the rows were not kept, each read with only its columns.
-    private func ksg(dimension: Int, rows: Int, retained: [Observations]?, pass: ScoresPass) throws -> DimensionScores {
+    private func ksg(
+        dimension: Int, rows: Int, retained: [Observations]?, pass: ShardPass
+    ) throws -> DimensionScores {
         let estimator = KSGMutualInformation(noise: settings.noise, threads: settings.threads)
         if let retained {
             progress("mis: KSG on \(rows) rows x \(dimension) dimensions")
@@ -213,7 +194,7 @@ struct ScoresRun {
             let columns = start..<min(dimension, start + width)
             progress("mis: dimensions \(columns.lowerBound)..<\(columns.upperBound) of \(dimension)")
             let collected = Collected()
-            try pass.run(columns: columns, compute: { $0 }, merge: { collected.batches.append($0) })
+            try pass.run(columns: Array(columns), compute: { $0 }, merge: { collected.batches.append($0) })
             blocks.append(try estimator.scores(Observations.concatenating(collected.batches)))
             start = columns.upperBound
         }

@@ -1,0 +1,79 @@
+import Saliency
+
+/// The mergeable partials a statistics pass accumulates: moments (CCS), covariance (PCA), ranges (the first
+/// pass of `mis-hist`) and joint histograms on agreed edges (its second pass), each only when asked for.
+/// `salience scores` and the cluster's `scan.statistics` tasks accumulate them the same way: each batch's
+/// partials on the pass thread that pooled it, merged in unit order.
+public struct PassPartials: Sendable {
+    public var moments: MomentsPartial?
+    public var covariance: CovariancePartial?
+    public var range: RangePartial?
+    public var histogram: JointHistogramPartial?
+    /// Pooled rows counted.
+    public var rows = 0
+
+    /// Empty partials over `dimensions` and `targetCount` targets, for the statistics asked for.
+    public init(
+        dimensions: Range<Int>, targetCount: Int, moments: Bool = false, covariance: Bool = false,
+        range: Bool = false, histogram: HistogramLayout? = nil
+    ) {
+        self.moments = moments ? MomentsPartial(dimensions: dimensions, targetCount: targetCount) : nil
+        self.covariance = covariance ? CovariancePartial(dimensions: dimensions) : nil
+        self.range = range ? RangePartial(dimensions: dimensions, targetCount: targetCount) : nil
+        self.histogram = histogram.map { JointHistogramPartial(layout: $0) }
+    }
+
+    private init() {}
+
+    /// The same statistics of one batch.
+    public func of(_ batch: Observations) throws -> PassPartials {
+        var piece = PassPartials()
+        if moments != nil { piece.moments = MomentsPartial(batch) }
+        if let covariance {
+            var block = CovariancePartial(dimensions: covariance.rows)
+            try block.add(batch)
+            piece.covariance = block
+        }
+        if range != nil { piece.range = RangePartial(batch) }
+        if let histogram {
+            var counts = JointHistogramPartial(layout: histogram.layout)
+            try counts.add(batch)
+            piece.histogram = counts
+        }
+        piece.rows = batch.count
+        return piece
+    }
+
+    /// Folds `other` in (each partial's exact merge).
+    public mutating func merge(_ other: PassPartials) throws {
+        if let partial = other.moments { try moments?.merge(partial) }
+        if let partial = other.covariance { try covariance?.merge(partial) }
+        if let partial = other.range { try range?.merge(partial) }
+        if let partial = other.histogram { try histogram?.merge(partial) }
+        rows += other.rows
+    }
+}
+
+extension ShardPass {
+    /// Streams the pass once and accumulates `partials` (empty ones, saying which statistics to compute),
+    /// handing every pooled batch to `keep` too, in merge order, when given.
+    public func accumulate(
+        _ partials: PassPartials, columns: [Int]? = nil, keep: ((Observations) -> Void)? = nil
+    ) throws -> PassPartials {
+        let total = Accumulated(partials)
+        try run(
+            columns: columns,
+            compute: { batch in (try partials.of(batch), batch) },
+            merge: { piece, batch in
+                try total.value.merge(piece)
+                keep?(batch)
+            })
+        return total.value
+    }
+}
+
+/// The running total of a pass, touched only by its merge (one at a time).
+private final class Accumulated: @unchecked Sendable {
+    var value: PassPartials
+    init(_ value: PassPartials) { self.value = value }
+}
