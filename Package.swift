@@ -47,7 +47,8 @@ let package = Package(
         .target(name: "Learn", dependencies: ["COpenBLAS", "HDF5", "Shards", "Numerics"], swiftSettings: optimised),
         // The streaming pass over shards into pooled observations, and the scores job built on it.
         .target(name: "Scoring", dependencies: ["Numerics", "Shards", "Saliency"], swiftSettings: optimised),
-        .target(name: "Attribution", dependencies: ["Learn", "Saliency", "Numerics"], swiftSettings: optimised),
+        .target(
+            name: "Attribution", dependencies: ["Learn", "Shards", "Saliency", "Numerics"], swiftSettings: optimised),
         .target(
             name: "Cluster",
             dependencies: [

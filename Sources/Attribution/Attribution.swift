@@ -6,4 +6,7 @@
 // sum, Gauss–Legendre, with Captum's step and weight conventions), the IG engine that pushes an utterance's
 // interpolated copies through the model as one batch, and `AttributionStatistics` (a partial with an
 // associative, commutative merge and a versioned byte form).
-// Must not know: how models are trained or stored (Learn), how shards are read (Shards), sockets or tasks.
+// The IG job (`AttributionJob`) attributes Learn's `TrainedModel` over utterances it reads with Shards'
+// reader, so that `salience attribute` and the cluster's `scan.ig` are one piece of code; everything else
+// works on any `AttributableModel` and plain frames.
+// Must not know: how models are trained (Learn's trainer), sockets, tasks or the command line.

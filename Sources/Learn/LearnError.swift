@@ -10,6 +10,8 @@ public enum LearnError: Error, CustomStringConvertible, Equatable {
     case widthMismatch(model: String, modelWidth: Int, dataset: String, datasetWidth: Int)
     /// A checkpoint file cannot be used.
     case badCheckpoint(path: String, reason: String)
+    /// A training setting that cannot apply to this dataset (the sentence says which and why).
+    case invalidSetting(String)
 
     /// A one-sentence explanation.
     public var description: String {
@@ -24,6 +26,8 @@ public enum LearnError: Error, CustomStringConvertible, Equatable {
             return "\(model) was trained on embeddings of width \(modelWidth), but \(dataset) has width \(datasetWidth)"
         case .badCheckpoint(let path, let reason):
             return "\(path): not a usable Salience model (\(reason))"
+        case .invalidSetting(let sentence):
+            return sentence
         }
     }
 }

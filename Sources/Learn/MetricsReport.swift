@@ -19,6 +19,46 @@ public struct MetricEntry: Codable, Equatable, Sendable {
     public var value: Double?
 }
 
+extension MetricEntry {
+    /// Every metric of `model` on every clean split, every distorted condition and the clean utterances
+    /// matching each condition, in that order (metrics and targets sorted by name); undefined values nil.
+    public static func evaluate(
+        _ model: TrainedModel, clean: [Split: UtteranceSet], distorted: [String: [Split: UtteranceSet]]
+    ) -> [MetricEntry] {
+        var entries = [MetricEntry]()
+        func add(_ set: UtteranceSet, split: Split, condition: String, utterances: String?) {
+            guard set.count > 0 else { return }
+            let evaluation = Evaluation(
+                predictions: model.predict(set), outputs: model.outputCount, set: set, targets: model.targets,
+                task: model.task)
+            for (metric, values) in evaluation.metrics.sorted(by: { $0.key < $1.key }) {
+                for (target, value) in values.sorted(by: { $0.key < $1.key }) {
+                    entries.append(
+                        MetricEntry(
+                            split: split.description, condition: condition, utterances: utterances,
+                            target: target == "mean" ? nil : target, metric: metric,
+                            value: value.isFinite ? value : nil))
+                }
+            }
+        }
+        for split in Split.allCases {
+            if let set = clean[split] { add(set, split: split, condition: ShardFormat.cleanCondition, utterances: nil) }
+        }
+        for (condition, splits) in distorted.sorted(by: { $0.key < $1.key }) {
+            for split in Split.allCases {
+                guard let set = splits[split] else { continue }
+                add(set, split: split, condition: condition, utterances: nil)
+                if let cleanSet = clean[split] {
+                    add(
+                        cleanSet.restricted(to: Set(set.ids)), split: split, condition: ShardFormat.cleanCondition,
+                        utterances: condition)
+                }
+            }
+        }
+        return entries
+    }
+}
+
 /// What `salience train --metrics` writes: the run's settings, size and timing, and every metric.
 public struct MetricsReport: Codable, Sendable {
     /// `tc-gru` or `gru-ff`.
@@ -75,42 +115,15 @@ public struct MetricsReport: Codable, Sendable {
         self.history = history
     }
 
-    /// Evaluates `model` on every clean split and every distorted condition of `data` (and the clean
-    /// utterances matching each condition).
-    public static func evaluate(_ model: TrainedModel, on data: TrainingData) -> [MetricEntry] {
-        var entries = [MetricEntry]()
-        func add(_ set: UtteranceSet, split: Split, condition: String, utterances: String?) {
-            guard set.count > 0 else { return }
-            let evaluation = Evaluation(
-                predictions: model.predict(set), outputs: model.outputCount, set: set, targets: model.targets,
-                task: model.task)
-            for (metric, values) in evaluation.metrics.sorted(by: { $0.key < $1.key }) {
-                for (target, value) in values.sorted(by: { $0.key < $1.key }) {
-                    entries.append(
-                        MetricEntry(
-                            split: split.description, condition: condition, utterances: utterances,
-                            target: target == "mean" ? nil : target, metric: metric,
-                            value: value.isFinite ? value : nil))
-                }
-            }
-        }
-        for split in Split.allCases {
-            if let set = data.clean[split] {
-                add(set, split: split, condition: ShardFormat.cleanCondition, utterances: nil)
-            }
-        }
-        for (condition, splits) in data.distorted.sorted(by: { $0.key < $1.key }) {
-            for split in Split.allCases {
-                guard let set = splits[split] else { continue }
-                add(set, split: split, condition: condition, utterances: nil)
-                if let clean = data.clean[split] {
-                    add(
-                        clean.restricted(to: Set(set.ids)), split: split, condition: ShardFormat.cleanCondition,
-                        utterances: condition)
-                }
-            }
-        }
-        return entries
+    /// The report of one training job.
+    public init(_ record: TrainingRecord) {
+        self.init(
+            decoder: record.decoder.kind.rawValue, labelVariance: record.config.labelVariance.rawValue,
+            seed: record.config.seed, selectionSize: record.selectionSize, datasetWidth: record.datasetWidth,
+            params: record.params, paramsRatio: record.paramsRatio, secondsToBest: record.outcome.secondsToBest,
+            secondsTotal: record.outcome.secondsTotal, bestEpoch: record.outcome.bestEpoch,
+            epochsTrained: record.outcome.history.count, stopReason: record.outcome.stopReason.rawValue,
+            message: record.outcome.message, metrics: record.metrics, history: record.outcome.history)
     }
 
     /// The report as JSON with snake_case keys (`params_ratio`, `seconds_to_best`, ...).

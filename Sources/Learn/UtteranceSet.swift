@@ -95,3 +95,19 @@ public struct UtteranceSet: Sendable {
         return out
     }
 }
+
+extension UtteranceSet {
+    /// The same utterances with only the target columns `columns` (labels and spreads).
+    public func restrictedTargets(_ columns: [Int]) -> UtteranceSet {
+        if columns == Array(0..<targetCount) { return self }
+        func pick(_ values: [Float]) -> [Float] {
+            var out = [Float]()
+            out.reserveCapacity(count * columns.count)
+            for row in 0..<count { for column in columns { out.append(values[row * targetCount + column]) } }
+            return out
+        }
+        return UtteranceSet(
+            width: width, frames: frames, offsets: offsets, labels: pick(labels), spreads: spreads.map(pick), ids: ids,
+            targetCount: columns.count)
+    }
+}

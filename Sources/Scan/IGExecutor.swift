@@ -25,33 +25,16 @@ public struct IGExecutor: TaskExecutor {
             throw ScanError.io(path: body.modelPath, reason: "cannot load the baseline model: \(error)")
         }
         let url = try context.dataRoot.resolve(body.dataset + "/" + body.shard)
-        let reader = try ShardReader(url: url)
-        guard body.start >= 0, body.end <= reader.utteranceCount, body.start < body.end else {
-            throw ShardError(
-                file: body.shard, message: "utterances \(body.start)..<\(body.end) outside 0..<\(reader.utteranceCount)"
-            )
-        }
-        guard model.datasetWidth == reader.dimension else {
-            throw ScanError.inconsistentResults(
-                "\(body.modelPath) was trained on D=\(model.datasetWidth), \(body.shard) has D=\(reader.dimension)")
+        guard body.start >= 0, body.start < body.end else {
+            throw ShardError(file: body.shard, message: "utterances \(body.start)..<\(body.end) is not a range")
         }
         BLASThreads.set(1)
         let method: IntegrationMethod = body.method == .riemannRight ? .riemannRight : .gaussLegendre
-        var pass = try AttributionPass(
-            method: IntegratedGradients(steps: body.steps, method: method), replicas: [model], outputs: body.outputs)
-        var chunk = [[Float]]()
-        var iterator = reader.utteranceIterator(over: body.start..<body.end, columns: model.selection)
-        while let utterance = try iterator.next() {
-            guard utterance.split == .train else { continue }
-            chunk.append(utterance.frames)
-            if chunk.count == ScanDefaults.igChunk {
-                try pass.add(chunk)
-                chunk = []
-            }
-        }
-        if !chunk.isEmpty { try pass.add(chunk) }
+        let job = AttributionJob(
+            replicas: [model], method: IntegratedGradients(steps: body.steps, method: method), outputs: body.outputs)
+        let statistics = try job.run(shards: [(url, body.start..<body.end)], split: .train).statistics
         return try ScanCoding.payload(
-            IGResult(key: body.key, utterances: pass.statistics.count), arrays: [pass.statistics.bytes])
+            IGResult(key: body.key, utterances: statistics.count), arrays: [statistics.bytes])
     }
 }
 

@@ -5,8 +5,6 @@ public enum ScanDefaults {
     public static let trainingThreads = 1
     /// Model replicas per IG task, for the same reason.
     public static let igReplicas = 1
-    /// Utterances per IG chunk handed to the attribution pass (as `salience attribute`).
-    public static let igChunk = 64
     /// Seed of the KSG tie-breaking noise: `salience scores`' default `--noise-seed 0`, so a scan's `mis`
     /// equals the single-machine command's.
     public static let ksgNoiseSeed: UInt64 = 0

@@ -23,91 +23,76 @@ public struct TrainExecutor: TaskExecutor {
         return try ScanCoding.payload(result)
     }
 
-    /// The work of a train task (also callable without a cluster).
+    /// The work of a train task (also callable without a cluster): Learn's training job on the task's
+    /// columns (or PCA's projection), the model saved under the run's output directory.
     public static func train(_ body: TrainTask, arrays: [Data], dataRoot: DataRoot) throws -> TrainedModelResult {
         let directory = try dataRoot.resolve(body.dataset)
-        let data: TrainingData
-        do {
-            data = try TrainingData(directory: directory, selection: body.projected ? nil : body.columns)
-        } catch let error as DatasetError {
-            throw ScanError.invalidDataset(directory: body.dataset, problems: error.problems.map(\.description))
-        }
-        let width = data.catalog.dimension
-        var transform: (UtteranceSet) throws -> UtteranceSet = { $0 }
-        var projectionWeights = 0
-        if body.projected {
-            guard arrays.count >= 2 else {
-                throw ScanError.malformedPayload(what: "scan.train task", reason: "PCA projection arrays missing")
-            }
-            let mean = try DoubleBytes.decode(arrays[0], what: "PCA mean")
-            let components = try DoubleBytes.decode(arrays[1], what: "PCA components")
-            guard mean.count == width, components.count == body.k * width else {
-                throw ScanError.malformedPayload(
-                    what: "scan.train task", reason: "PCA projection is not \(body.k) x \(width)")
-            }
-            let projection = PCAProjection(mean: mean, components: components, componentCount: body.k)
-            projectionWeights = projection.weightCount
-            transform = { set in
-                var out = set
-                out.frames = try projection.project(set.frames, rows: set.frames.count / max(1, set.width))
-                out.width = body.k
-                return out
-            }
-        }
-        let columns = body.targetColumns
-        func prepare(_ set: UtteranceSet) throws -> UtteranceSet {
-            try transform(set.restrictedTargets(columns))
-        }
-        var clean = [Split: UtteranceSet]()
-        for (split, set) in data.clean { clean[split] = try prepare(set) }
-        var distorted = [String: [Split: UtteranceSet]]()
-        for (condition, splits) in data.distorted where body.conditions.contains(condition) {
-            for (split, set) in splits { distorted[condition, default: [:]][split] = try prepare(set) }
-        }
-        guard let train = clean[.train], let dev = clean[.dev] else {
-            throw ScanError.invalidDataset(directory: body.dataset, problems: ["needs clean train and dev utterances"])
-        }
-        let targets = columns.map { data.catalog.targets[$0] }
-        let mode = LabelVarianceMode(rawValue: body.labelVariance.rawValue) ?? .off
-        let decoderConfig = Self.decoderConfig(
-            body.decoder, inputWidth: body.k, outputs: mode.outputCount(targets: targets.count))
         var config = TrainingConfig()
         config.seed = UInt64(body.seed)
         config.maxEpochs = body.training.epochs
         config.batchSize = body.training.batchSize
         config.learningRate = body.training.learningRate
         config.earlyStoppingPatience = body.training.patience
-        config.labelVariance = mode
         config.spreadWeight = body.training.varianceWeight
         config.loss = body.training.loss == .auto ? nil : LossKind(rawValue: body.training.loss.rawValue)
         config.threads = ScanDefaults.trainingThreads
-        let outcome = try Trainer(config: config, decoderConfig: decoderConfig).train(
-            train: train, dev: dev, task: data.catalog.task, targets: targets,
-            selection: body.projected ? Array(0..<body.k) : data.selection, datasetWidth: width,
-            datasetName: body.dataset)
+        var job = TrainingJob(directory: directory, datasetName: body.dataset, config: config)
+        job.selection = body.projected ? nil : body.columns
+        job.selectionSource = "scan.train task"
+        job.targetColumns = body.targetColumns
+        job.conditions = Set(body.conditions)
+        job.labelVariance = LabelVarianceMode(rawValue: body.labelVariance.rawValue) ?? .off
+        job.decoder = body.decoder.kind == .tcGRU ? .tcGRU : .gruFF
+        job.adjustDecoder = { Self.adjust(&$0, to: body.decoder) }
+        if body.projected { job.transform = try projection(body, arrays: arrays) }
+        let record: TrainingRecord
+        do {
+            record = try job.run()
+        } catch let error as DatasetError {
+            throw ScanError.invalidDataset(directory: body.dataset, problems: error.problems.map(\.description))
+        } catch LearnError.emptySplit {
+            throw ScanError.invalidDataset(directory: body.dataset, problems: ["needs clean train and dev utterances"])
+        }
         let modelURL = URL(fileURLWithPath: body.outputDirectory).appendingPathComponent(body.modelPath)
         do {
-            try FileManager.default.createDirectory(
-                at: modelURL.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try Checkpoint.save(outcome.model, to: modelURL, training: config)
+            try record.saveModel(to: modelURL)
         } catch {
             throw ScanError.io(path: modelURL.path, reason: "cannot write the model: \(error)")
         }
-        let params = decoderConfig.parameterCount + projectionWeights
-        let fullParams = decoderConfig.withInputWidth(width).parameterCount
         return TrainedModelResult(
             method: body.method, rule: body.rule, k: body.k, seed: body.seed, labelVariance: body.labelVariance,
             decoder: body.decoder.kind,
-            metrics: Self.evaluate(outcome.model, clean: clean, distorted: distorted),
-            params: params, paramsRatio: Double(params) / Double(max(1, fullParams)),
-            secondsToBest: outcome.secondsToBest, secondsTotal: outcome.secondsTotal, bestEpoch: outcome.bestEpoch,
-            epochsTrained: outcome.history.count, modelPath: body.modelPath)
+            metrics: record.metrics.compactMap(ScanResults.MetricValue.init),
+            params: record.params, paramsRatio: record.paramsRatio, secondsToBest: record.outcome.secondsToBest,
+            secondsTotal: record.outcome.secondsTotal, bestEpoch: record.outcome.bestEpoch,
+            epochsTrained: record.outcome.history.count, modelPath: body.modelPath)
     }
 
-    /// Learn's decoder configuration for the spec's decoder section.
-    static func decoderConfig(_ decoder: ScanSpec.Decoder, inputWidth: Int, outputs: Int) -> DecoderConfig {
-        var config = DecoderConfig.preset(
-            decoder.kind == .tcGRU ? .tcGRU : .gruFF, inputWidth: inputWidth, outputCount: outputs)
+    /// PCA's projection onto the task's k components, from the task's arrays (mean, components).
+    static func projection(_ body: TrainTask, arrays: [Data]) throws -> TrainingJob.InputTransform {
+        guard arrays.count >= 2 else {
+            throw ScanError.malformedPayload(what: "scan.train task", reason: "PCA projection arrays missing")
+        }
+        let mean = try DoubleBytes.decode(arrays[0], what: "PCA mean")
+        let components = try DoubleBytes.decode(arrays[1], what: "PCA components")
+        guard mean.count > 0, components.count == body.k * mean.count else {
+            throw ScanError.malformedPayload(
+                what: "scan.train task", reason: "PCA projection is not \(body.k) x \(mean.count)")
+        }
+        let projection = PCAProjection(mean: mean, components: components, componentCount: body.k)
+        return TrainingJob.InputTransform(width: body.k, weightCount: projection.weightCount) { frames, rows in
+            guard frames.count == rows * mean.count else {
+                throw ScanError.malformedPayload(
+                    what: "scan.train task",
+                    reason:
+                        "PCA projection is \(body.k) x \(mean.count), the dataset's frames are not \(mean.count) wide")
+            }
+            return try projection.project(frames, rows: rows)
+        }
+    }
+
+    /// The spec's decoder section applied to Learn's preset of the same kind.
+    static func adjust(_ config: inout DecoderConfig, to decoder: ScanSpec.Decoder) {
         if decoder.kind == .tcGRU {
             config.frontWidth = decoder.convChannels
             config.convKernel = decoder.kernel
@@ -118,61 +103,19 @@ public struct TrainExecutor: TaskExecutor {
         config.gruHidden = decoder.gruUnits
         config.gruLayers = decoder.gruLayers
         config.headHidden = decoder.ffUnits
-        return config
-    }
-
-    /// Every metric on every clean split, every distorted condition and the clean utterances matching it
-    /// (as Learn's `MetricsReport.evaluate`, on already prepared sets).
-    static func evaluate(
-        _ model: TrainedModel, clean: [Split: UtteranceSet], distorted: [String: [Split: UtteranceSet]]
-    ) -> [ScanResults.MetricValue] {
-        var values = [ScanResults.MetricValue]()
-        func add(_ set: UtteranceSet, split: Split, condition: String, utterances: String?) {
-            guard set.count > 0, let resultSplit = ScanResults.Split(rawValue: split.description) else { return }
-            let evaluation = Evaluation(
-                predictions: model.predict(set), outputs: model.outputCount, set: set, targets: model.targets,
-                task: model.task)
-            for (name, perTarget) in evaluation.metrics.sorted(by: { $0.key < $1.key }) {
-                guard let metric = ScanResults.Metric(rawValue: name) else { continue }
-                for (target, value) in perTarget.sorted(by: { $0.key < $1.key }) where value.isFinite {
-                    values.append(
-                        ScanResults.MetricValue(
-                            ScanResults.MetricKey(
-                                split: resultSplit, condition: condition, utterances: utterances,
-                                target: target == "mean" ? nil : target, metric: metric), value))
-                }
-            }
-        }
-        for split in Split.allCases {
-            if let set = clean[split] { add(set, split: split, condition: ShardFormat.cleanCondition, utterances: nil) }
-        }
-        for (condition, splits) in distorted.sorted(by: { $0.key < $1.key }) {
-            for split in Split.allCases {
-                guard let set = splits[split] else { continue }
-                add(set, split: split, condition: condition, utterances: nil)
-                if let cleanSet = clean[split] {
-                    add(
-                        cleanSet.restricted(to: Set(set.ids)), split: split, condition: ShardFormat.cleanCondition,
-                        utterances: condition)
-                }
-            }
-        }
-        return values
     }
 }
 
-extension UtteranceSet {
-    /// The same utterances with only the target columns `columns` (labels and spreads).
-    func restrictedTargets(_ columns: [Int]) -> UtteranceSet {
-        if columns == Array(0..<targetCount) { return self }
-        func pick(_ values: [Float]) -> [Float] {
-            var out = [Float]()
-            out.reserveCapacity(count * columns.count)
-            for row in 0..<count { for column in columns { out.append(values[row * targetCount + column]) } }
-            return out
-        }
-        return UtteranceSet(
-            width: width, frames: frames, offsets: offsets, labels: pick(labels), spreads: spreads.map(pick), ids: ids,
-            targetCount: columns.count)
+extension ScanResults.MetricValue {
+    /// The scan's form of one of Learn's metric entries; nil for an undefined value or a metric or split
+    /// the scan's results do not know.
+    init?(_ entry: MetricEntry) {
+        guard let value = entry.value, let split = ScanResults.Split(rawValue: entry.split),
+            let metric = ScanResults.Metric(rawValue: entry.metric)
+        else { return nil }
+        self.init(
+            ScanResults.MetricKey(
+                split: split, condition: entry.condition, utterances: entry.utterances, target: entry.target,
+                metric: metric), value)
     }
 }

@@ -88,21 +88,17 @@ struct AttributeCommand: ParsableCommand {
         let attributed = outputs == "all" ? Array(0..<first.outputCount) : Array(0..<first.targets.count)
         let ig = IntegratedGradients(
             steps: steps, method: method, baseline: try baselineValue(width: first.inputWidth))
-        var pass = try AttributionPass(method: ig, replicas: replicas, outputs: attributed)
         let total = min(limit ?? Int.max, catalog.utteranceCount(split: Split.named(split)!))
-        var done = 0
-        var attributing = 0.0
-        try AttributionInput.forEachChunk(
-            catalog: catalog, split: Split.named(split)!, columns: first.selection, limit: total
-        ) { chunk in
-            let chunkStart = Date()
-            try pass.add(chunk)
-            attributing += Date().timeIntervalSince(chunkStart)
-            done += chunk.count
+        let job = AttributionJob(replicas: replicas, method: ig, outputs: attributed)
+        let outcome = try job.run(
+            shards: catalog.shards(condition: ShardFormat.cleanCondition).map { (catalog.url(of: $0), nil) },
+            split: Split.named(split)!, limit: total
+        ) { done in
             FileHandle.standardError.write(Data("attribute: \(done)/\(total) utterances\r".utf8))
         }
         FileHandle.standardError.write(Data("\n".utf8))
-        let statistics = pass.statistics
+        let statistics = outcome.statistics
+        let attributing = outcome.attributionSeconds
         let names = attributed.map {
             $0 < first.targets.count ? first.targets[$0] : "\(first.targets[$0 - first.targets.count])_spread"
         }

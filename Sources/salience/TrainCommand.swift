@@ -96,65 +96,42 @@ struct TrainCommand: ParsableCommand {
             selection = nil
             source = "all columns"
         }
-        let data: TrainingData
-        do {
-            data = try TrainingData(
-                directory: URL(fileURLWithPath: dataset), selection: selection, selectionSource: source)
-        } catch let error as LearnError {
-            throw ValidationError(error.description)
-        } catch let error as DatasetError {
-            throw ValidationError("\(dataset) is not a usable dataset:\n\(error.description)")
-        }
-        guard let train = data.clean[.train], let dev = data.clean[.dev] else {
-            throw ValidationError("\(dataset) needs clean train and dev utterances to train.")
-        }
-        let task = data.catalog.task
-        let targets = data.catalog.targets
-        if loss == .bce && task != .binary {
-            throw ValidationError("--loss bce needs 0/1 targets, and \(dataset) is a \(task.rawValue) dataset.")
-        }
-        let mode = labelVariance ?? (train.spreads != nil ? .stdAux : .off)
-        if mode == .stdAux && train.spreads == nil {
-            throw ValidationError(LearnError.noRaterSpread(dataset: dataset).description)
-        }
-        let kind = decoder ?? (task == .binary ? .gruFF : .tcGRU)
-        let decoderConfig = DecoderConfig.preset(
-            kind, inputWidth: data.selection.count, outputCount: mode.outputCount(targets: targets.count))
         var config = TrainingConfig()
         config.seed = seed
         config.maxEpochs = epochs
-        config.labelVariance = mode
         config.threads = threads
         config.loss = loss
         config.batchSize = batchSize
         config.learningRate = learningRate
         config.earlyStoppingPatience = patience
         config.spreadWeight = varianceWeight
-        if !quiet {
-            FileHandle.standardError.write(
-                Data(
-                    ("train: \(kind.rawValue) on \(data.selection.count) of \(data.catalog.dimension) columns, "
-                        + "\(train.count) train / \(dev.count) dev utterances, label variance \(mode.rawValue), "
-                        + "seed \(seed), BLAS \(BLASCore.name)\n").utf8))
+        var job = TrainingJob(directory: URL(fileURLWithPath: dataset), datasetName: dataset, config: config)
+        job.selection = selection
+        job.selectionSource = source
+        job.decoder = decoder
+        job.labelVariance = labelVariance
+        let record: TrainingRecord
+        do {
+            record = try job.run(
+                announce: { line in if !quiet { FileHandle.standardError.write(Data((line + "\n").utf8)) } },
+                progress: { report in
+                    if !quiet { FileHandle.standardError.write(Data((report.line + "\n").utf8)) }
+                })
+        } catch LearnError.emptySplit {
+            throw ValidationError("\(dataset) needs clean train and dev utterances to train.")
+        } catch LearnError.invalidSetting(let sentence) {
+            throw ValidationError("--\(sentence).")
+        } catch let error as LearnError {
+            throw ValidationError(error.description)
+        } catch let error as DatasetError {
+            throw ValidationError("\(dataset) is not a usable dataset:\n\(error.description)")
         }
-        let outcome = try Trainer(config: config, decoderConfig: decoderConfig).train(
-            train: train, dev: dev, task: task, targets: targets, selection: data.selection,
-            datasetWidth: data.catalog.dimension, datasetName: dataset
-        ) { report in
-            if !quiet { FileHandle.standardError.write(Data((report.line + "\n").utf8)) }
-        }
+        let outcome = record.outcome
         if let message = outcome.message { FileHandle.standardError.write(Data((message + "\n").utf8)) }
-        try Checkpoint.save(outcome.model, to: URL(fileURLWithPath: out), training: config)
-        let entries = MetricsReport.evaluate(outcome.model, on: data)
-        let report = MetricsReport(
-            decoder: kind.rawValue, labelVariance: mode.rawValue, seed: seed, selectionSize: data.selection.count,
-            datasetWidth: data.catalog.dimension, params: decoderConfig.parameterCount,
-            paramsRatio: Double(decoderConfig.parameterCount)
-                / Double(decoderConfig.withInputWidth(data.catalog.dimension).parameterCount),
-            secondsToBest: outcome.secondsToBest, secondsTotal: outcome.secondsTotal, bestEpoch: outcome.bestEpoch,
-            epochsTrained: outcome.history.count, stopReason: outcome.stopReason.rawValue, message: outcome.message,
-            metrics: entries, history: outcome.history)
-        if let metrics { try report.json().write(to: URL(fileURLWithPath: metrics)) }
+        try Checkpoint.save(record.model, to: URL(fileURLWithPath: out), training: record.config)
+        if let metrics { try MetricsReport(record).json().write(to: URL(fileURLWithPath: metrics)) }
+        let entries = record.metrics
+        let task = record.model.task
         let metric = Evaluation.selectionMetric(for: task)
         let summary = entries.filter {
             $0.condition == "clean" && $0.utterances == nil && $0.target == nil && $0.metric == metric
@@ -162,7 +139,7 @@ struct TrainCommand: ParsableCommand {
         .map { "\($0.split) \(metric) \($0.value.map { String(format: "%.4f", $0) } ?? "n/a")" }
         print(
             "best epoch \(outcome.bestEpoch) of \(outcome.history.count) (\(outcome.stopReason.rawValue)); "
-                + summary.joined(separator: ", ") + "; \(decoderConfig.parameterCount) parameters; model \(out)")
+                + summary.joined(separator: ", ") + "; \(record.decoder.parameterCount) parameters; model \(out)")
     }
 }
 
