@@ -85,6 +85,9 @@ let package = Package(
             name: "SaliencyTests", dependencies: ["Saliency", "Shards", "HDF5", "Numerics", "TestSupport", "salience"],
             exclude: ["Python"], swiftSettings: optimised),
         .testTarget(
+            name: "ScoringTests", dependencies: ["Scoring", "Saliency", "Shards", "HDF5", "Numerics", "TestSupport"],
+            swiftSettings: optimised),
+        .testTarget(
             name: "LearnTests", dependencies: ["Learn", "Shards", "HDF5", "Numerics", "salience", "TestSupport"],
             exclude: ["Python"],
             swiftSettings: optimised),
