@@ -58,14 +58,15 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]),
+        // The scan's vocabulary as values (spec, task bodies, results); Reports draws it, Scan runs it.
+        .target(name: "ScanModel", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]),
+        .target(name: "Reports", dependencies: ["ScanModel"]),
         .target(
             name: "Scan",
             dependencies: [
-                "Numerics", "Shards", "Saliency", "Scoring", "Learn", "Attribution", "Cluster",
-                .product(name: "TOMLKit", package: "TOMLKit"),
+                "ScanModel", "Reports", "Numerics", "Shards", "Saliency", "Scoring", "Learn", "Attribution", "Cluster",
                 .product(name: "Logging", package: "swift-log"),
             ]),
-        .target(name: "Reports", dependencies: ["Scan"]),
         .executableTarget(
             name: "salience",
             dependencies: [

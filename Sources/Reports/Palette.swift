@@ -1,4 +1,4 @@
-import Scan
+import ScanModel
 
 /// Colours and marker shapes of the plots: the Okabe–Ito palette (Okabe & Ito, "Color Universal Design",
 /// 2008), distinguishable with the common colour-vision deficiencies; each method keeps one colour and one

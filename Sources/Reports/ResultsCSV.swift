@@ -1,4 +1,4 @@
-import Scan
+import ScanModel
 
 /// `results.csv`: one row per trained model, one column per metric key (split, condition, utterance set,
 /// target, metric) that any model has, so a spreadsheet or pandas reads the whole grid at once.

@@ -1,5 +1,5 @@
 import Foundation
-import Scan
+import ScanModel
 
 extension ScanReport {
     /// Metric against kept fraction per method, mean ± std over seeds, with the full-width decoder and the

@@ -1,5 +1,5 @@
 import Foundation
-import Scan
+import ScanModel
 
 extension ScanReport {
     /// Distorted-condition drops (distorted minus clean, on the same utterances) per grid cell, and label

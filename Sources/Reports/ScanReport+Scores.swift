@@ -1,5 +1,5 @@
 import Foundation
-import Scan
+import ScanModel
 
 extension ScanReport {
     /// Sorted score curves per method (score against rank, mean with a ±1 std band), as in the IG paper's

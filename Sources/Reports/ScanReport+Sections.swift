@@ -1,5 +1,5 @@
 import Foundation
-import Scan
+import ScanModel
 
 /// What every section needs, computed once: the aggregation over seeds and the keys plotted.
 struct ReportContext {

@@ -1,5 +1,5 @@
 import Foundation
-import Scan
+import ScanModel
 
 /// The report of one scan: built from a ``Scan/ScanResults`` (finished or still running), written as
 /// `report.html`, `report.md`, `results.json` and `results.csv` into an output directory.

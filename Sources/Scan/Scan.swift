@@ -1,6 +1,8 @@
-/// Scan: the scan spec (what a user submits), the results model (what a run produces), and the task graph
-/// that turns one into the other by way of the cluster. See ../shared/docs/architecture.md.
+/// Scan: the task graph that turns a spec into results by way of the cluster — the planner, the task
+/// executors (catalog, statistics, KSG, IG, train, report), the assembly of results from finished tasks and
+/// from a coordinator's ledger. See docs/architecture.md.
 ///
-/// It owns the vocabulary of a scan (methods, selection rules, decoders, label-variance modes) as the user
-/// writes it; it must not know how reports are drawn (that is `Reports`) nor how bytes move between machines
-/// (that is `Cluster`).
+/// The vocabulary it works in (spec, task bodies, results) is `ScanModel`, re-exported here so that a user
+/// of `Scan` sees one module; it writes reports through `Reports`. Must not know how bytes move between
+/// machines (that is `Cluster`).
+@_exported import ScanModel

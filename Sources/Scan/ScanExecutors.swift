@@ -1,12 +1,11 @@
 import Cluster
 
-/// The executors a worker registers to run scans (besides `scan.report`, which lives with the report
-/// writer in the command-line target because `Reports` sits above `Scan`).
+/// The executors a worker registers to run scans: every node of the graph.
 public enum ScanExecutors {
-    /// Catalog, statistics, KSG, train and IG executors, each stamping its results with a ``TaskTiming``.
+    /// Catalog, statistics, KSG, train, IG and report executors, each stamping its results with a ``TaskTiming``.
     public static var all: [any TaskExecutor] {
         let executors: [any TaskExecutor] = [
-            CatalogExecutor(), StatisticsExecutor(), KSGExecutor(), TrainExecutor(), IGExecutor(),
+            CatalogExecutor(), StatisticsExecutor(), KSGExecutor(), TrainExecutor(), IGExecutor(), ReportExecutor(),
         ]
         return executors.map { TimedExecutor($0) }
     }

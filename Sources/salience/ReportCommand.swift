@@ -56,7 +56,7 @@ struct ReportCommand: ParsableCommand {
         if let endpoint {
             let connection = try CoordinatorConnectionOptions.parse(
                 ["--to", endpoint] + (key.map { ["--key", $0] } ?? []) + (serverKey.map { ["--server-key", $0] } ?? []))
-            scan = try ScanLedger.results(client: try connection.client(), run: results)
+            scan = try ScanResults.fromCoordinator(client: try connection.client(), run: results)
             directory = URL(
                 fileURLWithPath: out ?? (scan.run.dataset.dimension > 0 ? scan.run.spec.output.directory : results))
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

@@ -82,8 +82,6 @@ struct ScanRunner {
         var status: ScanResults.RunStatus
         var reportDirectory: URL
         var seconds: Double
-        /// Wall seconds per cluster phase, with the task kinds it held.
-        var phases: [(phase: Int, kinds: String, tasks: Int, seconds: Double)]
     }
 
     /// Reads and validates a spec; problems become a `ValidationError` listing each field and reason.
@@ -131,29 +129,22 @@ struct ScanRunner {
         }
     }
 
-    /// Polls the run, printing a line per change (phase, tasks done/total, rate, ETA), then writes the report
-    /// from the ledger into the spec's output directory.
+    /// Polls the run, printing a line per change (phase, tasks done/total, rate, ETA); at its end prints each
+    /// phase's time (from the task timings the results carry) and where the report is. The graph's last
+    /// task writes the report; only a run that ended without it (failed or cancelled) gets it written here,
+    /// from the ledger, so that the user still has one.
     func follow(run: String, client: ClusterClient, spec: ScanSpec, submittedAt: Date) throws -> Outcome {
         let started = Date()
         var lastLine = ""
-        var phaseStart: [Int: Date] = [:]
-        var phaseEnd: [Int: Date] = [:]
         var final: RunStatus
         while true {
             guard let status = try client.status(run: run).runs.first else { throw ClusterError.unknownRun(run) }
-            let now = Date()
-            for phase in status.phases {
-                if phaseStart[phase.phase] == nil { phaseStart[phase.phase] = now }
-                if phase.done + phase.failed >= phase.total, phaseEnd[phase.phase] == nil {
-                    phaseEnd[phase.phase] = now
-                }
-            }
             if !quiet, let current = status.phases.last {
                 let eta = status.etaSeconds.map { String(format: "%.0f s", $0) } ?? "?"
                 let line = String(
                     format: "scan: phase %d: %d/%d tasks | run %d/%d known | %.2f tasks/s | ETA %@ | %.0f s",
                     current.phase, current.done, current.total, status.done, status.total, status.throughput, eta,
-                    now.timeIntervalSince(started))
+                    Date().timeIntervalSince(started))
                 let key = "\(current.phase) \(current.done) \(status.done) \(status.failed)"
                 if key != lastLine {
                     log(line)
@@ -166,24 +157,21 @@ struct ScanRunner {
             }
             Thread.sleep(forTimeInterval: 0.25)
         }
-        let results = try ScanLedger.results(
+        let results = try ScanResults.fromCoordinator(
             client: client, run: run, spec: Self.absolutized(spec), startedAt: submittedAt)
         let directory = URL(fileURLWithPath: Self.absolutized(spec).output.directory)
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        _ = try ScanReport(results: results).write(to: directory)
-        let records = try client.allResults(run: run)
-        var phases: [(phase: Int, kinds: String, tasks: Int, seconds: Double)] = []
-        for phase in phaseStart.keys.sorted() {
-            let inPhase = records.filter { $0.outcome.phase == phase }
-            let kinds = Dictionary(grouping: inPhase, by: \.outcome.kind).map { "\($0.key) x\($0.value.count)" }
-                .sorted().joined(separator: ", ")
-            let seconds = (phaseEnd[phase] ?? Date()).timeIntervalSince(phaseStart[phase] ?? started)
-            phases.append((phase, kinds, inPhase.count, seconds))
+        let reported = results.run.phase("report")?.state == .done
+        if !reported {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            _ = try ScanReport(results: results).write(to: directory)
         }
         let seconds = Date().timeIntervalSince(started)
         if !quiet {
-            for phase in phases {
-                log(String(format: "scan: phase %d took %.1f s (%@)", phase.phase, phase.seconds, phase.kinds))
+            for phase in results.run.phases where phase.tasksDone > 0 {
+                log(
+                    String(
+                        format: "scan: %@ took %.1f s (%d tasks, %.1f task-seconds)", phase.name,
+                        phase.wallSeconds ?? 0, phase.tasksDone, phase.taskSeconds ?? 0))
             }
             for failure in results.run.failedTasks { log("scan: FAILED \(failure.summary): \(failure.error)") }
         }
@@ -192,8 +180,7 @@ struct ScanRunner {
                 format: "scan: run %@ %@ in %.1f s; %d models; report: %@", run, results.run.status.rawValue, seconds,
                 results.models.count, directory.appendingPathComponent("report.html").path))
         if let error = final.error, results.run.status == .failed { log("scan: the run failed: \(error)") }
-        return Outcome(
-            run: run, status: results.run.status, reportDirectory: directory, seconds: seconds, phases: phases)
+        return Outcome(run: run, status: results.run.status, reportDirectory: directory, seconds: seconds)
     }
 
     private func log(_ line: String) {

@@ -6,7 +6,7 @@ import Logging
 import Scan
 
 /// Task executors this worker offers (other modules add theirs here).
-let workerExecutors: [any TaskExecutor] = DiagnosticExecutors.all + ScanExecutors.all + [ScanReportExecutor()]
+let workerExecutors: [any TaskExecutor] = DiagnosticExecutors.all + ScanExecutors.all
 
 /// `salience worker`: runs tasks for a coordinator.
 struct WorkerCommand: ParsableCommand {

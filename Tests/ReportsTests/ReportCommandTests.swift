@@ -4,6 +4,7 @@ import XCTest
 
 @testable import Reports
 @testable import Scan
+@testable import ScanModel
 
 /// `salience report`, run as a user would: the built binary on a results file in a scratch directory.
 final class ReportCommandTests: XCTestCase {

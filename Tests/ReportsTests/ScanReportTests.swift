@@ -4,6 +4,7 @@ import XCTest
 
 @testable import Reports
 @testable import Scan
+@testable import ScanModel
 
 #if canImport(FoundationXML)
     import FoundationXML

@@ -1,6 +1,7 @@
 import Foundation
 
 @testable import Scan
+@testable import ScanModel
 import Numerics
 
 /// Normal draws for the fixture, from the deterministic SplitMix64 stream (the same on every machine).

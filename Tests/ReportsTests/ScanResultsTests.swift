@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 
 @testable import Scan
+@testable import ScanModel
 
 final class ScanResultsTests: XCTestCase {
     func testFinishedAndInProgressResultsRoundTripThroughJSON() throws {

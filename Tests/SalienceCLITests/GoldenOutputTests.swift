@@ -45,7 +45,8 @@ final class GoldenOutputTests: XCTestCase {
                 let right = try JSONSerialization.jsonObject(with: actual, options: [.fragmentsAllowed])
                 comparison.compare(left, right, at: "$")
             } else {
-                comparison.compareText(String(decoding: expected, as: UTF8.self), String(decoding: actual, as: UTF8.self))
+                comparison.compareText(
+                    String(decoding: expected, as: UTF8.self), String(decoding: actual, as: UTF8.self))
             }
             print(
                 "golden: \(name): \(comparison.moved) values moved within tolerance (largest relative change "
@@ -111,8 +112,6 @@ final class GoldenOutputTests: XCTestCase {
                 for (index, (x, y)) in zip(a, b).enumerated() { compare(x, y, at: "\(place)[\(index)]") }
             case (let a as String, let b as String):
                 if a != b { failures.append("\(place): '\(a)' recorded, '\(b)' now") }
-            case (let a as Bool, let b as Bool):
-                if a != b { failures.append("\(place): \(a) recorded, \(b) now") }
             case (let a as NSNumber, let b as NSNumber):
                 number(a.doubleValue, b.doubleValue, at: place)
             case (is NSNull, is NSNull):

@@ -6,6 +6,7 @@ import TestSupport
 import XCTest
 
 @testable import Scan
+@testable import ScanModel
 
 /// Scans run through the real CLI on embedded clusters (real worker processes, ZeroMQ, SQLite ledger):
 /// scores and selections equal the single-machine `salience scores` on any cluster size and with a worker

@@ -6,6 +6,7 @@ import TestSupport
 import XCTest
 
 @testable import Scan
+@testable import ScanModel
 
 /// The planner driven in-process with the real executors (no cluster): what each phase holds, that
 /// re-planning from the same results gives the same tasks, and that independent lanes share phases.

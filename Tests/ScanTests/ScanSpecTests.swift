@@ -3,6 +3,7 @@ import TestSupport
 import XCTest
 
 @testable import Scan
+@testable import ScanModel
 
 final class ScanSpecTests: XCTestCase {
     private func problems(_ toml: String) -> [ScanSpecProblem] {

@@ -3,6 +3,7 @@ import TestSupport
 import XCTest
 
 @testable import Scan
+@testable import ScanModel
 
 /// Scientific sanity on real data (opt-in, minutes of CPU: `SALIENCE_SLOW_TESTS=1`): a scan over CCS, MIS,
 /// PCA, IG and random at ratios 0.2–1.0 with 3 seeds on ../shared/datasets/vader-minilm completes, and its

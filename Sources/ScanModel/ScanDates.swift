@@ -3,15 +3,15 @@ import Foundation
 /// How scan bodies and results files spell dates: ISO 8601 with milliseconds (task and phase timings are
 /// sub-second; plain `.iso8601` would round them to whole seconds). Reading also takes whole seconds, as
 /// results written before milliseconds were kept.
-enum ScanDates {
+public enum ScanDates {
     /// The encoding strategy.
-    static let encoding = JSONEncoder.DateEncodingStrategy.custom { date, encoder in
+    public static let encoding = JSONEncoder.DateEncodingStrategy.custom { date, encoder in
         var container = encoder.singleValueContainer()
         try container.encode(formatter(fractional: true).string(from: date))
     }
 
     /// The decoding strategy: with or without fractional seconds.
-    static let decoding = JSONDecoder.DateDecodingStrategy.custom { decoder in
+    public static let decoding = JSONDecoder.DateDecodingStrategy.custom { decoder in
         let container = try decoder.singleValueContainer()
         let text = try container.decode(String.self)
         guard let date = formatter(fractional: true).date(from: text) ?? formatter(fractional: false).date(from: text)

@@ -1,28 +1,9 @@
 import Cluster
 import Foundation
+import ScanModel
 
-/// When one scan task ran on its worker: the worker's clock at the start and end of `execute`. Every scan
-/// executor stamps its result body with it (key `timing`), so phase timings are rebuilt from the results
-/// alone, like everything else in a report. Times of tasks on different machines are only as comparable as
-/// the machines' clocks.
-public struct TaskTiming: Codable, Equatable, Sendable {
-    /// The worker's clock when the task started.
-    public var startedAt: Date
-    /// The worker's clock when it finished.
-    public var finishedAt: Date
-
-    /// A timing.
-    public init(startedAt: Date, finishedAt: Date) {
-        self.startedAt = startedAt
-        self.finishedAt = finishedAt
-    }
-
-    /// The task's own wall time, seconds (never negative, even if the clock stepped back).
-    public var seconds: Double { max(0, finishedAt.timeIntervalSince(startedAt)) }
-
-    /// The body key the timing is stored under.
-    public static let key = "timing"
-
+/// Stamping scan task results with their ``TaskTiming`` (body key `timing`), and reading it back.
+extension TaskTiming {
     /// Runs `work`, then adds its timing to the result body (a JSON object) under ``key``. Spliced in as
     /// text, so the rest of the body stays byte for byte what the executor wrote.
     public static func stamp(_ work: () throws -> Payload) throws -> Payload {

@@ -1,64 +1,4 @@
-import Cluster
 import Foundation
-
-/// The task kinds of a scan's graph, as the cluster routes them to worker executors.
-public enum ScanTaskKind {
-    /// Read and validate the dataset's headers against the format and the spec (``CatalogTask``).
-    public static let catalog = "scan.catalog"
-    /// Streaming statistics over one shard's utterance range (``StatisticsTask``).
-    public static let statistics = "scan.statistics"
-    /// The KSG estimator over one block of dimensions, every train utterance (``KSGTask``).
-    public static let ksg = "scan.ksg"
-    /// Train one decoder of the grid and evaluate it (``TrainTask``).
-    public static let train = "scan.train"
-    /// Integrated Gradients statistics of the baseline decoder over one utterance range (``IGTask``).
-    public static let ig = "scan.ig"
-    /// Write the report files from assembled results (``ReportTask``).
-    public static let report = "scan.report"
-}
-
-/// What every scan task payload shares: the JSON body codec and the task's key (its identity in the graph).
-public protocol ScanTaskBody: Codable {
-    /// A stable, unique name of the task within its run (`stats:clean-0.h5:0..<512`), used to tell which
-    /// graph nodes are done.
-    var key: String { get }
-}
-
-/// JSON coding of task bodies and results (sorted keys, so equal inputs give equal bytes).
-public enum ScanCoding {
-    /// The encoder of every scan body.
-    public static func encoder() -> JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        encoder.dateEncodingStrategy = ScanDates.encoding
-        return encoder
-    }
-
-    /// The decoder matching ``encoder()``.
-    public static func decoder() -> JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
-            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        decoder.dateDecodingStrategy = ScanDates.decoding
-        return decoder
-    }
-
-    /// `value` as a payload body with `arrays` frames.
-    public static func payload<T: Encodable>(_ value: T, arrays: [[UInt8]] = []) throws -> Payload {
-        Payload(body: try encoder().encode(value), arrays: arrays.map { Data($0) })
-    }
-
-    /// Decodes a payload body, naming what it was meant to be when it is not.
-    public static func decode<T: Decodable>(_ type: T.Type, from payload: Payload, what: String) throws -> T {
-        do {
-            return try decoder().decode(type, from: payload.body)
-        } catch {
-            throw ScanError.malformedPayload(what: what, reason: String(describing: error))
-        }
-    }
-}
 
 /// `scan.catalog`: the spec to check and the dataset it names.
 public struct CatalogTask: ScanTaskBody, Equatable {
@@ -84,6 +24,13 @@ public struct ScanShard: Codable, Equatable, Sendable {
     public var utterances: Int
     /// Train utterances in the file.
     public var trainUtterances: Int
+
+    /// Creates a value from its members.
+    public init(file: String, utterances: Int, trainUtterances: Int) {
+        self.file = file
+        self.utterances = utterances
+        self.trainUtterances = trainUtterances
+    }
 }
 
 /// The catalog task's result: the spec (echoed, so the ledger alone rebuilds a run) and the dataset facts.
@@ -104,6 +51,21 @@ public struct CatalogResult: Codable, Equatable, Sendable {
     public var cleanShards: [ScanShard]
     /// The label-variance modes the grid trains.
     public var labelVariance: [ScanSpec.LabelVarianceMode]
+
+    /// Creates a value from its members.
+    public init(
+        spec: ScanSpec, submittedAt: Date, dataset: ScanResults.DatasetSummary, targetColumns: [Int], binary: Bool,
+        hasRaterSpread: Bool, cleanShards: [ScanShard], labelVariance: [ScanSpec.LabelVarianceMode]
+    ) {
+        self.spec = spec
+        self.submittedAt = submittedAt
+        self.dataset = dataset
+        self.targetColumns = targetColumns
+        self.binary = binary
+        self.hasRaterSpread = hasRaterSpread
+        self.cleanShards = cleanShards
+        self.labelVariance = labelVariance
+    }
 }
 
 /// `scan.statistics`: which partials to compute over one shard's utterance range (train split only).
@@ -133,6 +95,24 @@ public struct StatisticsTask: ScanTaskBody, Equatable {
 
     /// `stats-a` or `stats-b` (histograms), then shard and range.
     public var key: String { "\(histogramBins == nil ? "stats-a" : "stats-b"):\(shard):\(start)..<\(end)" }
+
+    /// Creates a value from its members.
+    public init(
+        dataset: String, shard: String, start: Int, end: Int, pooling: ScanSpec.Pooling, targetColumns: [Int],
+        moments: Bool, covariance: Bool, range: Bool, histogramBins: Int?, binaryTargets: Bool
+    ) {
+        self.dataset = dataset
+        self.shard = shard
+        self.start = start
+        self.end = end
+        self.pooling = pooling
+        self.targetColumns = targetColumns
+        self.moments = moments
+        self.covariance = covariance
+        self.range = range
+        self.histogramBins = histogramBins
+        self.binaryTargets = binaryTargets
+    }
 }
 
 /// `scan.ksg`: KSG mutual information over a block of dimensions.
@@ -154,6 +134,20 @@ public struct KSGTask: ScanTaskBody, Equatable {
 
     /// `ksg:start..<end`.
     public var key: String { "ksg:\(start)..<\(end)" }
+
+    /// Creates a value from its members.
+    public init(
+        dataset: String, start: Int, end: Int, pooling: ScanSpec.Pooling, targetColumns: [Int], neighbours: Int,
+        noiseSeed: UInt64
+    ) {
+        self.dataset = dataset
+        self.start = start
+        self.end = end
+        self.pooling = pooling
+        self.targetColumns = targetColumns
+        self.neighbours = neighbours
+        self.noiseSeed = noiseSeed
+    }
 }
 
 /// `scan.train`: one decoder of the grid.
@@ -205,6 +199,29 @@ public struct TrainTask: ScanTaskBody, Equatable {
             of: "*", with: "x")
         return "models/\(method.rawValue)-\(rulePart)-seed\(seed)-\(labelVariance.rawValue).h5"
     }
+
+    /// Creates a value from its members.
+    public init(
+        dataset: String, method: ScanSpec.Method, rule: ScanResults.SelectionRule, columns: [Int], k: Int, seed: Int,
+        labelVariance: ScanSpec.LabelVarianceMode, targetColumns: [Int], conditions: [String],
+        decoder: ScanSpec.Decoder, training: ScanSpec.Training, outputDirectory: String, isIGBaseline: Bool,
+        projected: Bool
+    ) {
+        self.dataset = dataset
+        self.method = method
+        self.rule = rule
+        self.columns = columns
+        self.k = k
+        self.seed = seed
+        self.labelVariance = labelVariance
+        self.targetColumns = targetColumns
+        self.conditions = conditions
+        self.decoder = decoder
+        self.training = training
+        self.outputDirectory = outputDirectory
+        self.isIGBaseline = isIGBaseline
+        self.projected = projected
+    }
 }
 
 /// `scan.ig`: attribution statistics of the baseline decoder over one shard's utterance range (train split).
@@ -228,6 +245,21 @@ public struct IGTask: ScanTaskBody, Equatable {
 
     /// `ig:shard:start..<end`.
     public var key: String { "ig:\(shard):\(start)..<\(end)" }
+
+    /// Creates a value from its members.
+    public init(
+        dataset: String, shard: String, start: Int, end: Int, modelPath: String, steps: Int, method: ScanSpec.IGMethod,
+        outputs: [Int]
+    ) {
+        self.dataset = dataset
+        self.shard = shard
+        self.start = start
+        self.end = end
+        self.modelPath = modelPath
+        self.steps = steps
+        self.method = method
+        self.outputs = outputs
+    }
 }
 
 /// `scan.report`: the results to write, and where.
@@ -238,35 +270,10 @@ public struct ReportTask: ScanTaskBody {
     public var outputDirectory: String
     /// Always `report`.
     public var key: String { "report" }
-}
 
-/// Why a scan task or plan failed.
-public enum ScanError: Error, CustomStringConvertible, Equatable {
-    /// The dataset fails the format's rules (every problem, each naming its file).
-    case invalidDataset(directory: String, problems: [String])
-    /// The spec does not fit the dataset (each problem naming its field).
-    case specDoesNotFit(problems: [ScanSpecProblem])
-    /// A payload is not what its task kind needs.
-    case malformedPayload(what: String, reason: String)
-    /// A result the planner needs is missing or inconsistent.
-    case inconsistentResults(String)
-    /// Reading or writing a file failed.
-    case io(path: String, reason: String)
-
-    /// What went wrong, naming files and fields.
-    public var description: String {
-        switch self {
-        case .invalidDataset(let directory, let problems):
-            return "dataset \(directory) is not valid (\(problems.count) problem(s)): "
-                + problems.joined(separator: "; ")
-        case .specDoesNotFit(let problems):
-            return "the scan spec does not fit the dataset: " + problems.map(\.description).joined(separator: "; ")
-        case .malformedPayload(let what, let reason):
-            return "malformed \(what): \(reason)"
-        case .inconsistentResults(let message):
-            return "inconsistent results: \(message)"
-        case .io(let path, let reason):
-            return "\(path): \(reason)"
-        }
+    /// Creates a value from its members.
+    public init(results: ScanResults, outputDirectory: String) {
+        self.results = results
+        self.outputDirectory = outputDirectory
     }
 }

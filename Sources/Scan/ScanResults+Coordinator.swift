@@ -1,16 +1,13 @@
 import Cluster
 import Foundation
-import Reports
-import Scan
 
-/// Rebuilding a scan's results from the coordinator's ledger: every finished task's result, the run's state
-/// and its failures. Works at any time, also for a run still in progress.
-enum ScanLedger {
-    /// The results of `run` as the coordinator knows them now. `spec` and `startedAt` describe the run when
-    /// its catalog task has not finished (or failed).
-    static func results(client: ClusterClient, run: String, spec: ScanSpec? = nil, startedAt: Date? = nil) throws
-        -> ScanResults
-    {
+extension ScanResults {
+    /// A scan's results rebuilt from what a coordinator holds for `run`: every finished task's result, the
+    /// run's state and its failures. Works at any time, also for a run still in progress. `spec` and
+    /// `startedAt` describe the run when its catalog task has not finished (or failed).
+    public static func fromCoordinator(
+        client: ClusterClient, run: String, spec: ScanSpec? = nil, startedAt: Date? = nil
+    ) throws -> ScanResults {
         guard let status = try client.status(run: run).runs.first else { throw ClusterError.unknownRun(run) }
         let records = try client.allResults(run: run)
         let ok = records.filter { $0.outcome.ok }.sorted {
