@@ -30,6 +30,13 @@ public struct PhaseResult: Sendable {
     public var kind: String
     /// Its result.
     public var result: Payload
+
+    /// A finished task's result (the coordinator makes these; tests driving a planner directly may too).
+    public init(index: Int, kind: String, result: Payload) {
+        self.index = index
+        self.kind = kind
+        self.result = result
+    }
 }
 
 /// Drives a run through its phases on the coordinator: the first phase's tasks, then, each time a phase

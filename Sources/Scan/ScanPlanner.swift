@@ -16,6 +16,9 @@ public struct ScanScores {
     /// IG statistics merged over every utterance range.
     public var ig: AttributionStatistics?
 
+    /// No scores yet.
+    public init() {}
+
     /// The per-dimension score vector selections use, for a scoring method.
     public func vector(_ method: ScanSpec.Method) -> [Double]? {
         switch method {
@@ -30,37 +33,46 @@ public struct ScanScores {
 }
 
 extension ScanProgress {
-    /// The scores that are complete, given the graph's task counts.
-    public func scores(_ graph: ScanGraph) throws -> ScanScores {
-        var scores = ScanScores()
+    /// The scores that are complete, given the graph's task counts. A score in `known` (computed at an
+    /// earlier phase boundary of the same run) is kept as it is: once its inputs are complete they do not
+    /// change, so PCA's eigen-decomposition and the histogram MI run once per run, not once per phase.
+    public func scores(_ graph: ScanGraph, reusing known: ScanScores = ScanScores()) throws -> ScanScores {
+        var scores = known
         let pieces = graph.utteranceRanges.count
         if graph.needsPassA && statisticsA == pieces {
-            if let moments { scores.ccs = try CrossCorrelationSaliency.scores(moments) }
-            if let covariance { scores.pca = try PrincipalComponents(covariance: covariance) }
+            if scores.ccs == nil, let moments { scores.ccs = try CrossCorrelationSaliency.scores(moments) }
+            if scores.pca == nil, let covariance { scores.pca = try PrincipalComponents(covariance: covariance) }
         }
         let blocks = graph.dimensionBlocks
-        if graph.methods.contains(.mis), blocks.allSatisfy({ ksgBlocks[$0.lowerBound] != nil }) {
+        if scores.mis == nil, graph.methods.contains(.mis), blocks.allSatisfy({ ksgBlocks[$0.lowerBound] != nil }) {
             scores.mis = try DimensionScores.concatenating(blocks.compactMap { ksgBlocks[$0.lowerBound] })
         }
-        if graph.methods.contains(.misHist), statisticsB == pieces, let histogram {
+        if scores.misHist == nil, graph.methods.contains(.misHist), statisticsB == pieces, let histogram {
             scores.misHist = try HistogramMutualInformation.scores(histogram, millerMadow: graph.spec.mis.millerMadow)
         }
-        if graph.methods.contains(.ig), igTasks == pieces, let attribution { scores.ig = attribution }
+        if scores.ig == nil, graph.methods.contains(.ig), igTasks == pieces, let attribution { scores.ig = attribution }
         return scores
     }
 }
 
-/// The scan planner (registered as `scan`): a stateless dataflow over the graph of ``ScanGraph``. Phase 0
-/// is the catalog task the submitter sends; after each phase, the next is every task whose inputs are now
-/// complete and that has not run yet (so the grid of CCS runs beside the histogram pass and IG), then the
-/// report, then nothing. The state is rebuilt from every phase's results each time, so a re-plan after a
-/// coordinator restart gives the same tasks.
+/// The scan planner (registered as `scan`): a dataflow over the graph of ``ScanGraph``. Phase 0 is the
+/// catalog task the submitter sends; after each phase, the next is every task whose inputs are now complete
+/// and that has not run yet (so the grid of CCS runs beside the histogram pass and IG), then the report,
+/// then nothing.
+///
+/// What it plans is a function of the phases' results alone, so a re-plan after a coordinator restart gives
+/// the same tasks. It keeps, per run, the progress folded so far and the scores already computed
+/// (``PlannerMemory``), so a phase boundary decodes and merges only the phase that just finished; after a
+/// restart (or any history it has not seen grow one phase at a time) it folds everything again.
 public struct ScanPlanner: RunPlanner {
     /// The name runs ask for.
     public static let name = "scan"
 
+    /// What this planner remembers between phases.
+    public let memory: PlannerMemory
+
     /// The planner.
-    public init() {}
+    public init(memory: PlannerMemory = PlannerMemory()) { self.memory = memory }
 
     /// Checks the submission: exactly one `scan.catalog` task whose spec is valid on its own.
     public func firstPhase(of run: RunContext, submitted: [TaskSpec]) throws -> [TaskSpec] {
@@ -76,37 +88,45 @@ public struct ScanPlanner: RunPlanner {
 
     /// The next ready tasks, the report, or nothing.
     public func nextPhase(after phase: Int, of run: RunContext, results: [PhaseResult]) throws -> [TaskSpec] {
-        let records = (run.earlierPhases + [results]).flatMap { phase in
+        let phases = (run.earlierPhases + [results]).map { phase in
             phase.map { ScanRecord(kind: $0.kind, result: $0.result) }
         }
-        return try Self.plan(try ScanProgress(records: records), runID: run.id)
+        return try memory.plan(run: run.id, phases: phases)
     }
 
-    /// The tasks to run next given what has finished.
+    /// The tasks to run next given what has finished (every score computed afresh).
     public static func plan(_ progress: ScanProgress, runID: String) throws -> [TaskSpec] {
+        try plan(progress, runID: runID, scores: nil).tasks
+    }
+
+    /// The tasks to run next given what has finished, reusing `scores` already computed for this run;
+    /// returns the scores as they now stand too.
+    static func plan(
+        _ progress: ScanProgress, runID: String, scores known: ScanScores?
+    ) throws -> (tasks: [TaskSpec], scores: ScanScores) {
         guard let catalog = progress.catalog else {
             throw ScanError.inconsistentResults("the catalog task has no result")
         }
         let graph = ScanGraph(catalog: catalog)
-        let pending = try pendingTasks(progress, graph: graph)
+        let scores = try progress.scores(graph, reusing: known ?? ScanScores())
+        let pending = try pendingTasks(progress, graph: graph, scores: scores)
         let ready = pending.ready.filter { !progress.done.contains($0.key) }
-        if !ready.isEmpty { return ready.map(\.task) }
+        if !ready.isEmpty { return (ready.map(\.task), scores) }
         guard pending.waiting == 0 else {
             throw ScanError.inconsistentResults("\(pending.waiting) task group(s) wait for inputs that cannot come")
         }
-        if progress.reported { return [] }
+        if progress.reported { return ([], scores) }
         let results = try ScanAssembly.results(
             progress, runID: runID, status: .succeeded, failedTasks: [], finishedAt: progress.lastFinishedAt)
-        return [
-            try PlannedTask(
-                ScanTaskKind.report, ReportTask(results: results, outputDirectory: catalog.spec.output.directory)
-            ).task
-        ]
+        let report = try PlannedTask(
+            ScanTaskKind.report, ReportTask(results: results, outputDirectory: catalog.spec.output.directory))
+        return ([report.task], scores)
     }
 
     /// Every task whose inputs are complete (done or not), and how many groups still wait for inputs.
-    static func pendingTasks(_ progress: ScanProgress, graph: ScanGraph) throws -> (ready: [PlannedTask], waiting: Int)
-    {
+    static func pendingTasks(
+        _ progress: ScanProgress, graph: ScanGraph, scores: ScanScores
+    ) throws -> (ready: [PlannedTask], waiting: Int) {
         var ready = [PlannedTask]()
         var waiting = 0
         let spec = graph.spec
@@ -127,7 +147,6 @@ public struct ScanPlanner: RunPlanner {
                 }
             }
         }
-        let scores = try progress.scores(graph)
         if methods.contains(.misHist) {
             if let range = progress.range, graph.needsPassA, progress.statisticsA == graph.utteranceRanges.count {
                 ready += try graph.passBTasks(range: range)

@@ -58,6 +58,11 @@ public struct ScanProgress {
 
     /// Folds `records` in order.
     public init(records: [ScanRecord]) throws {
+        try add(records)
+    }
+
+    /// Folds more records in, after those already folded (a later phase's results).
+    public mutating func add(_ records: [ScanRecord]) throws {
         for record in records { try add(record) }
     }
 

@@ -39,6 +39,9 @@ final class ScanPlannerTests: XCTestCase {
             uniqueKeysWithValues: ScanExecutors.all.map { ($0.kind, $0) })
         var phases = [[TaskSpec]]()
         var records = [ScanRecord]()
+        // A planner that remembers its run between phases, asked as the coordinator asks it.
+        let remembering = ScanPlanner()
+        var history = [[PhaseResult]]()
         var next = try ScanPlanner().firstPhase(
             of: RunContext(id: "r"),
             submitted: [
@@ -48,6 +51,7 @@ final class ScanPlannerTests: XCTestCase {
             ])
         while !next.isEmpty, next.first?.kind != ScanTaskKind.report {
             phases.append(next)
+            var finished = [PhaseResult]()
             for (index, task) in next.enumerated() {
                 let executor = try XCTUnwrap(executors[task.kind], task.kind)
                 let result = try executor.execute(
@@ -55,10 +59,23 @@ final class ScanPlannerTests: XCTestCase {
                         id: Int64(index), run: "r", phase: phases.count - 1, kind: task.kind, payload: task.payload),
                     context: context)
                 records.append(ScanRecord(kind: task.kind, result: result))
+                finished.append(PhaseResult(index: index, kind: task.kind, result: result))
             }
             let progress = try ScanProgress(records: records)
             next = try ScanPlanner.plan(progress, runID: "r")
             XCTAssertEqual(try ScanPlanner.plan(try ScanProgress(records: records), runID: "r"), next)
+            // The remembering planner folds only the phase that just finished, and plans the same tasks.
+            let folded = remembering.memory.recordsFolded
+            let remembered = try remembering.nextPhase(
+                after: phases.count - 1, of: RunContext(id: "r", earlierPhases: history), results: finished)
+            XCTAssertEqual(remembered, next, "phase \(phases.count - 1)")
+            XCTAssertEqual(remembering.memory.recordsFolded - folded, finished.count, "phase \(phases.count - 1)")
+            // A planner that has not seen the run (a restarted coordinator) folds everything, to the same plan.
+            XCTAssertEqual(
+                try ScanPlanner().nextPhase(
+                    after: phases.count - 1, of: RunContext(id: "r", earlierPhases: history), results: finished),
+                next)
+            history.append(finished)
         }
         XCTAssertEqual(next.map(\.kind), [ScanTaskKind.report])
         func kinds(_ phase: Int) -> [String] { phases[phase].map(\.kind) }

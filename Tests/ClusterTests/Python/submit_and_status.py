@@ -1,7 +1,6 @@
 """Drives the coordinator with pyzmq exactly as cluster/PROTOCOL.md describes: submit a run of
 cluster.spin tasks, poll STATUS until it completes, page through RESULTS, and check every result
 against numpy's own SplitMix64. Prints one JSON line; exits 1 on any mismatch."""
-import Numerics
 import json
 import struct
 import sys
