@@ -20,10 +20,10 @@ public struct CatalogExecutor: TaskExecutor {
             try Self.describe(spec: body.spec, submittedAt: body.submittedAt, dataRoot: context.dataRoot))
     }
 
-    /// The catalog facts of `spec`'s dataset under `dataRoot`, or the error naming what is wrong.
+    /// The catalog facts of `spec`'s dataset under `dataRoot`, or the error naming what is wrong. The spec
+    /// on its own was checked when the run was submitted (``ScanPlanner/firstPhase(of:submitted:)``); here
+    /// it is checked against the dataset's headers.
     public static func describe(spec: ScanSpec, submittedAt: Date, dataRoot: DataRoot) throws -> CatalogResult {
-        let own = spec.validate()
-        guard own.isEmpty else { throw ScanError.specDoesNotFit(problems: own) }
         let directory = try dataRoot.resolve(spec.dataset.directory)
         let catalog: DatasetCatalog
         do {

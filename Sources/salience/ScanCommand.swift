@@ -100,12 +100,10 @@ struct ScanRunner {
         return copy
     }
 
-    /// Validates and submits; returns the run id and the submission time.
+    /// Submits; returns the run id and the submission time. A spec read from a file was checked when it
+    /// was read (`loadSpec`); the coordinator's planner checks every submission again (the trust boundary),
+    /// and its problems come back as the submission's error.
     func submit(_ spec: ScanSpec, client: ClusterClient) throws -> (String, Date) {
-        let problems = spec.validate()
-        guard problems.isEmpty else {
-            throw ValidationError(ScanSpecError.invalid(source: "scan spec", problems: problems).description)
-        }
         let submitted = Date()
         let task = TaskSpec(
             kind: ScanTaskKind.catalog,
