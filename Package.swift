@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // Salience: find the task-relevant subspace of large pretrained embeddings, and prove it by retraining
-// small models on it. See README.md for the two commands and ../shared/docs/architecture.md for the design.
+// small models on it. See README.md for the two commands and docs/architecture.md for the design.
 import PackageDescription
 
 /// Numeric targets are optimised even in debug builds: the test suite trains real models and scores real
