@@ -80,6 +80,7 @@ let package = Package(
 
         // One test target per library target, plus end-to-end tests of the command line.
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ", "TestSupport"]),
+        .testTarget(name: "NumericsTests", dependencies: ["Numerics", "TestSupport"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"], exclude: ["Python"]),
         .testTarget(name: "ShardsTests", dependencies: ["Shards", "HDF5", "Numerics", "TestSupport"], exclude: ["Python"]),
         .testTarget(

@@ -6,6 +6,8 @@
 /// A partial: `merge` is associative and commutative up to floating-point rounding, and a value made with
 /// `init(width:outputs:)` and no utterances is its identity, so utterances can be sharded over workers in
 /// any pieces and in any order.
+import Numerics
+
 public struct AttributionStatistics: Sendable, Equatable {
     /// Input width D.
     public let width: Int
@@ -100,13 +102,11 @@ public struct AttributionStatistics: Sendable, Equatable {
             self = other
             return
         }
-        let na = Double(count)
-        let nb = Double(other.count)
-        let n = na + nb
-        for cell in absoluteMean.indices {
-            let delta = other.absoluteMean[cell] - absoluteMean[cell]
-            absoluteMean[cell] += delta * nb / n
-            absoluteM2[cell] += other.absoluteM2[cell] + delta * delta * na * nb / n
+        let merge = PairwiseMerge(countA: count, countB: other.count)
+        let deltas = PairwiseMerge.deltas(absoluteMean, other.absoluteMean)
+        merge.addSquares(&absoluteM2, other.absoluteM2, deltas: deltas)
+        merge.moveMeans(&absoluteMean, by: deltas)
+        for cell in signedSum.indices {
             signedSum[cell] += other.signedSum[cell]
             frameAbsoluteSum[cell] += other.frameAbsoluteSum[cell]
         }

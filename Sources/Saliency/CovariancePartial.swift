@@ -1,4 +1,5 @@
 import COpenBLAS
+import Numerics
 
 /// The centred co-moment matrix `Σ (x[r] − mean[r]) (x[c] − mean[c])` of the pooled vectors, for a block of
 /// row dimensions against a block of column dimensions (the whole matrix when both are every dimension).
@@ -101,17 +102,16 @@ public struct CovariancePartial: MergeablePartial, Equatable, Sendable {
             self = other
             return
         }
-        let nA = Double(count)
-        let nB = Double(other.count)
-        let n = nA + nB
-        let deltaRows = (0..<rows.count).map { other.meanRows[$0] - meanRows[$0] }
-        let deltaColumns = (0..<columns.count).map { other.meanColumns[$0] - meanColumns[$0] }
+        let merge = PairwiseMerge(countA: count, countB: other.count)
+        let deltaRows = PairwiseMerge.deltas(meanRows, other.meanRows)
+        let deltaColumns = PairwiseMerge.deltas(meanColumns, other.meanColumns)
+        // C = CA + CB + w·δrows·δcolumnsᵀ, the outer product as one BLAS rank-1 update (D x D here).
         for index in comoments.indices { comoments[index] += other.comoments[index] }
         cblas_dger(
-            CblasRowMajor, Int32(rows.count), Int32(columns.count), nA * nB / n, deltaRows, 1, deltaColumns, 1,
+            CblasRowMajor, Int32(rows.count), Int32(columns.count), merge.weight, deltaRows, 1, deltaColumns, 1,
             &comoments, Int32(columns.count))
-        for index in meanRows.indices { meanRows[index] += deltaRows[index] * (nB / n) }
-        for index in meanColumns.indices { meanColumns[index] += deltaColumns[index] * (nB / n) }
+        merge.moveMeans(&meanRows, by: deltaRows)
+        merge.moveMeans(&meanColumns, by: deltaColumns)
         count += other.count
     }
 

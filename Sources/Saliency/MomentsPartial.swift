@@ -1,4 +1,5 @@
 import COpenBLAS
+import Numerics
 
 /// Count, means, centred second moments of every dimension and every target, and the centred cross-moments
 /// of every (dimension, target) pair: everything Pearson's r needs, merged with Chan et al.'s pairwise
@@ -79,25 +80,14 @@ public struct MomentsPartial: MergeablePartial, Equatable, Sendable {
             self = other
             return
         }
-        let nA = Double(count)
-        let nB = Double(other.count)
-        let n = nA + nB
-        let weight = nA * nB / n
-        let width = dimensions.count
-        let deltaX = (0..<width).map { other.meanX[$0] - meanX[$0] }
-        let deltaY = (0..<targetCount).map { other.meanY[$0] - meanY[$0] }
-        for column in 0..<width {
-            m2X[column] += other.m2X[column] + deltaX[column] * deltaX[column] * weight
-            meanX[column] += deltaX[column] * (nB / n)
-            for target in 0..<targetCount {
-                let index = column * targetCount + target
-                cross[index] += other.cross[index] + deltaX[column] * deltaY[target] * weight
-            }
-        }
-        for target in 0..<targetCount {
-            m2Y[target] += other.m2Y[target] + deltaY[target] * deltaY[target] * weight
-            meanY[target] += deltaY[target] * (nB / n)
-        }
+        let merge = PairwiseMerge(countA: count, countB: other.count)
+        let deltaX = PairwiseMerge.deltas(meanX, other.meanX)
+        let deltaY = PairwiseMerge.deltas(meanY, other.meanY)
+        merge.addSquares(&m2X, other.m2X, deltas: deltaX)
+        merge.addCross(&cross, other.cross, deltasX: deltaX, deltasY: deltaY)
+        merge.addSquares(&m2Y, other.m2Y, deltas: deltaY)
+        merge.moveMeans(&meanX, by: deltaX)
+        merge.moveMeans(&meanY, by: deltaY)
         count += other.count
     }
 
