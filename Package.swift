@@ -77,6 +77,8 @@ let package = Package(
 
         // Test helpers shared by the test targets (package root, built binaries, reference venv, ../shared).
         .target(name: "TestSupport", path: "Sources/TestSupport"),
+        // A realistic finished (and in-progress) scan's results, for the report tests.
+        .target(name: "ScanFixtures", dependencies: ["ScanModel", "Numerics"], path: "Tests/ScanFixtures"),
 
         // One test target per library target, plus end-to-end tests of the command line.
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ", "TestSupport"]),
@@ -84,25 +86,29 @@ let package = Package(
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"], exclude: ["Python"]),
         .testTarget(name: "ShardsTests", dependencies: ["Shards", "HDF5", "Numerics", "TestSupport"], exclude: ["Python"]),
         .testTarget(
-            name: "SaliencyTests", dependencies: ["Saliency", "Shards", "HDF5", "Numerics", "TestSupport", "salience"],
+            name: "SaliencyTests", dependencies: ["Saliency", "Shards", "HDF5", "Numerics", "TestSupport"],
             exclude: ["Python"], swiftSettings: optimised),
         .testTarget(
             name: "ScoringTests", dependencies: ["Scoring", "Saliency", "Shards", "HDF5", "Numerics", "TestSupport"],
             swiftSettings: optimised),
         .testTarget(
-            name: "LearnTests", dependencies: ["Learn", "Shards", "HDF5", "Numerics", "salience", "TestSupport"],
+            name: "LearnTests", dependencies: ["Learn", "Shards", "HDF5", "Numerics", "TestSupport"],
             exclude: ["Python"],
             swiftSettings: optimised),
         .testTarget(
-            name: "AttributionTests", dependencies: ["Attribution", "Learn", "Shards", "Numerics", "TestSupport", "salience"],
+            name: "AttributionTests", dependencies: ["Attribution", "Learn", "Shards", "Numerics", "TestSupport"],
             exclude: ["Python"], swiftSettings: optimised),
         .testTarget(
             name: "ClusterTests", dependencies: ["Cluster", "ZeroMQ", "TestSupport", "salience"], exclude: ["Python"]),
         .testTarget(
-            name: "ScanTests", dependencies: ["Scan", "Shards", "Saliency", "Cluster", "TestSupport", "salience"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Numerics", "salience", "TestSupport"]),
+            name: "ScanTests", dependencies: ["Scan", "Shards", "Saliency", "Cluster", "TestSupport"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "ScanModel", "ScanFixtures", "TestSupport"]),
         .testTarget(
-            name: "SalienceCLITests", dependencies: ["salience", "Reports", "Scan", "Shards", "TestSupport"],
+            name: "SalienceCLITests",
+            dependencies: [
+                "salience", "Reports", "Scan", "ScanModel", "Shards", "Saliency", "Learn", "Cluster", "HDF5", "Numerics",
+                "ScanFixtures", "TestSupport",
+            ],
             exclude: ["Python", "Golden"]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,9 +1,10 @@
 import Foundation
+import ScanFixtures
 import TestSupport
 import XCTest
 
 @testable import Reports
-@testable import Scan
+
 @testable import ScanModel
 
 #if canImport(FoundationXML)

@@ -1,7 +1,8 @@
 import Foundation
+import ScanFixtures
 import XCTest
 
-@testable import Scan
+
 @testable import ScanModel
 
 final class ScanResultsTests: XCTestCase {

@@ -1,5 +1,6 @@
 import Numerics
 import Saliency
+import TestSupport
 import XCTest
 
 /// Splitting the data into random pieces, computing a partial per piece and merging them in random order

@@ -99,20 +99,7 @@ enum TestData {
 
 /// Runs a script in Tests/SaliencyTests/Python with the reference venv and decodes its JSON output.
 func runReferenceScript(_ name: String, _ arguments: [String]) throws -> [String: Any] {
-    guard let python = TestEnvironment.referencePython else {
-        throw XCTSkip("no reference Python venv (set SALIENCE_PYTHON or run ops/python-env)")
-    }
-    let script = TestEnvironment.packageRoot.appendingPathComponent("Tests/SaliencyTests/Python/\(name)")
-    let result = try runProcess(python, [script.path] + arguments)
-    if result.status == 3 { throw XCTSkip("reference python lacks a package: \(result.stderr)") }
-    guard result.status == 0 else {
-        XCTFail("\(name) failed (\(result.status)): \(result.stderr)")
-        throw SaliencyError.invalidParameter("reference script failed")
-    }
-    guard let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] else {
-        throw SaliencyError.invalidParameter("reference script printed no JSON object: \(result.stdout)")
-    }
-    return json
+    try runReferenceScript(target: "SaliencyTests", name, arguments)
 }
 
 /// Writes observations as x.f64 / y.f64 in `directory`, returning the arguments the scripts take.
@@ -149,19 +136,4 @@ func spearman(_ a: [Double], _ b: [Double]) -> Double {
         db += (rb[index] - mb) * (rb[index] - mb)
     }
     return num / (da * db).squareRoot()
-}
-
-/// Asserts |a − b| <= tolerance · max(1, |b|) element-wise.
-func assertClose(
-    _ a: [Double], _ b: [Double], relative tolerance: Double, _ message: String = "", file: StaticString = #filePath,
-    line: UInt = #line
-) {
-    XCTAssertEqual(a.count, b.count, "\(message): lengths", file: file, line: line)
-    for index in 0..<min(a.count, b.count) {
-        let scale = max(1, abs(b[index]))
-        if abs(a[index] - b[index]) > tolerance * scale {
-            XCTFail("\(message): index \(index): \(a[index]) vs \(b[index])", file: file, line: line)
-            return
-        }
-    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ScanFixtures
 import TestSupport
 import XCTest
 

@@ -133,7 +133,7 @@ final class ScoresCommandTests: XCTestCase {
             "scores", dataset.path, "--methods", "ccs,mis-hist,pca", "--out", out.path("scores.csv").path,
         ])
         XCTAssertEqual(result.status, 0, result.stderr)
-        let reference = try runReferenceScript("dataset_scores.py", [dataset.path, "32"])
+        let reference = try runReferenceScript(target: "SaliencyTests", "dataset_scores.py", [dataset.path, "32"])
         let table = try readCSV(out.path("scores.csv"))
         let r = try XCTUnwrap(reference["r"] as? [[Double]])
         assertClose(try column(table, "ccs.valence"), r[0].map(abs), relative: 1e-6, "CCS vs numpy Pearson")
@@ -190,7 +190,8 @@ final class ScoresCommandTests: XCTestCase {
                 outputs.append(try String(contentsOf: directory.path(name), encoding: .utf8))
             }
             XCTAssertEqual(outputs[0], outputs[1], "\(pooling): one thread and two give the same scores")
-            let reference = try runReferenceScript("dataset_scores.py", [directory.url.path, "32", pooling])
+            let reference = try runReferenceScript(
+                target: "SaliencyTests", "dataset_scores.py", [directory.url.path, "32", pooling])
             let table = try readCSV(directory.path("\(pooling)-2.csv"))
             let r = try XCTUnwrap(reference["r"] as? [[Double]])
             let hist = try XCTUnwrap(reference["hist"] as? [[Double]])

@@ -1,8 +1,6 @@
 import Foundation
-
-@testable import Scan
-@testable import ScanModel
 import Numerics
+import ScanModel
 
 /// Normal draws for the fixture, from the deterministic SplitMix64 stream (the same on every machine).
 extension SplitMix64 {
@@ -14,17 +12,19 @@ extension SplitMix64 {
     }
 }
 
+// Shared by ReportsTests and SalienceCLITests (a test-support target, as swift-collections' own).
+
 /// A realistic, seeded `ScanResults`: a finished scan over every method on a 2-target regression dataset with
 /// two distorted conditions, three seeds and both label-variance modes — or, with `inProgress`, the same scan
 /// caught while IG and the grid still run.
-enum ScanResultsFixture {
-    static let dimension = 96
-    static let targets = ["valence", "arousal"]
-    static let conditions = ["clean", "babble-snr5", "reverb-t60"]
-    static let seeds = [1, 2, 3]
-    static let start = Date(timeIntervalSince1970: 1_795_000_000)
+public enum ScanResultsFixture {
+    public static let dimension = 96
+    public static let targets = ["valence", "arousal"]
+    public static let conditions = ["clean", "babble-snr5", "reverb-t60"]
+    public static let seeds = [1, 2, 3]
+    public static let start = Date(timeIntervalSince1970: 1_795_000_000)
 
-    static var spec: ScanSpec {
+    public static var spec: ScanSpec {
         var spec = ScanSpec(datasetDirectory: "synthetic-regression", name: "fixture <scan> & \"friends\"")
         spec.selection.methods = ScanSpec.Method.allCases
         spec.selection.ratios = [0.1, 0.25, 0.5, 1.0]
@@ -37,7 +37,7 @@ enum ScanResultsFixture {
     }
 
     /// TC-GRU parameter count on k inputs with the fixture's sizes (conv, one GRU layer, FF, 2T heads).
-    static func decoderParams(inputs k: Int, labelVariance: ScanSpec.LabelVarianceMode) -> Int {
+    public static func decoderParams(inputs k: Int, labelVariance: ScanSpec.LabelVarianceMode) -> Int {
         let channels = 64
         let units = 64
         let ff = 32
@@ -48,11 +48,11 @@ enum ScanResultsFixture {
     }
 
     /// The finished scan, made once per test process.
-    static let finished = make()
+    public static let finished = make()
     /// The scan caught in progress, made once per test process.
-    static let running = make(inProgress: true)
+    public static let running = make(inProgress: true)
 
-    static func make(seed: UInt64 = 7, inProgress: Bool = false) -> ScanResults {
+    public static func make(seed: UInt64 = 7, inProgress: Bool = false) -> ScanResults {
         var rng = SplitMix64(state: seed)
         let spec = spec
         let d = dimension
