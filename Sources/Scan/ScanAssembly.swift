@@ -9,7 +9,8 @@ public enum ScanAssembly {
     /// has finished, `spec` (when known) describes the run.
     public static func results(
         _ progress: ScanProgress, runID: String, status: ScanResults.RunStatus, failedTasks: [ScanResults.FailedTask],
-        finishedAt: Date?, spec fallbackSpec: ScanSpec? = nil, startedAt fallbackStart: Date? = nil
+        finishedAt: Date?, spec fallbackSpec: ScanSpec? = nil, startedAt fallbackStart: Date? = nil,
+        scores known: ScanScores = ScanScores()
     ) throws -> ScanResults {
         guard let catalog = progress.catalog else {
             let spec = fallbackSpec ?? ScanSpec(datasetDirectory: "unknown")
@@ -24,42 +25,26 @@ public enum ScanAssembly {
             return ScanResults(run: run)
         }
         let graph = ScanGraph(catalog: catalog)
-        let scores = try progress.scores(graph)
+        let scores = try progress.scores(graph, reusing: known)
         let spec = catalog.spec
         var curves = [ScanResults.ScoreCurve]()
         var selections = [ScanResults.Selection]()
         for method in spec.selection.methods {
-            switch method {
-            case .ccs, .mis, .misHist:
-                let value: DimensionScores? = method == .ccs ? scores.ccs : method == .mis ? scores.mis : scores.misHist
-                guard let value else { continue }
-                curves.append(
-                    ScanResults.ScoreCurve(
-                        method: method, quantity: method == .ccs ? "mean |r| over targets" : "MI (nats)",
-                        mean: value.mean, std: value.perTarget.count > 1 ? spread(value.perTarget) : nil,
-                        stdAcross: value.perTarget.count > 1 ? "targets" : nil))
-                selections += try graph.selections(of: method, scores: value.mean, seed: 0)
-            case .ig:
-                guard let statistics = scores.ig else { continue }
-                curves.append(
-                    ScanResults.ScoreCurve(
-                        method: .ig, quantity: "mean |IG|", mean: statistics.meanAbsolute,
-                        std: statistics.standardDeviation, stdAcross: "utterances",
-                        signedMean: statistics.signedMean))
-                selections += try graph.selections(of: .ig, scores: statistics.meanAbsolute, seed: 0)
-            case .pca:
-                guard let pca = scores.pca else { continue }
-                curves.append(
-                    ScanResults.ScoreCurve(method: .pca, quantity: "explained variance ratio", mean: pca.explainedRatio)
-                )
-                selections += try graph.selections(of: .pca, scores: nil, seed: 0)
-            case .random:
+            let traits = method.traits
+            if traits.selection == .random {
                 for seed in spec.training.seeds {
-                    selections += try graph.selections(of: .random, scores: nil, seed: seed)
+                    selections += try graph.selections(of: method, scores: nil, seed: seed)
                 }
-            case .full:
-                selections += try graph.selections(of: .full, scores: nil, seed: 0)
+                continue
             }
+            guard let quantity = traits.quantity else {
+                selections += try graph.selections(of: method, scores: nil, seed: 0)
+                continue
+            }
+            guard let curve = scores.curve(method, quantity: quantity) else { continue }
+            curves.append(curve)
+            selections += try graph.selections(
+                of: method, scores: traits.selection == .scores ? curve.mean : nil, seed: 0)
         }
         let models = progress.models.sorted {
             ($0.method, $0.rule, $0.seed, $0.labelVariance) < ($1.method, $1.rule, $1.seed, $1.labelVariance)
@@ -86,22 +71,23 @@ public enum ScanAssembly {
         let pieces = graph.utteranceRanges.count
         let methods = graph.methods
         let statisticsTotal =
-            (graph.needsPassA ? pieces : 0) + (methods.contains(.misHist) ? pieces : 0)
-            + (methods.contains(.mis) ? graph.dimensionBlocks.count : 0)
+            (graph.needsPassA ? pieces : 0) + (methods.any(\.histogramPass) ? pieces : 0)
+            + (methods.any(\.dimensionBlocks) ? graph.dimensionBlocks.count : 0)
         let statisticsDone = progress.statisticsA + progress.statisticsB + progress.ksgBlocks.count
         let seeds = graph.spec.training.seeds.count
         let modes = graph.catalog.labelVariance.count
         var cells = 0
         for method in methods {
-            switch method {
+            switch method.traits.selection {
             case .full: cells += 1
-            case .random, .pca: cells += graph.spec.selection.ratios.count
-            case .ccs, .mis, .misHist, .ig:
-                cells += graph.spec.selection.ratios.count + graph.spec.selection.thresholds.count
+            case .random, .components: cells += graph.spec.selection.ratios.count
+            case .scores: cells += graph.spec.selection.ratios.count + graph.spec.selection.thresholds.count
             }
         }
-        let gridTotal = max(
-            progress.models.count, cells * seeds * modes + (methods.contains(.ig) && !methods.contains(.full) ? 1 : 0))
+        // The IG baseline is the full-width cell of the first seed and mode: one more model when `full` is not
+        // itself in the grid.
+        let baselineOnly = methods.any(\.attribution) && !methods.contains { $0.traits.selection == .full }
+        let gridTotal = max(progress.models.count, cells * seeds * modes + (baselineOnly ? 1 : 0))
         func phase(_ name: String, done: Int, total: Int, seconds: Double? = nil) -> ScanResults.Phase {
             let state: ScanResults.PhaseState =
                 done >= total ? .done : status == .failed ? .failed : done > 0 ? .running : .pending
@@ -113,7 +99,7 @@ public enum ScanAssembly {
         }
         var out = [phase("catalog", done: 1, total: 1)]
         if statisticsTotal > 0 { out.append(phase("statistics", done: statisticsDone, total: statisticsTotal)) }
-        if methods.contains(.ig) { out.append(phase("ig", done: progress.igTasks, total: pieces)) }
+        if methods.any(\.attribution) { out.append(phase("ig", done: progress.igTasks, total: pieces)) }
         out.append(
             phase(
                 "grid", done: progress.models.count, total: gridTotal,

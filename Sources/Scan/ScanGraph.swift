@@ -47,7 +47,7 @@ public struct ScanGraph {
     }
 
     /// Whether statistics pass A runs (some method needs moments, covariance or ranges).
-    public var needsPassA: Bool { !methods.isDisjoint(with: [.ccs, .pca, .misHist]) }
+    public var needsPassA: Bool { methods.contains { !$0.traits.passA.isEmpty } }
 
     /// Pass A tasks.
     public func passATasks() throws -> [PlannedTask] {
@@ -59,7 +59,7 @@ public struct ScanGraph {
 
     /// Pass B (histogram) tasks on the edges cut from `range`.
     public func passBTasks(range: RangePartial) throws -> [PlannedTask] {
-        guard methods.contains(.misHist) else { return [] }
+        guard methods.any(\.histogramPass) else { return [] }
         return try utteranceRanges.map { piece in
             try PlannedTask(
                 ScanTaskKind.statistics, statisticsTask(piece.shard, piece.range, histogramBins: spec.mis.bins),
@@ -71,15 +71,15 @@ public struct ScanGraph {
         StatisticsTask(
             dataset: spec.dataset.directory, shard: shard, start: range.lowerBound, end: range.upperBound,
             pooling: spec.dataset.pooling, targetColumns: catalog.targetColumns,
-            moments: histogramBins == nil && methods.contains(.ccs),
-            covariance: histogramBins == nil && methods.contains(.pca),
-            range: histogramBins == nil && methods.contains(.misHist), histogramBins: histogramBins,
+            moments: histogramBins == nil && methods.need(.moments),
+            covariance: histogramBins == nil && methods.need(.covariance),
+            range: histogramBins == nil && methods.need(.ranges), histogramBins: histogramBins,
             binaryTargets: catalog.binary)
     }
 
     /// KSG tasks.
     public func ksgTasks() throws -> [PlannedTask] {
-        guard methods.contains(.mis) else { return [] }
+        guard methods.any(\.dimensionBlocks) else { return [] }
         return try dimensionBlocks.map { block in
             try PlannedTask(
                 ScanTaskKind.ksg,
@@ -98,7 +98,7 @@ public struct ScanGraph {
 
     /// IG tasks for the baseline model at `modelPath` (absolute).
     public func igTasks(modelPath: String) throws -> [PlannedTask] {
-        guard methods.contains(.ig) else { return [] }
+        guard methods.any(\.attribution) else { return [] }
         return try utteranceRanges.map { piece in
             try PlannedTask(
                 ScanTaskKind.ig,
@@ -115,22 +115,22 @@ public struct ScanGraph {
         of method: ScanSpec.Method, scores: [Double]?, seed: Int
     ) throws -> [ScanResults.Selection] {
         let ratios = spec.selection.ratios
-        switch method {
+        switch method.traits.selection {
         case .full:
-            return [ScanResults.Selection(method: .full, rule: .full, k: dimension, indices: Array(0..<dimension))]
+            return [ScanResults.Selection(method: method, rule: .full, k: dimension, indices: Array(0..<dimension))]
         case .random:
             return try ratios.map { ratio in
                 let k = Selection.count(ratio: ratio, dimensions: dimension)
                 let indices = try Selection.select(
                     [Double](repeating: 0, count: dimension), rule: .random(count: k, seed: UInt64(seed)))
-                return ScanResults.Selection(method: .random, rule: .ratio(ratio), seed: seed, k: k, indices: indices)
+                return ScanResults.Selection(method: method, rule: .ratio(ratio), seed: seed, k: k, indices: indices)
             }
-        case .pca:
+        case .components:
             return ratios.map { ratio in
                 let k = Selection.count(ratio: ratio, dimensions: dimension)
-                return ScanResults.Selection(method: .pca, rule: .ratio(ratio), k: k, indices: Array(0..<k))
+                return ScanResults.Selection(method: method, rule: .ratio(ratio), k: k, indices: Array(0..<k))
             }
-        case .ccs, .mis, .misHist, .ig:
+        case .scores:
             guard let scores else { return [] }
             var out = try ratios.map { ratio -> ScanResults.Selection in
                 let indices = try Selection.select(scores, rule: .topRatio(ratio))
@@ -173,7 +173,7 @@ public struct ScanGraph {
                     training: spec.training, outputDirectory: spec.output.directory,
                     isIGBaseline: false, projected: projection != nil)
                 var withBaseline = body
-                withBaseline.isIGBaseline = methods.contains(.ig) && body.key == baselineKey
+                withBaseline.isIGBaseline = methods.any(\.attribution) && body.key == baselineKey
                 let arrays = projection.map { [DoubleBytes.encode($0.mean), DoubleBytes.encode($0.components)] } ?? []
                 tasks.append(try PlannedTask(ScanTaskKind.train, withBaseline, arrays: arrays))
             }

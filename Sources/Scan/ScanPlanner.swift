@@ -19,16 +19,35 @@ public struct ScanScores {
     /// No scores yet.
     public init() {}
 
-    /// The per-dimension score vector selections use, for a scoring method.
-    public func vector(_ method: ScanSpec.Method) -> [Double]? {
+    /// The score curve of a method with scores (nil until its scores are complete): its per-dimension
+    /// mean (what selections rank), the spread it has, and for IG the signed mean. The one place a method's
+    /// scores are read; the rest of what a method is lives in ``ScanSpec/Method/traits``.
+    public func curve(_ method: ScanSpec.Method, quantity: String) -> ScanResults.ScoreCurve? {
+        func perDimension(_ scores: DimensionScores?) -> ScanResults.ScoreCurve? {
+            guard let scores else { return nil }
+            let several = scores.perTarget.count > 1
+            return ScanResults.ScoreCurve(
+                method: method, quantity: quantity, mean: scores.mean,
+                std: several ? ScanAssembly.spread(scores.perTarget) : nil, stdAcross: several ? "targets" : nil)
+        }
         switch method {
-        case .ccs: return ccs?.mean
-        case .mis: return mis?.mean
-        case .misHist: return misHist?.mean
-        case .ig: return ig?.meanAbsolute
-        case .pca: return pca?.explainedRatio
+        case .ccs: return perDimension(ccs)
+        case .mis: return perDimension(mis)
+        case .misHist: return perDimension(misHist)
+        case .ig:
+            guard let ig else { return nil }
+            return ScanResults.ScoreCurve(
+                method: .ig, quantity: quantity, mean: ig.meanAbsolute, std: ig.standardDeviation,
+                stdAcross: "utterances", signedMean: ig.signedMean)
+        case .pca:
+            return pca.map { ScanResults.ScoreCurve(method: .pca, quantity: quantity, mean: $0.explainedRatio) }
         case .random, .full: return nil
         }
+    }
+
+    /// The per-dimension score vector selections use, for a method with scores.
+    public func vector(_ method: ScanSpec.Method) -> [Double]? {
+        method.traits.quantity.flatMap { curve(method, quantity: $0)?.mean }
     }
 }
 
@@ -44,13 +63,17 @@ extension ScanProgress {
             if scores.pca == nil, let covariance { scores.pca = try PrincipalComponents(covariance: covariance) }
         }
         let blocks = graph.dimensionBlocks
-        if scores.mis == nil, graph.methods.contains(.mis), blocks.allSatisfy({ ksgBlocks[$0.lowerBound] != nil }) {
+        if scores.mis == nil, graph.methods.any(\.dimensionBlocks),
+            blocks.allSatisfy({ ksgBlocks[$0.lowerBound] != nil })
+        {
             scores.mis = try DimensionScores.concatenating(blocks.compactMap { ksgBlocks[$0.lowerBound] })
         }
-        if scores.misHist == nil, graph.methods.contains(.misHist), statisticsB == pieces, let histogram {
+        if scores.misHist == nil, graph.methods.any(\.histogramPass), statisticsB == pieces, let histogram {
             scores.misHist = try HistogramMutualInformation.scores(histogram, millerMadow: graph.spec.mis.millerMadow)
         }
-        if scores.ig == nil, graph.methods.contains(.ig), igTasks == pieces, let attribution { scores.ig = attribution }
+        if scores.ig == nil, graph.methods.any(\.attribution), igTasks == pieces, let attribution {
+            scores.ig = attribution
+        }
         return scores
     }
 }
@@ -117,7 +140,8 @@ public struct ScanPlanner: RunPlanner {
         }
         if progress.reported { return ([], scores) }
         let results = try ScanAssembly.results(
-            progress, runID: runID, status: .succeeded, failedTasks: [], finishedAt: progress.lastFinishedAt)
+            progress, runID: runID, status: .succeeded, failedTasks: [], finishedAt: progress.lastFinishedAt,
+            scores: scores)
         let report = try PlannedTask(
             ScanTaskKind.report, ReportTask(results: results, outputDirectory: catalog.spec.output.directory))
         return ([report.task], scores)
@@ -133,28 +157,30 @@ public struct ScanPlanner: RunPlanner {
         let methods = graph.methods
         ready += try graph.passATasks()
         ready += try graph.ksgTasks()
-        if methods.contains(.full) || methods.contains(.ig) {
+        // Cells that need no scores: the full width (also as IG's baseline) and random draws.
+        let full = methods.contains { $0.traits.selection == .full }
+        if full || methods.any(\.attribution) {
             for selection in try graph.selections(of: .full, scores: nil, seed: 0) {
                 var tasks = try graph.trainTasks(selection)
-                if !methods.contains(.full) { tasks = tasks.filter { $0.key == graph.baselineKey } }
+                if !full { tasks = tasks.filter { $0.key == graph.baselineKey } }
                 ready += tasks
             }
         }
-        if methods.contains(.random) {
+        for method in spec.selection.methods where method.traits.selection == .random {
             for seed in spec.training.seeds {
-                for selection in try graph.selections(of: .random, scores: nil, seed: seed) {
+                for selection in try graph.selections(of: method, scores: nil, seed: seed) {
                     ready += try graph.trainTasks(selection)
                 }
             }
         }
-        if methods.contains(.misHist) {
+        if methods.any(\.histogramPass) {
             if let range = progress.range, graph.needsPassA, progress.statisticsA == graph.utteranceRanges.count {
                 ready += try graph.passBTasks(range: range)
             } else {
                 waiting += 1
             }
         }
-        if methods.contains(.ig) {
+        if methods.any(\.attribution) {
             if let baseline = progress.models.first(where: {
                 TrainTask.key(method: $0.method, rule: $0.rule, seed: $0.seed, labelVariance: $0.labelVariance)
                     == graph.baselineKey
@@ -166,12 +192,12 @@ public struct ScanPlanner: RunPlanner {
             }
         }
         for method in spec.selection.methods where method.hasScores {
-            if method == .pca {
+            if method.traits.selection == .components {
                 guard let pca = scores.pca else {
                     waiting += 1
                     continue
                 }
-                for selection in try graph.selections(of: .pca, scores: nil, seed: 0) {
+                for selection in try graph.selections(of: method, scores: nil, seed: 0) {
                     ready += try graph.trainTasks(selection, projection: try pca.projection(components: selection.k))
                 }
             } else {

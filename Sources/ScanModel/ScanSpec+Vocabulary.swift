@@ -20,9 +20,9 @@ extension ScanSpec {
         case full
 
         /// Whether the method produces one score per dimension that thresholds can apply to.
-        public var takesThresholds: Bool { [.ccs, .mis, .misHist, .ig].contains(self) }
+        public var takesThresholds: Bool { traits.selection == .scores }
         /// Whether the method produces a score curve (PCA's is the explained variance per component).
-        public var hasScores: Bool { takesThresholds || self == .pca }
+        public var hasScores: Bool { traits.quantity != nil }
 
         /// Methods order as declared (ccs first, full last), so tables and legends agree everywhere.
         public static func < (lhs: Method, rhs: Method) -> Bool {
