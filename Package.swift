@@ -77,8 +77,8 @@ let package = Package(
 
         // Test helpers shared by the test targets (package root, built binaries, reference venv, ../shared).
         .target(name: "TestSupport", path: "Sources/TestSupport"),
-        // A realistic finished (and in-progress) scan's results, for the report tests.
-        .target(name: "ScanFixtures", dependencies: ["ScanModel", "Numerics"], path: "Tests/ScanFixtures"),
+        // Fixtures several test targets share: a realistic scan's results, shards with non-finite frames.
+        .target(name: "TestFixtures", dependencies: ["ScanModel", "Numerics", "HDF5"], path: "Tests/TestFixtures"),
 
         // One test target per library target, plus end-to-end tests of the command line.
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ", "TestSupport"]),
@@ -89,7 +89,8 @@ let package = Package(
             name: "SaliencyTests", dependencies: ["Saliency", "Shards", "HDF5", "Numerics", "TestSupport"],
             exclude: ["Python"], swiftSettings: optimised),
         .testTarget(
-            name: "ScoringTests", dependencies: ["Scoring", "Saliency", "Shards", "HDF5", "Numerics", "TestSupport"],
+            name: "ScoringTests",
+            dependencies: ["Scoring", "Saliency", "Shards", "HDF5", "Numerics", "TestFixtures", "TestSupport"],
             swiftSettings: optimised),
         .testTarget(
             name: "LearnTests", dependencies: ["Learn", "Shards", "HDF5", "Numerics", "TestSupport"],
@@ -102,12 +103,12 @@ let package = Package(
             name: "ClusterTests", dependencies: ["Cluster", "ZeroMQ", "TestSupport", "salience"], exclude: ["Python"]),
         .testTarget(
             name: "ScanTests", dependencies: ["Scan", "Shards", "Saliency", "Cluster", "TestSupport"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "ScanModel", "ScanFixtures", "TestSupport"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "ScanModel", "TestFixtures", "TestSupport"]),
         .testTarget(
             name: "SalienceCLITests",
             dependencies: [
                 "salience", "Reports", "Scan", "ScanModel", "Shards", "Saliency", "Learn", "Cluster", "HDF5", "Numerics",
-                "ScanFixtures", "TestSupport",
+                "TestFixtures", "TestSupport",
             ],
             exclude: ["Python", "Golden"]),
     ],

@@ -1,5 +1,5 @@
 import Foundation
-import ScanFixtures
+import TestFixtures
 import TestSupport
 import XCTest
 

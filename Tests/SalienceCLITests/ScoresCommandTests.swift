@@ -3,6 +3,7 @@ import HDF5
 import Numerics
 import Saliency
 import Shards
+import TestFixtures
 import TestSupport
 import XCTest
 
@@ -209,28 +210,8 @@ final class ScoresCommandTests: XCTestCase {
         let directory = try ScratchDirectory()
         defer { directory.remove() }
         let frames = 3_000
-        let offsets = [Int64](stride(from: 0, through: frames, by: 3).map { Int64($0) })
-        let count = offsets.count - 1
-        for name in ["a.h5", "b.h5"] {
-            var values = (0..<(frames * 4)).map { Float(($0 * 7919) % 1000) / 1000 }
-            if name == "b.h5" {
-                values[1_700 * 4 + 3] = .nan
-                values[2_500 * 4 + 1] = .infinity
-            }
-            let file = try File.create(directory.path(name).path)
-            try file.writeAttribute("salience_format", .string("embedding-shard"))
-            try file.writeAttribute("format_version", .int(1))
-            try file.writeAttribute("encoder", .string("test"))
-            try file.writeAttribute("task", .string("regression"))
-            try file.writeAttribute("targets", .strings(["v"]))
-            try file.writeDataset(
-                "embeddings", values, shape: [frames, 4],
-                layout: DatasetLayout(chunk: [64, 4], gzipLevel: 1, shuffle: true))
-            try file.writeDataset("offsets", offsets)
-            try file.writeStrings("ids", (0..<count).map { "\(name)-\($0)" })
-            try file.writeDataset("split", [UInt8](repeating: 0, count: count))
-            try file.writeDataset("labels", (0..<count).map { Float($0 % 17) }, shape: [count, 1])
-        }
+        try NonFiniteShards.write(
+            in: directory.url, frames: frames, chunkRows: 64, nan: (1_700, 3), infinity: (2_500, 1))
         for threads in ["1", "2"] {
             let out = directory.path("s-\(threads).csv")
             let result = try runSalience([
