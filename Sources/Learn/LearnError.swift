@@ -12,6 +12,8 @@ public enum LearnError: Error, CustomStringConvertible, Equatable {
     case badCheckpoint(path: String, reason: String)
     /// A training setting that cannot apply to this dataset (the sentence says which and why).
     case invalidSetting(String)
+    /// The local file that holds frames beyond the memory budget cannot be created or written.
+    case frameFile(path: String, reason: String)
 
     /// A one-sentence explanation.
     public var description: String {
@@ -28,6 +30,9 @@ public enum LearnError: Error, CustomStringConvertible, Equatable {
             return "\(path): not a usable Salience model (\(reason))"
         case .invalidSetting(let sentence):
             return sentence
+        case .frameFile(let path, let reason):
+            return "cannot keep frames beyond the memory budget in \(path): \(reason) (give --cache-dir a writable "
+                + "local directory with room, or a larger --memory)"
         }
     }
 }

@@ -91,6 +91,8 @@ public struct MetricsReport: Codable, Sendable {
     public var metrics: [MetricEntry]
     /// The per-epoch progress.
     public var history: [EpochReport]
+    /// The training process's peak resident memory, bytes (getrusage), when the command measured it.
+    public var peakResidentBytes: Int?
 
     /// Creates a report.
     public init(

@@ -20,6 +20,32 @@ public struct Standardization: Codable, Equatable, Sendable {
         self.std = std
     }
 
+    /// Computes column means and standard deviations of every frame of `set` (two passes, in Double, in
+    /// the set's frame order, so a set kept in a file gives the same numbers as one in memory).
+    public init(fitting set: UtteranceSet) {
+        let width = set.width
+        var rows = 0
+        var sum = [Double](repeating: 0, count: width)
+        set.forEachFrameBlock { frames in
+            let count = frames.count / max(width, 1)
+            for r in 0..<count { for c in 0..<width { sum[c] += Double(frames[r * width + c]) } }
+            rows += count
+        }
+        let mean = sum.map { rows > 0 ? $0 / Double(rows) : 0 }
+        var squares = [Double](repeating: 0, count: width)
+        set.forEachFrameBlock { frames in
+            for r in 0..<(frames.count / max(width, 1)) {
+                for c in 0..<width {
+                    let d = Double(frames[r * width + c]) - mean[c]
+                    squares[c] += d * d
+                }
+            }
+        }
+        let std = squares.map { rows > 0 ? ($0 / Double(rows)).squareRoot() : 1 }
+        self.mean = mean.map { Float($0) }
+        self.std = std.map { $0 > Standardization.constantColumnStd ? Float($0) : 1 }
+    }
+
     /// Computes column means and standard deviations (two passes, in Double) of `frames`
     /// (`[rows, width]`, row-major).
     public init(fitting frames: [Float], width: Int) {

@@ -91,7 +91,7 @@ public final class Trainer {
         let targetCount = train.targetCount
         let outputs = decoderConfig.outputCount
         let decoder = SequenceDecoder<Float>(config: decoderConfig, seed: config.seed)
-        decoder.setStandardization(Standardization(fitting: train.frames, width: train.width))
+        decoder.setStandardization(Standardization(fitting: train))
         let model = TrainedModel(
             decoder: decoder, task: task, targets: targets, labelVariance: config.labelVariance,
             selection: selection, datasetWidth: datasetWidth)

@@ -1,7 +1,15 @@
+import Foundation
 import Shards
 
 /// Defaults of the training loop, from ../shared/docs/methods.md ("Decoders" → "Training").
 public enum TrainingDefaults {
+    /// Bytes of frames a training job keeps in memory by default: a quarter of the machine's RAM, so that
+    /// the frames, the model's activations, a second worker and the page cache of the frame file all fit.
+    /// Above it the selected frames go to a local ``FrameFile``.
+    public static func memoryBudget(physicalMemory: UInt64 = ProcessInfo.processInfo.physicalMemory) -> Int {
+        Int(clamping: physicalMemory / 4)
+    }
+
     /// Adam's learning rate.
     public static let learningRate = 1e-3
     /// Utterances per mini-batch.

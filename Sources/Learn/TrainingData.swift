@@ -18,11 +18,17 @@ public struct TrainingData {
 
     /// Reads `directory`, keeping only `selection` (nil: all D columns). Rater spreads come from `ratings`
     /// (population std, NaN skipped) or `label_std`.
+    ///
+    /// When the selected frames of every shard (every split and condition) need more than `memoryBudget`
+    /// bytes, they are read once, block by block, into one local ``FrameFile`` in `cacheDirectory` (default:
+    /// the system's temporary directory) and the sets refer to it; memory then holds one block, the labels
+    /// and the ids, whatever the dataset's size. Without a budget, or when they fit, they are kept in memory.
     /// - Throws: `DatasetError` for invalid shards, `LearnError.selectionOutOfRange` for an index ≥ D.
     ///   When `model` is given (a model file's path and D), a dataset of another width is refused with
     ///   `LearnError.widthMismatch`.
     public init(
-        directory: URL, selection: [Int]?, selectionSource: String = "--dims", model: (path: String, width: Int)? = nil
+        directory: URL, selection: [Int]?, selectionSource: String = "--dims", model: (path: String, width: Int)? = nil,
+        memoryBudget: Int? = nil, cacheDirectory: URL? = nil
     ) throws {
         let catalog = try DatasetCatalog(directory: directory)
         let width = catalog.dimension
@@ -36,9 +42,20 @@ public struct TrainingData {
         }
         let sorted = Array(Set(chosen)).sorted()
         var byCondition = [String: [Split: [UtteranceSet]]]()
+        let frameBytes = catalog.shards.reduce(0) { $0 + $1.frames } * sorted.count * MemoryLayout<Float>.stride
+        var store: FrameFile?
+        if let memoryBudget, frameBytes > memoryBudget {
+            store = try FrameFile(
+                width: sorted.count, directory: cacheDirectory ?? FileManager.default.temporaryDirectory)
+        }
+        // Blocks of about half the budget (at least one utterance), so that a block and its copy fit.
+        let blockRows = max(1, (memoryBudget ?? 0) / 2 / max(1, sorted.count * MemoryLayout<Float>.stride))
         for shard in catalog.shards {
             let reader = try ShardReader(url: catalog.url(of: shard))
-            let set = try TrainingData.read(reader, columns: sorted.count == width ? nil : sorted)
+            let columns = sorted.count == width ? nil : sorted
+            let set =
+                try store.map { try TrainingData.read(reader, columns: columns, into: $0, blockRows: blockRows) }
+                ?? TrainingData.read(reader, columns: columns)
             for split in Split.allCases {
                 let indices = reader.utterances(in: split)
                 guard !indices.isEmpty else { continue }
@@ -66,17 +83,43 @@ public struct TrainingData {
     /// One shard's utterances (all of them, file order) restricted to `columns`.
     static func read(_ reader: ShardReader, columns: [Int]?) throws -> UtteranceSet {
         let block = try reader.readFrames(utterances: 0..<reader.utteranceCount, columns: columns)
-        let t = reader.targetCount
-        var spreads: [Float]?
-        if let ratings = reader.ratings, let raters = reader.header.raterCount {
-            spreads = UtteranceSet.raterSpread(
-                ratings: ratings, count: reader.utteranceCount, raters: raters, targets: t)
-        } else if let labelStd = reader.labelStd {
-            spreads = labelStd
-        }
         return UtteranceSet(
             width: block.width, frames: block.values, offsets: block.rowOffsets, labels: reader.labels,
-            spreads: spreads, ids: reader.ids, targetCount: t)
+            spreads: spreads(reader), ids: reader.ids, targetCount: reader.targetCount)
+    }
+
+    /// One shard's utterances restricted to `columns`, their frames appended to `store` in blocks of whole
+    /// utterances of about `blockRows` frames.
+    static func read(_ reader: ShardReader, columns: [Int]?, into store: FrameFile, blockRows: Int) throws
+        -> UtteranceSet
+    {
+        var set = UtteranceSet(
+            width: store.width, frames: [], offsets: Array(reader.offsets), labels: reader.labels,
+            spreads: spreads(reader), ids: reader.ids, targetCount: reader.targetCount)
+        set.store = store
+        set.storeRows.reserveCapacity(reader.utteranceCount)
+        var first = 0
+        while first < reader.utteranceCount {
+            var last = first + 1
+            while last < reader.utteranceCount && reader.offsets[last + 1] - reader.offsets[first] <= blockRows {
+                last += 1
+            }
+            let block = try reader.readFrames(utterances: first..<last, columns: columns)
+            let firstRow = try block.values.withUnsafeBufferPointer { try store.append($0) }
+            for k in 0..<(last - first) { set.storeRows.append(firstRow + block.rowOffsets[k]) }
+            first = last
+        }
+        set.offsets = set.offsets.map { $0 - set.offsets[0] }
+        return set
+    }
+
+    /// Rater spreads of a shard's utterances: the population std of `ratings`, or `label_std`; nil without.
+    static func spreads(_ reader: ShardReader) -> [Float]? {
+        if let ratings = reader.ratings, let raters = reader.header.raterCount {
+            return UtteranceSet.raterSpread(
+                ratings: ratings, count: reader.utteranceCount, raters: raters, targets: reader.targetCount)
+        }
+        return reader.labelStd
     }
 }
 
@@ -87,8 +130,10 @@ extension UtteranceSet {
             return UtteranceSet(width: 0, frames: [], offsets: [0], labels: [], spreads: nil, ids: [], targetCount: 0)
         }
         for part in parts.dropFirst() {
+            precondition(part.store === out.store, "UtteranceSet.concatenate: parts in different stores")
             let base = out.offsets[out.offsets.count - 1]
             out.frames += part.frames
+            out.storeRows += part.storeRows
             out.offsets += part.offsets.dropFirst().map { $0 + base }
             out.labels += part.labels
             out.spreads = out.spreads.flatMap { mine in part.spreads.map { mine + $0 } }

@@ -47,6 +47,10 @@ public struct TrainingJob {
     /// Training settings; `labelVariance` nil means std-aux when the dataset has rater spreads, else off.
     public var config: TrainingConfig
     public var labelVariance: LabelVarianceMode?
+    /// Bytes of frames kept in memory at most (nil: no limit). Beyond it the selected frames are read once
+    /// into a local file in `cacheDirectory` and every epoch reads its batches from there (``FrameFile``).
+    public var memoryBudget: Int?
+    public var cacheDirectory: URL?
 
     /// A job with every choice at its default.
     public init(directory: URL, datasetName: String? = nil, config: TrainingConfig = TrainingConfig()) {
@@ -66,17 +70,19 @@ public struct TrainingJob {
         announce: (String) -> Void = { _ in }, progress: (EpochReport) -> Void = { _ in }
     ) throws -> TrainingRecord {
         let data = try TrainingData(
-            directory: directory, selection: transform == nil ? selection : nil, selectionSource: selectionSource)
+            directory: directory, selection: transform == nil ? selection : nil, selectionSource: selectionSource,
+            memoryBudget: memoryBudget, cacheDirectory: cacheDirectory)
         let catalog = data.catalog
         let width = catalog.dimension
         let columns = targetColumns ?? Array(0..<catalog.targets.count)
+        // A transform maps the dataset's store into a new one (one pass over it), so each set is mapped once:
+        // the distorted conditions' sets and the clean ones share nothing that could be mapped twice.
         func prepare(_ set: UtteranceSet) throws -> UtteranceSet {
-            var out = set.restrictedTargets(columns)
-            if let transform {
-                out.frames = try transform.apply(out.frames, out.frames.count / max(1, out.width))
-                out.width = transform.width
-            }
-            return out
+            let out = set.restrictedTargets(columns)
+            guard let transform else { return out }
+            return try out.mappingFrames(
+                toWidth: transform.width,
+                storeIn: cacheDirectory ?? FileManager.default.temporaryDirectory, transform.apply)
         }
         var clean = [Split: UtteranceSet]()
         for (split, set) in data.clean { clean[split] = try prepare(set) }
@@ -104,7 +110,8 @@ public struct TrainingJob {
         announce(
             "train: \(kind.rawValue) on \(data.selection.count) of \(width) columns, \(train.count) train / "
                 + "\(dev.count) dev utterances, label variance \(mode.rawValue), seed \(config.seed), "
-                + "BLAS \(BLASCore.name)")
+                + "BLAS \(BLASCore.name)"
+                + (train.isStored ? ", frames beyond the memory budget read from a local file" : ""))
         let outcome = try Trainer(config: config, decoderConfig: decoderConfig).train(
             train: train, dev: dev, task: task, targets: targets,
             selection: transform.map { Array(0..<$0.width) } ?? data.selection, datasetWidth: width,

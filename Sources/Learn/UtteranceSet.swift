@@ -1,10 +1,19 @@
-/// Utterances held in memory, already restricted to the selected columns: the training loop's input.
-/// Frames are row-major `[frames, width]`, utterance `i` owning rows `offsets[i] ..< offsets[i + 1]`.
+import Foundation
+
+/// Utterances already restricted to the selected columns: the training loop's input. Frames are row-major
+/// `[frames, width]`, utterance `i` owning rows `offsets[i] ..< offsets[i + 1]` — in memory (`frames`), or,
+/// beyond the memory budget, in a local ``FrameFile`` (`store`), utterance `i` at the file's rows from
+/// `storeRows[i]`. Labels, spreads and ids are always in memory (they are small); batches are cut the same
+/// way from either, so training and evaluation give the same numbers from both.
 public struct UtteranceSet: Sendable {
     /// Channels per frame (the number of selected columns).
     public var width: Int
-    /// All frames, utterance after utterance.
+    /// All frames, utterance after utterance (empty when `store` holds them).
     public var frames: [Float]
+    /// The file holding the frames, when they are not in memory.
+    public var store: FrameFile?
+    /// With a store: the file row where each utterance's frames start.
+    public var storeRows: [Int] = []
     /// `count + 1` row offsets into `frames`.
     public var offsets: [Int]
     /// Consensus labels `[count, targetCount]`.
@@ -37,8 +46,25 @@ public struct UtteranceSet: Sendable {
     /// Utterance `i`'s number of frames.
     public func length(_ i: Int) -> Int { offsets[i + 1] - offsets[i] }
 
+    /// Whether the frames are in a file rather than in memory.
+    public var isStored: Bool { store != nil }
+
     /// The utterances at `indices`, in that order.
     public func subset(_ indices: [Int]) -> UtteranceSet {
+        if let store {
+            var view = UtteranceSet(
+                width: width, frames: [], offsets: [0], labels: [], spreads: spreads == nil ? nil : [], ids: [],
+                targetCount: targetCount)
+            view.store = store
+            for i in indices {
+                view.offsets.append(view.offsets[view.offsets.count - 1] + length(i))
+                view.storeRows.append(storeRows[i])
+                view.labels.append(contentsOf: labels[(i * targetCount)..<((i + 1) * targetCount)])
+                if let s = spreads { view.spreads?.append(contentsOf: s[(i * targetCount)..<((i + 1) * targetCount)]) }
+                view.ids.append(ids[i])
+            }
+            return view
+        }
         var frames = [Float]()
         var offsets = [0]
         var labels = [Float]()
@@ -62,6 +88,22 @@ public struct UtteranceSet: Sendable {
         let steps = lengths.max() ?? 0
         let b = indices.count
         var out = [Float](repeating: 0, count: steps * b * width)
+        if let store {
+            var rows = [Float](repeating: 0, count: steps * width)
+            out.withUnsafeMutableBufferPointer { dst in
+                rows.withUnsafeMutableBufferPointer { utterance in
+                    for (slot, i) in indices.enumerated() {
+                        let start = storeRows[i]
+                        store.read(rows: start..<(start + lengths[slot]), into: utterance.baseAddress!)
+                        for t in 0..<lengths[slot] {
+                            (dst.baseAddress! + (t * b + slot) * width).update(
+                                from: utterance.baseAddress! + t * width, count: width)
+                        }
+                    }
+                }
+            }
+            return FrameBatch(frames: out, lengths: lengths, width: width)
+        }
         frames.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 for (slot, i) in indices.enumerated() {
@@ -106,8 +148,61 @@ extension UtteranceSet {
             for row in 0..<count { for column in columns { out.append(values[row * targetCount + column]) } }
             return out
         }
-        return UtteranceSet(
+        var out = UtteranceSet(
             width: width, frames: frames, offsets: offsets, labels: pick(labels), spreads: spreads.map(pick), ids: ids,
             targetCount: columns.count)
+        out.store = store
+        out.storeRows = storeRows
+        return out
+    }
+
+    /// Calls `body` with the frames of every utterance in order, as row-major blocks of whole utterances of
+    /// at most about `rowsPerBlock` rows (one utterance may exceed it), read from the store when there is one.
+    public func forEachFrameBlock(rowsPerBlock: Int = 16_384, _ body: (UnsafeBufferPointer<Float>) throws -> Void)
+        rethrows
+    {
+        guard let store else {
+            try frames.withUnsafeBufferPointer { try body($0) }
+            return
+        }
+        var buffer = [Float]()
+        var first = 0
+        while first < count {
+            var last = first + 1
+            while last < count && offsets[last + 1] - offsets[first] <= rowsPerBlock { last += 1 }
+            let rows = offsets[last] - offsets[first]
+            if buffer.count < rows * width { buffer = [Float](repeating: 0, count: rows * width) }
+            try buffer.withUnsafeMutableBufferPointer { block in
+                var filled = 0
+                for i in first..<last {
+                    store.read(rows: storeRows[i]..<(storeRows[i] + length(i)), into: block.baseAddress! + filled)
+                    filled += length(i) * width
+                }
+                try body(UnsafeBufferPointer(rebasing: block[0..<filled]))
+            }
+            first = last
+        }
+    }
+
+    /// The same utterances with every frame mapped by `transform` (row-major `rows x width` in, `rows x
+    /// newWidth` out), block by block; into a new store in `directory` when this set has one, else in memory.
+    public func mappingFrames(
+        toWidth newWidth: Int, storeIn directory: URL?,
+        _ transform: (_ frames: [Float], _ rows: Int) throws -> [Float]
+    ) throws -> UtteranceSet {
+        var out = self
+        out.width = newWidth
+        guard isStored, let directory else {
+            out.frames = try transform(frames, frames.count / max(1, width))
+            return out
+        }
+        let file = try FrameFile(width: newWidth, directory: directory)
+        try forEachFrameBlock { block in
+            let mapped = try transform(Array(block), block.count / max(1, width))
+            try mapped.withUnsafeBufferPointer { _ = try file.append($0) }
+        }
+        out.store = file
+        out.storeRows = Array(offsets.dropLast())
+        return out
     }
 }

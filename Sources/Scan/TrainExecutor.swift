@@ -42,6 +42,8 @@ public struct TrainExecutor: TaskExecutor {
         job.targetColumns = body.targetColumns
         job.conditions = Set(body.conditions)
         job.labelVariance = LabelVarianceMode(rawValue: body.labelVariance.rawValue) ?? .off
+        // Frames beyond a quarter of the machine's RAM go to a local file (same model, bounded memory).
+        job.memoryBudget = TrainingDefaults.memoryBudget()
         job.decoder = body.decoder.kind == .tcGRU ? .tcGRU : .gruFF
         job.adjustDecoder = { Self.adjust(&$0, to: body.decoder) }
         if body.projected { job.transform = try projection(body, arrays: arrays) }

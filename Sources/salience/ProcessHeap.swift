@@ -42,4 +42,11 @@ enum ProcessHeap {
         if end > start { _ = madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, MADV_HUGEPAGE) }
         free(block)
     }
+
+    /// This process's peak resident memory so far, bytes (`getrusage`'s `ru_maxrss`, KiB on Linux).
+    static var peakResidentBytes: Int {
+        var usage = rusage()
+        guard getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage) == 0 else { return 0 }
+        return usage.ru_maxrss * 1024
+    }
 }

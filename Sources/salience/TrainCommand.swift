@@ -62,6 +62,17 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "With --label-variance std-aux: the weight of the spread head's loss (lambda).")
     var varianceWeight: Double = TrainingDefaults.spreadWeight
 
+    @Option(
+        help: """
+            MiB of frames kept in memory. Beyond it the selected columns are read once into a local file under \
+            --cache-dir and each epoch reads its batches from there (same numbers, bounded memory). Default: a \
+            quarter of this machine's RAM.
+            """)
+    var memory: Int?
+
+    @Option(help: "A local directory for frames beyond --memory (default: the system's temporary directory).")
+    var cacheDir: String?
+
     @Option(help: "Where to write the trained model (HDF5).")
     var out: String
 
@@ -78,6 +89,7 @@ struct TrainCommand: ParsableCommand {
         if batchSize < 1 { throw ValidationError("--batch-size must be at least 1.") }
         if !(learningRate > 0 && learningRate.isFinite) { throw ValidationError("--learning-rate must be > 0.") }
         if patience < 1 { throw ValidationError("--patience must be at least 1.") }
+        if let memory, memory < 1 { throw ValidationError("--memory must be at least 1 (MiB).") }
         if !(varianceWeight >= 0 && varianceWeight.isFinite) {
             throw ValidationError("--variance-weight must be >= 0.")
         }
@@ -110,6 +122,8 @@ struct TrainCommand: ParsableCommand {
         job.selectionSource = source
         job.decoder = decoder
         job.labelVariance = labelVariance
+        job.memoryBudget = (memory.map { $0 << 20 }) ?? TrainingDefaults.memoryBudget()
+        job.cacheDirectory = cacheDir.map { URL(fileURLWithPath: $0) }
         let record: TrainingRecord
         do {
             record = try job.run(
@@ -129,7 +143,11 @@ struct TrainCommand: ParsableCommand {
         let outcome = record.outcome
         if let message = outcome.message { FileHandle.standardError.write(Data((message + "\n").utf8)) }
         try Checkpoint.save(record.model, to: URL(fileURLWithPath: out), training: record.config)
-        if let metrics { try MetricsReport(record).json().write(to: URL(fileURLWithPath: metrics)) }
+        if let metrics {
+            var report = MetricsReport(record)
+            report.peakResidentBytes = ProcessHeap.peakResidentBytes
+            try report.json().write(to: URL(fileURLWithPath: metrics))
+        }
         let entries = record.metrics
         let task = record.model.task
         let metric = Evaluation.selectionMetric(for: task)

@@ -1,0 +1,96 @@
+import Foundation
+import Learn
+import Shards
+import TestSupport
+import XCTest
+
+/// Training on frames beyond the memory budget: they are read once into a local file and every epoch reads
+/// its batches from there. The model, every metric and every evaluation must be the ones the in-memory path
+/// gives, to the last bit (same batches, same arithmetic), with and without an input transform.
+final class StreamingTrainingTests: XCTestCase {
+    static func dataset(in scratch: ScratchDirectory) throws -> URL {
+        var configuration = SyntheticDataset.Configuration()
+        configuration.utterances = 240
+        configuration.dimension = 12
+        configuration.relevantDimensions = 4
+        configuration.minFrames = 3
+        configuration.maxFrames = 30
+        configuration.seed = 5
+        let url = scratch.path("data")
+        try SyntheticDataset(configuration: configuration).write(to: url)
+        return url
+    }
+
+    func job(_ directory: URL, budget: Int?, cache: URL?) -> TrainingJob {
+        var config = TrainingConfig()
+        config.seed = 4
+        config.maxEpochs = 3
+        config.threads = 2
+        var job = TrainingJob(directory: directory, config: config)
+        job.selection = [0, 2, 3, 5, 7, 8, 11]
+        job.decoder = .gruFF
+        job.adjustDecoder = {
+            $0.gruHidden = 8
+            $0.frontWidth = 8
+            $0.headHidden = 8
+        }
+        job.memoryBudget = budget
+        job.cacheDirectory = cache
+        return job
+    }
+
+    func testFramesBeyondTheBudgetTrainTheSameModelAsFramesInMemory() throws {
+        let scratch = try ScratchDirectory("streaming")
+        defer { scratch.remove() }
+        let data = try Self.dataset(in: scratch)
+        let transforms: [TrainingJob.InputTransform?] = [
+            nil,
+            // A fixed linear map to 3 inputs (as PCA's projection is), so the stored path maps its file.
+            TrainingJob.InputTransform(width: 3, weightCount: 21) { frames, rows in
+                var out = [Float](repeating: 0, count: rows * 3)
+                for r in 0..<rows {
+                    for j in 0..<3 {
+                        var sum: Float = 0
+                        for c in 0..<7 { sum += frames[r * 7 + c] * (Float((c + j) % 4) - 1) }
+                        out[r * 3 + j] = sum
+                    }
+                }
+                return out
+            },
+        ]
+        for transform in transforms {
+            var inMemory = job(data, budget: nil, cache: nil)
+            inMemory.transform = transform
+            var stored = job(data, budget: 4096, cache: scratch.url)
+            stored.transform = transform
+            var lines: [String] = []
+            let a = try inMemory.run()
+            let b = try stored.run(announce: { lines.append($0) })
+            let what = transform == nil ? "selected columns" : "transformed columns"
+            XCTAssertTrue(lines.contains { $0.contains("read from a local file") }, "\(what): \(lines)")
+            XCTAssertEqual(a.metrics, b.metrics, what)
+            XCTAssertEqual(a.outcome.history.map(\.trainLoss), b.outcome.history.map(\.trainLoss), what)
+            XCTAssertEqual(a.model.decoder.parameters.map(\.value), b.model.decoder.parameters.map(\.value), what)
+        }
+        // Nothing is left in the cache directory: the frame files are unlinked when made.
+        let left = try FileManager.default.contentsOfDirectory(atPath: scratch.url.path).filter {
+            $0.hasPrefix("salience-frames")
+        }
+        XCTAssertEqual(left, [])
+    }
+
+    func testACacheDirectoryThatCannotHoldTheFramesIsAClearError() throws {
+        let scratch = try ScratchDirectory("streaming")
+        defer { scratch.remove() }
+        let data = try Self.dataset(in: scratch)
+        let missing = scratch.path("no-such-directory")
+        XCTAssertThrowsError(try job(data, budget: 4096, cache: missing).run()) { error in
+            guard case LearnError.frameFile(let path, let reason) = error else {
+                return XCTFail("\(error)")
+            }
+            XCTAssertEqual(path, missing.path)
+            XCTAssertTrue(reason.contains("No such file"), reason)
+            XCTAssertTrue("\(error)".contains("--cache-dir"), "\(error)")
+        }
+    }
+}
