@@ -35,7 +35,7 @@ struct AttributeCommand: ParsableCommand {
     var method = AttributionDefaults.method
 
     @Option(help: "The split whose utterances are attributed: train, dev or test.")
-    var split = "train"
+    var split = Split.train
 
     @Option(help: "The baseline: zero, or a text file of one number per model input (comma or space separated).")
     var baseline = "zero"
@@ -56,9 +56,6 @@ struct AttributeCommand: ParsableCommand {
         guard steps >= (method == .riemannRight ? 2 : 1) else {
             throw ValidationError("--steps must be at least \(method == .riemannRight ? 2 : 1) for \(method.rawValue).")
         }
-        guard Split.named(split) != nil else {
-            throw ValidationError("--split must be train, dev or test, not \(split).")
-        }
         guard ["targets", "all"].contains(outputs) else {
             throw ValidationError("--outputs must be targets or all, not \(outputs).")
         }
@@ -74,25 +71,25 @@ struct AttributeCommand: ParsableCommand {
             replicas = try (0..<threads).map { _ in try Checkpoint.load(from: URL(fileURLWithPath: model)) }
             catalog = try DatasetCatalog(directory: URL(fileURLWithPath: dataset))
         } catch let error as LearnError {
-            throw ValidationError(error.description)
+            throw CommandFailure(error.description)
         } catch let error as DatasetError {
-            throw ValidationError("\(dataset) is not a usable dataset:\n\(error.description)")
+            throw CommandFailure("\(dataset) is not a usable dataset:\n\(error.description)")
         }
         // Parallelism is over model replicas, so BLAS itself runs single-threaded (as in training).
         BLASThreads.set(1)
         let first = replicas[0]
         guard catalog.dimension == first.datasetWidth else {
-            throw ValidationError(
+            throw CommandFailure(
                 "\(dataset) has D=\(catalog.dimension) but \(model) was trained on D=\(first.datasetWidth).")
         }
         let attributed = outputs == "all" ? Array(0..<first.outputCount) : Array(0..<first.targets.count)
         let ig = IntegratedGradients(
             steps: steps, method: method, baseline: try baselineValue(width: first.inputWidth))
-        let total = min(limit ?? Int.max, catalog.utteranceCount(split: Split.named(split)!))
+        let total = min(limit ?? Int.max, catalog.utteranceCount(split: split))
         let job = AttributionJob(replicas: replicas, method: ig, outputs: attributed)
         let outcome = try job.run(
             shards: catalog.shards(condition: ShardFormat.cleanCondition).map { (catalog.url(of: $0), nil) },
-            split: Split.named(split)!, limit: total
+            split: split, limit: total
         ) { done in
             FileHandle.standardError.write(Data("attribute: \(done)/\(total) utterances\r".utf8))
         }
@@ -106,7 +103,8 @@ struct AttributeCommand: ParsableCommand {
         let csvURL = URL(fileURLWithPath: out)
         try table.csv.write(to: csvURL, atomically: true, encoding: .utf8)
         let summary = AttributionSummary(
-            model: model, dataset: dataset, split: split, steps: steps, method: method.rawValue, baseline: baseline,
+            model: model, dataset: dataset, split: split.description, steps: steps, method: method.rawValue,
+            baseline: baseline,
             utterances: statistics.count, outputs: names,
             meanAbsoluteCompletenessDelta: statistics.meanAbsoluteDelta,
             perOutput: names.indices.map {
@@ -127,26 +125,21 @@ struct AttributeCommand: ParsableCommand {
     private func baselineValue(width: Int) throws -> Baseline {
         if baseline == "zero" { return .zero }
         guard let text = try? String(contentsOfFile: baseline, encoding: .utf8) else {
-            throw ValidationError("--baseline must be zero or a readable file of numbers; cannot read \(baseline).")
+            throw CommandFailure("--baseline must be zero or a readable file of numbers; cannot read \(baseline).")
         }
         let fields = text.split { ",; \n\t\r".contains($0) }
         var values: [Float] = []
         for (index, field) in fields.enumerated() {
             guard let value = Float(field), value.isFinite else {
-                throw ValidationError("\(baseline): value \(index) (\(field)) is not a finite number.")
+                throw CommandFailure("\(baseline): value \(index) (\(field)) is not a finite number.")
             }
             values.append(value)
         }
         guard values.count == width else {
-            throw ValidationError("\(baseline) holds \(values.count) numbers but the model reads \(width) inputs.")
+            throw CommandFailure("\(baseline) holds \(values.count) numbers but the model reads \(width) inputs.")
         }
         return .vector(values)
     }
 }
 
 extension IntegrationMethod: ExpressibleByArgument {}
-
-extension Split {
-    /// The split called `name` (train, dev, test).
-    static func named(_ name: String) -> Split? { allCases.first { $0.description == name } }
-}

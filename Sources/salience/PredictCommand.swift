@@ -32,9 +32,9 @@ struct PredictCommand: ParsableCommand {
                 directory: URL(fileURLWithPath: dataset), selection: trained.selection, selectionSource: model,
                 model: (model, trained.datasetWidth))
         } catch let error as LearnError {
-            throw ValidationError(error.description)
+            throw CommandFailure(error.description)
         } catch let error as DatasetError {
-            throw ValidationError("\(dataset) is not a usable dataset:\n\(error.description)")
+            throw CommandFailure("\(dataset) is not a usable dataset:\n\(error.description)")
         }
         var columns = trained.targets
         if trained.labelVariance == .stdAux { columns += trained.targets.map { "\($0)_spread" } }

@@ -39,12 +39,12 @@ struct ReportCommand: ParsableCommand {
         let url = URL(fileURLWithPath: results)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
-            throw ValidationError("\(results) does not exist; give a results.json file or a run's output directory.")
+            throw CommandFailure("\(results) does not exist; give a results.json file or a run's output directory.")
         }
         guard isDirectory.boolValue else { return url }
         let file = url.appendingPathComponent("results.json")
         guard FileManager.default.fileExists(atPath: file.path) else {
-            throw ValidationError(
+            throw CommandFailure(
                 "\(results) holds no results.json; give a results.json file or a run's output directory.")
         }
         return file

@@ -84,12 +84,12 @@ struct ScanRunner {
         var seconds: Double
     }
 
-    /// Reads and validates a spec; problems become a `ValidationError` listing each field and reason.
+    /// Reads and validates a spec; its problems, each field with its reason, are the command's failure.
     static func loadSpec(_ path: String) throws -> ScanSpec {
         do {
             return try ScanSpec.load(contentsOf: URL(fileURLWithPath: path))
         } catch let error as ScanSpecError {
-            throw ValidationError(error.description)
+            throw CommandFailure(error.description)
         }
     }
 

@@ -34,7 +34,7 @@ struct ScoresCommand: ParsableCommand {
     var methods = "ccs,mis,pca"
 
     @Option(help: "utterance (mean of each utterance's frames) or frame (every frame with its utterance's label).")
-    var pooling = "utterance"
+    var pooling = Pooling.utterance
 
     @Option(help: "Histogram bins per axis for mis-hist (2 on a binary target's axis).")
     var bins = SaliencyDefaults.histogramBins
@@ -43,7 +43,7 @@ struct ScoresCommand: ParsableCommand {
     var millerMadow = false
 
     @Option(help: "The split to score on: train, dev or test.")
-    var split = "train"
+    var split = Split.train
 
     @Option(help: "Compute threads (one more thread reads the shards).")
     var threads = 2
@@ -68,10 +68,6 @@ struct ScoresCommand: ParsableCommand {
 
     func validate() throws {
         _ = try parsedMethods()
-        guard Pooling(rawValue: pooling) != nil else { throw ValidationError("--pooling must be utterance or frame") }
-        guard Split.allCases.contains(where: { $0.description == split }) else {
-            throw ValidationError("--split must be train, dev or test")
-        }
         guard bins >= 1 else { throw ValidationError("--bins must be at least 1") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         guard pooledMemory >= 1 else { throw ValidationError("--pooled-memory must be at least 1 MiB") }
@@ -96,8 +92,7 @@ struct ScoresCommand: ParsableCommand {
         let methods = try parsedMethods()
         ProcessHeap.preferHugePages()
         var settings = ScoresSettings(
-            methods: methods, pooling: Pooling(rawValue: pooling) ?? .utterance, bins: bins,
-            millerMadow: millerMadow, split: Split.allCases.first { $0.description == split } ?? .train,
+            methods: methods, pooling: pooling, bins: bins, millerMadow: millerMadow, split: split,
             threads: threads, noise: noNoise ? .none : .seeded(noiseSeed), pooledMemoryBytes: pooledMemory << 20)
         settings.shardsKeptOpen = shardsKeptOpen
         let started = Date()

@@ -71,7 +71,7 @@ struct SelectCommand: ParsableCommand {
         do {
             positions = try Selection.select(values, rule: rule)
         } catch {
-            throw ValidationError("\(scores): \(error)")
+            throw CommandFailure("\(scores): \(error)")
         }
         let text = positions.map { "\(table.dimensions[$0])\n" }.joined()
         if let out {
@@ -93,30 +93,30 @@ struct SelectScoresTable {
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw ValidationError("cannot read \(path): \(error.localizedDescription)")
+            throw CommandFailure("cannot read \(path): \(error.localizedDescription)")
         }
         let lines = text.split(whereSeparator: \.isNewline).map(String.init)
         guard let header = lines.first?.split(separator: ",").map(String.init), header.first == "dim" else {
-            throw ValidationError("\(path): not a scores CSV (the first column must be `dim`)")
+            throw CommandFailure("\(path): not a scores CSV (the first column must be `dim`)")
         }
         var dimensions = [Int]()
         var values = [[Double]](repeating: [], count: header.count)
         for (lineIndex, line) in lines.dropFirst().enumerated() {
             let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             guard fields.count == header.count, let dimension = Int(fields[0]) else {
-                throw ValidationError(
+                throw CommandFailure(
                     "\(path):\(lineIndex + 2): expected \(header.count) fields starting with a dimension")
             }
             dimensions.append(dimension)
             for column in 1..<header.count {
                 guard let value = Double(fields[column]), !value.isNaN else {
-                    throw ValidationError(
+                    throw CommandFailure(
                         "\(path):\(lineIndex + 2): '\(fields[column])' in column \(header[column]) is not a number")
                 }
                 values[column].append(value)
             }
         }
-        guard !dimensions.isEmpty else { throw ValidationError("\(path): no rows") }
+        guard !dimensions.isEmpty else { throw CommandFailure("\(path): no rows") }
         self.dimensions = dimensions
         names = Array(header.dropFirst())
         var columns = [String: [Double]]()
@@ -127,7 +127,7 @@ struct SelectScoresTable {
     /// The values of column `name`.
     func column(_ name: String) throws -> [Double] {
         guard let values = columns[name] else {
-            throw ValidationError("no column '\(name)' (columns: \(names.joined(separator: ", ")))")
+            throw CommandFailure("no column '\(name)' (columns: \(names.joined(separator: ", ")))")
         }
         return values
     }

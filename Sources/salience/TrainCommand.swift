@@ -132,13 +132,13 @@ struct TrainCommand: ParsableCommand {
                     if !quiet { FileHandle.standardError.write(Data((report.line + "\n").utf8)) }
                 })
         } catch LearnError.emptySplit {
-            throw ValidationError("\(dataset) needs clean train and dev utterances to train.")
+            throw CommandFailure("\(dataset) needs clean train and dev utterances to train.")
         } catch LearnError.invalidSetting(let sentence) {
-            throw ValidationError("--\(sentence).")
+            throw CommandFailure("--\(sentence).")
         } catch let error as LearnError {
-            throw ValidationError(error.description)
+            throw CommandFailure(error.description)
         } catch let error as DatasetError {
-            throw ValidationError("\(dataset) is not a usable dataset:\n\(error.description)")
+            throw CommandFailure("\(dataset) is not a usable dataset:\n\(error.description)")
         }
         let outcome = record.outcome
         if let message = outcome.message { FileHandle.standardError.write(Data((message + "\n").utf8)) }
@@ -170,7 +170,7 @@ extension LabelVarianceMode: ExpressibleByArgument {}
 enum SelectionFile {
     static func read(_ path: String) throws -> [Int] {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw ValidationError("Cannot read the selection file \(path).")
+            throw CommandFailure("Cannot read the selection file \(path).")
         }
         return try parse(text, source: path)
     }
@@ -181,12 +181,12 @@ enum SelectionFile {
             let content = line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
             for token in content.split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\t" || $0 == "\r" }) {
                 guard let index = Int(token), index >= 0 else {
-                    throw ValidationError("\(source), line \(number + 1): '\(token)' is not a column index.")
+                    throw CommandFailure("\(source), line \(number + 1): '\(token)' is not a column index.")
                 }
                 indices.append(index)
             }
         }
-        guard !indices.isEmpty else { throw ValidationError("\(source) selects no columns.") }
+        guard !indices.isEmpty else { throw CommandFailure("\(source) selects no columns.") }
         return indices
     }
 }
