@@ -3,6 +3,7 @@
 /// Each sequence is convolved as if alone: steps outside `0..<length` read as zero, so padding never
 /// leaks into valid outputs; padded output steps are zero.
 import Numerics
+
 public final class Conv1d<S: BLASScalar> {
     /// `[out, in, kernel]`.
     public let weight: Parameter<S>
@@ -49,20 +50,11 @@ public final class Conv1d<S: BLASScalar> {
                 }
             }
         }
-        columns.withUnsafeBufferPointer { cp in
-            weight.value.withUnsafeBufferPointer { wp in
-                output.withUnsafeMutableBufferPointer { yp in
-                    S.gemm(
-                        transA: false, transB: true, m: rows, n: outputWidth, k: rowWidth, alpha: 1,
-                        a: cp.baseAddress!, lda: rowWidth, b: wp.baseAddress!, ldb: rowWidth,
-                        beta: 0, c: yp.baseAddress!, ldc: outputWidth)
-                    bias.value.withUnsafeBufferPointer { bp in
-                        S.kernels.addRowVector(yp.baseAddress!, rows, outputWidth, bp.baseAddress!)
-                    }
-                    lengths.withUnsafeBufferPointer { lp in
-                        S.kernels.zeroPadding(yp.baseAddress!, steps, lengths.count, outputWidth, lp.baseAddress!)
-                    }
-                }
+        output = AffineMap.forward(
+            columns, rows: rows, inputs: rowWidth, outputs: outputWidth, weight: weight.value, bias: bias.value)
+        output.withUnsafeMutableBufferPointer { yp in
+            lengths.withUnsafeBufferPointer { lp in
+                S.kernels.zeroPadding(yp.baseAddress!, steps, lengths.count, outputWidth, lp.baseAddress!)
             }
         }
         return FrameBatch(frames: output, lengths: lengths, width: outputWidth)
@@ -80,31 +72,11 @@ public final class Conv1d<S: BLASScalar> {
                 S.kernels.zeroPadding(gp.baseAddress!, steps, lengths.count, outputWidth, lp.baseAddress!)
             }
         }
-        grad.withUnsafeBufferPointer { gp in
-            columns.withUnsafeBufferPointer { cp in
-                weight.gradient.withUnsafeMutableBufferPointer { wg in
-                    S.gemm(
-                        transA: true, transB: false, m: outputWidth, n: rowWidth, k: rows, alpha: 1,
-                        a: gp.baseAddress!, lda: outputWidth, b: cp.baseAddress!, ldb: rowWidth,
-                        beta: 1, c: wg.baseAddress!, ldc: rowWidth)
-                }
-            }
-            bias.gradient.withUnsafeMutableBufferPointer { bg in
-                S.kernels.accumulateColumnSums(gp.baseAddress!, rows, outputWidth, bg.baseAddress!)
-            }
-        }
+        AffineMap.accumulateGradients(
+            grad, input: columns, rows: rows, inputs: rowWidth, outputs: outputWidth, weight: weight, bias: bias)
         guard needInputGradient else { return [] }
-        var gradColumns = S.zeros(rows * rowWidth)
-        grad.withUnsafeBufferPointer { gp in
-            weight.value.withUnsafeBufferPointer { wp in
-                gradColumns.withUnsafeMutableBufferPointer { dc in
-                    S.gemm(
-                        transA: false, transB: false, m: rows, n: rowWidth, k: outputWidth, alpha: 1,
-                        a: gp.baseAddress!, lda: outputWidth, b: wp.baseAddress!, ldb: rowWidth,
-                        beta: 0, c: dc.baseAddress!, ldc: rowWidth)
-                }
-            }
-        }
+        let gradColumns = AffineMap.inputGradient(
+            grad, rows: rows, inputs: rowWidth, outputs: outputWidth, weight: weight.value)
         var gradInput = S.zeros(rows * inputWidth)
         gradColumns.withUnsafeBufferPointer { dc in
             lengths.withUnsafeBufferPointer { lp in

@@ -1,6 +1,7 @@
 /// A fully connected layer `y = x Wᵀ + b` over the rows of a `[rows, in]` matrix, PyTorch's
 /// `nn.Linear` layout (`weight` `[out, in]`, `bias` `[out]`), with or without bias.
 import Numerics
+
 public final class Linear<S: BLASScalar> {
     /// `[out, in]`.
     public let weight: Parameter<S>
@@ -30,54 +31,16 @@ public final class Linear<S: BLASScalar> {
     public func forward(_ x: [S], rows: Int) -> [S] {
         input = x
         self.rows = rows
-        var y = S.zeros(rows * outputWidth)
-        x.withUnsafeBufferPointer { xp in
-            weight.value.withUnsafeBufferPointer { wp in
-                y.withUnsafeMutableBufferPointer { yp in
-                    S.gemm(
-                        transA: false, transB: true, m: rows, n: outputWidth, k: inputWidth, alpha: 1,
-                        a: xp.baseAddress!, lda: inputWidth, b: wp.baseAddress!, ldb: inputWidth,
-                        beta: 0, c: yp.baseAddress!, ldc: outputWidth)
-                    if let bias {
-                        bias.value.withUnsafeBufferPointer { bp in
-                            S.kernels.addRowVector(yp.baseAddress!, rows, outputWidth, bp.baseAddress!)
-                        }
-                    }
-                }
-            }
-        }
-        return y
+        return AffineMap.forward(
+            x, rows: rows, inputs: inputWidth, outputs: outputWidth, weight: weight.value, bias: bias?.value)
     }
 
     /// Accumulates ∂L/∂W and ∂L/∂b from `gradOutput` (`[rows, out]`) and returns ∂L/∂x (`[rows, in]`).
     public func backward(_ gradOutput: [S], needInputGradient: Bool = true) -> [S] {
-        gradOutput.withUnsafeBufferPointer { gp in
-            input.withUnsafeBufferPointer { xp in
-                weight.gradient.withUnsafeMutableBufferPointer { wg in
-                    S.gemm(
-                        transA: true, transB: false, m: outputWidth, n: inputWidth, k: rows, alpha: 1,
-                        a: gp.baseAddress!, lda: outputWidth, b: xp.baseAddress!, ldb: inputWidth,
-                        beta: 1, c: wg.baseAddress!, ldc: inputWidth)
-                }
-            }
-            if let bias {
-                bias.gradient.withUnsafeMutableBufferPointer { bg in
-                    S.kernels.accumulateColumnSums(gp.baseAddress!, rows, outputWidth, bg.baseAddress!)
-                }
-            }
-        }
+        AffineMap.accumulateGradients(
+            gradOutput, input: input, rows: rows, inputs: inputWidth, outputs: outputWidth, weight: weight, bias: bias)
         guard needInputGradient else { return [] }
-        var gradInput = S.zeros(rows * inputWidth)
-        gradOutput.withUnsafeBufferPointer { gp in
-            weight.value.withUnsafeBufferPointer { wp in
-                gradInput.withUnsafeMutableBufferPointer { dx in
-                    S.gemm(
-                        transA: false, transB: false, m: rows, n: inputWidth, k: outputWidth, alpha: 1,
-                        a: gp.baseAddress!, lda: outputWidth, b: wp.baseAddress!, ldb: inputWidth,
-                        beta: 0, c: dx.baseAddress!, ldc: inputWidth)
-                }
-            }
-        }
-        return gradInput
+        return AffineMap.inputGradient(
+            gradOutput, rows: rows, inputs: inputWidth, outputs: outputWidth, weight: weight.value)
     }
 }
