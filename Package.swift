@@ -59,7 +59,7 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]),
         // The scan's vocabulary as values (spec, task bodies, results); Reports draws it, Scan runs it.
-        .target(name: "ScanModel", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]),
+        .target(name: "ScanModel", dependencies: ["Numerics", .product(name: "TOMLKit", package: "TOMLKit")]),
         .target(name: "Reports", dependencies: ["ScanModel"]),
         .target(
             name: "Scan",

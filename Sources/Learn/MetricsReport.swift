@@ -1,4 +1,5 @@
 import Foundation
+import Numerics
 import Shards
 
 /// One number of a model's evaluation, in the flat form the scan results use: split, condition (the
@@ -133,8 +134,7 @@ public struct MetricsReport: Codable, Sendable {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        encoder.nonConformingFloatEncodingStrategy = NonFiniteJSON.encoding
         return try encoder.encode(self)
     }
 }

@@ -1,5 +1,6 @@
 import Cluster
 import Foundation
+import Numerics
 import ScanModel
 
 /// JSON coding of task bodies and results (sorted keys, so equal inputs give equal bytes).
@@ -8,8 +9,7 @@ public enum ScanCoding {
     public static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        encoder.nonConformingFloatEncodingStrategy = NonFiniteJSON.encoding
         encoder.dateEncodingStrategy = ScanDates.encoding
         return encoder
     }
@@ -17,8 +17,7 @@ public enum ScanCoding {
     /// The decoder matching ``encoder()``.
     public static func decoder() -> JSONDecoder {
         let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
-            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        decoder.nonConformingFloatDecodingStrategy = NonFiniteJSON.decoding
         decoder.dateDecodingStrategy = ScanDates.decoding
         return decoder
     }

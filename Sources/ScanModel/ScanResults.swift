@@ -1,4 +1,5 @@
 import Foundation
+import Numerics
 
 /// Everything a scan produced, or has produced so far: the run's metadata, the score curves, the selections
 /// and one ``TrainedModelResult`` per trained model.
@@ -83,8 +84,7 @@ extension ScanResults {
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.dateEncodingStrategy = ScanDates.encoding
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        encoder.nonConformingFloatEncodingStrategy = NonFiniteJSON.encoding
         return encoder
     }
 
@@ -93,8 +93,7 @@ extension ScanResults {
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         decoder.dateDecodingStrategy = ScanDates.decoding
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
-            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        decoder.nonConformingFloatDecodingStrategy = NonFiniteJSON.decoding
         return decoder
     }
 
