@@ -1,4 +1,4 @@
-/// The names and fixed values of the shard format, version 1 (../shared/docs/shard-format.md).
+/// The names and fixed values of the shard format, version 1 (docs/shard-format.md).
 public enum ShardFormat {
     /// The value of the `salience_format` root attribute.
     public static let formatName = "embedding-shard"

@@ -1,4 +1,4 @@
-/// Shards: Salience's embedding shard format (../shared/docs/shard-format.md), version 1.
+/// Shards: Salience's embedding shard format (docs/shard-format.md), version 1.
 ///
 /// It owns reading shards (header, per-utterance metadata, frames of an utterance range restricted to a set
 /// of columns), writing them (`ShardWriter`, with a tiled chunk layout chosen by measurement), validating them
