@@ -26,6 +26,11 @@ enum HTMLPage {
             html.append("<h2>\(Markup.escape(section.title))</h2>")
             if let intro = section.intro { html.append("<p class=\"intro\">\(Markup.escape(intro))</p>") }
             for note in section.notes { html.append("<p class=\"note\">\(Markup.escape(note))</p>") }
+            if !section.findings.isEmpty {
+                html.append("<ul class=\"findings\">")
+                for finding in section.findings { html.append("<li>\(Markup.escape(finding))</li>") }
+                html.append("</ul>")
+            }
             if !section.figures.isEmpty {
                 html.append("<div class=\"figures\">")
                 for figure in section.figures {
@@ -61,6 +66,8 @@ enum HTMLPage {
         nav.toc a { color: #0b5cad; text-decoration: none; font-size: 13px; }
         nav.toc a:hover { text-decoration: underline; }
         p.intro { color: #444; max-width: 900px; margin: 4px 0 12px; }
+        ul.findings { font-size: 1.08em; max-width: 1000px; margin: 8px 0 16px; padding-left: 20px; }
+        ul.findings li { margin: 6px 0; line-height: 1.45; }
         p.note { background: #fff7e0; border-left: 4px solid #e69f00; padding: 8px 12px; margin: 8px 0;
           max-width: 900px; }
         .figures { display: flex; flex-wrap: wrap; gap: 12px 20px; margin: 12px 0; }
@@ -93,6 +100,9 @@ enum MarkdownPage {
             lines += ["## \(Markup.markdown(section.title))", ""]
             if let intro = section.intro { lines += [Markup.markdown(intro), ""] }
             for note in section.notes { lines += ["> **Note:** \(Markup.markdown(note))", ""] }
+            if !section.findings.isEmpty {
+                lines += section.findings.map { "- \(Markup.markdown($0))" } + [""]
+            }
             if !section.figures.isEmpty {
                 lines += ["(\(section.figures.count) plot\(section.figures.count == 1 ? "" : "s") in report.html)", ""]
             }

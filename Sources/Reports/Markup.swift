@@ -50,6 +50,12 @@ enum Markup {
     }
 
     /// A count with thin grouping: `1 234 567`.
+    /// A fraction as a percentage: `0.25` → `25 %`, `0.125` → `12.5 %`.
+    static func percent(_ fraction: Double) -> String {
+        let value = fraction * 100
+        return (value == value.rounded() ? String(Int(value)) : String(format: "%.1f", value)) + " %"
+    }
+
     static func count(_ value: Int) -> String {
         let digits = String(abs(value))
         var groups: [Substring] = []

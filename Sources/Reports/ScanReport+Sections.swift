@@ -46,7 +46,7 @@ extension ScanReport {
     func sections(includeFigures: Bool) -> [ReportSection] {
         let context = ReportContext(results: results, includeFigures: includeFigures)
         return [
-            overviewSection(context), progressSection(context), scoresSection(context), keptFractionSection(context),
+            summarySection(context), overviewSection(context), progressSection(context), scoresSection(context), keptFractionSection(context),
             parametersSection(context), robustnessSection(context), labelVarianceSection(context),
             selectionsSection(context), modelsSection(context),
         ]

@@ -82,6 +82,8 @@ struct ReportSection {
     var intro: String? = nil
     /// Notes shown prominently: progress, missing data.
     var notes: [String] = []
+    /// The section's answers, one sentence each (the summary's headline findings).
+    var findings: [String] = []
     var figures: [Figure] = []
     var tables: [ReportTable] = []
 }

@@ -4,7 +4,6 @@ import TestSupport
 import XCTest
 
 @testable import Reports
-
 @testable import ScanModel
 
 #if canImport(FoundationXML)
@@ -81,7 +80,8 @@ final class ScanReportTests: XCTestCase {
     private static let runningHTML = ScanReport(results: ScanResultsFixture.running).html()
 
     private let sectionIDs = [
-        "overview", "progress", "scores", "kept-fraction", "parameters", "robustness", "label-variance", "selections",
+        "summary", "overview", "progress", "scores", "kept-fraction", "parameters", "robustness", "label-variance",
+        "selections",
         "models",
     ]
 
@@ -191,6 +191,41 @@ final class ScanReportTests: XCTestCase {
             }
             // Threshold rules only exist for scoring methods.
             XCTAssertEqual(records.first { $0["method"] == "pca" }?["≥ mean"], "—")
+        }
+    }
+
+    /// The summary names, per kept fraction and mode, the method with the best mean dev CCC over seeds (among
+    /// the scoring methods and PCA), its test mean ± std, and its differences to full width and random —
+    /// each recomputed here from the fixture's models.
+    func testSummaryLeadsWithTheBestMethodOnDevPerKeptFraction() throws {
+        let results = ScanResultsFixture.finished
+        let page = try PageReader.read(Self.finishedHTML)
+        XCTAssertEqual(page.ids.first { sectionIDs.contains($0) }, "summary", "the summary comes first")
+        let dev = ScanResults.MetricKey(split: .dev, metric: .ccc)
+        let test = ScanResults.MetricKey(split: .test, metric: .ccc)
+        let records = page.records("summary-table")
+        let ratios = Set(results.models.compactMap(\.rule.ratio))
+        XCTAssertEqual(records.count, ratios.count * 2)
+        for record in records {
+            let mode = try XCTUnwrap(record["label variance"])
+            let ratio = try XCTUnwrap(Double(record["kept"] ?? ""))
+            let models = results.models.filter { $0.labelVariance.rawValue == mode }
+            func values(_ method: ScanSpec.Method, _ key: ScanResults.MetricKey) -> [Double] {
+                models.filter { $0.method == method && $0.rule == .ratio(ratio) }.compactMap { $0[key] }
+            }
+            let candidates: [ScanSpec.Method] = [.ccs, .mis, .misHist, .pca, .ig]
+            let best = try XCTUnwrap(
+                candidates.filter { !values($0, dev).isEmpty }.max { mean(values($0, dev)) < mean(values($1, dev)) })
+            XCTAssertEqual(record["best (dev)"], best.rawValue, "\(mode) \(ratio)")
+            let cell = record["test ccc"]?.components(separatedBy: " ± ") ?? []
+            XCTAssertEqual(Double(cell.first ?? "") ?? .nan, mean(values(best, test)), accuracy: 5.1e-5)
+            XCTAssertEqual(Double(cell.last ?? "") ?? .nan, sampleStd(values(best, test)), accuracy: 5.1e-5)
+            let full = models.filter { $0.method == .full }.compactMap { $0[test] }
+            XCTAssertEqual(
+                Double(record["Δ full"] ?? "") ?? .nan, mean(values(best, test)) - mean(full), accuracy: 1.1e-4)
+            XCTAssertEqual(
+                Double(record["Δ random"] ?? "") ?? .nan, mean(values(best, test)) - mean(values(.random, test)),
+                accuracy: 1.1e-4)
         }
     }
 
