@@ -47,6 +47,13 @@ struct ScanCommand: ParsableCommand {
     @Flag(help: "Print no progress lines.")
     var quiet = false
 
+    @Flag(
+        help: """
+            Print what the scan would do — models per method and rule, tasks and bytes read per phase, from the \
+            dataset's headers under --data-root — and run nothing.
+            """)
+    var dryRun = false
+
     func validate() throws {
         if workers < 1 || workers > 64 { throw ValidationError("--workers must be between 1 and 64.") }
         if (key == nil) != (serverKey == nil) { throw ValidationError("--key and --server-key go together.") }
@@ -54,6 +61,14 @@ struct ScanCommand: ParsableCommand {
 
     func run() throws {
         let spec = try ScanRunner.loadSpec(self.spec)
+        if dryRun {
+            do {
+                print(try ScanPreview.make(spec: spec, dataRoot: DataRoot(URL(fileURLWithPath: dataRoot))).text)
+            } catch {
+                throw CommandFailure("\(self.spec): \(error)")
+            }
+            return
+        }
         let runner = ScanRunner(quiet: quiet)
         if let endpoint {
             let connection = try CoordinatorConnectionOptions.parse(

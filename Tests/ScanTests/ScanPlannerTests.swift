@@ -100,5 +100,16 @@ final class ScanPlannerTests: XCTestCase {
         XCTAssertEqual(Set(results.scoreCurves.map(\.method)), [.ccs, .misHist, .ig])
         XCTAssertEqual(results.models.count, 4)
         XCTAssertEqual(results.run.phases.first { $0.name == "grid" }?.tasksTotal, 4)
+
+        // The dry run's preview, from the headers alone, counts the tasks the planner handed out.
+        let preview = try ScanPreview.make(spec: spec, dataRoot: DataRoot(scratch.url))
+        let handedOut = phases.flatMap { $0 }
+        func previewed(_ name: String) -> Int? { preview.phases.first { $0.name == name }?.tasks }
+        XCTAssertEqual(
+            previewed("statistics"),
+            handedOut.filter { $0.kind == ScanTaskKind.statistics || $0.kind == ScanTaskKind.ksg }.count)
+        XCTAssertEqual(previewed("ig"), handedOut.filter { $0.kind == ScanTaskKind.ig }.count)
+        XCTAssertEqual(previewed("grid"), results.models.count)
+        XCTAssertEqual(preview.models, results.models.count)
     }
 }

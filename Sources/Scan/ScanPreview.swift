@@ -1,0 +1,145 @@
+import Cluster
+import Foundation
+import Saliency
+import Shards
+
+/// What a scan would do, before it spends an allocation: its task graph on the real dataset's headers —
+/// tasks per phase, the models of the grid per method and rule, and how much it reads from the data root
+/// per phase (decoded float32 bytes). `salience scan SPEC --dry-run` prints it.
+///
+/// Reads only shard headers. Two figures are estimates and say so: threshold rules select a number of
+/// dimensions that only the scores decide (counted here at half of D), and the statistics and IG passes
+/// read the units that hold train frames (counted here as the train share of the clean frames).
+public struct ScanPreview: Sendable {
+    /// One phase of the graph.
+    public struct Phase: Sendable {
+        public var name: String
+        public var tasks: Int
+        /// Decoded bytes the phase reads from the data root.
+        public var bytes: Double
+    }
+
+    /// The models one method trains.
+    public struct MethodModels: Sendable {
+        public var method: ScanSpec.Method
+        /// Models per rule (over seeds and label-variance modes), in rule order.
+        public var perRule: [(rule: String, models: Int)]
+    }
+
+    public var phases: [Phase]
+    public var methods: [MethodModels]
+    /// Label-variance modes and seeds each cell trains.
+    public var modes: [ScanSpec.LabelVarianceMode]
+    public var seeds: Int
+    /// Decoded bytes of the dataset (every shard, every condition) and of its clean shards.
+    public var datasetBytes: Double
+    public var dimension: Int
+
+    /// Every model of the grid.
+    public var models: Int { methods.reduce(0) { $0 + $1.perRule.reduce(0) { $0 + $1.models } } }
+
+    /// The preview of `spec` on the dataset it names under `dataRoot`.
+    /// - Throws: the catalog task's errors (a bad dataset, a spec that does not fit it) with their reasons.
+    public static func make(spec: ScanSpec, dataRoot: DataRoot) throws -> ScanPreview {
+        let catalog = try CatalogExecutor.describe(spec: spec, submittedAt: Date(), dataRoot: dataRoot)
+        let shards = try DatasetCatalog(directory: dataRoot.resolve(spec.dataset.directory)).shards
+        let graph = ScanGraph(catalog: catalog)
+        let d = catalog.dataset.dimension
+        let bytesPerFrame = Double(d * MemoryLayout<Float>.stride)
+        let clean = shards.filter { $0.condition == ShardFormat.cleanCondition }
+        let cleanFrames = Double(clean.reduce(0) { $0 + $1.frames })
+        let cleanUtterances = Double(max(1, clean.reduce(0) { $0 + $1.utterances }))
+        let trainShare = Double(clean.reduce(0) { $0 + ($1.utterancesPerSplit["train"] ?? 0) }) / cleanUtterances
+        let kept = Set(catalog.dataset.conditions)
+        let gridFrames = Double(shards.filter { kept.contains($0.condition) }.reduce(0) { $0 + $1.frames })
+        let methods = graph.methods
+        let pieces = graph.utteranceRanges.count
+
+        var phases = [Phase(name: "catalog", tasks: 1, bytes: 0)]
+        var statisticsTasks = 0
+        var statisticsBytes = 0.0
+        if graph.needsPassA {
+            statisticsTasks += pieces
+            statisticsBytes += cleanFrames * trainShare * bytesPerFrame
+        }
+        if methods.any(\.histogramPass) {
+            statisticsTasks += pieces
+            statisticsBytes += cleanFrames * trainShare * bytesPerFrame
+        }
+        if methods.any(\.dimensionBlocks) {
+            statisticsTasks += graph.dimensionBlocks.count
+            statisticsBytes += cleanFrames * trainShare * bytesPerFrame
+        }
+        if statisticsTasks > 0 {
+            phases.append(Phase(name: "statistics", tasks: statisticsTasks, bytes: statisticsBytes))
+        }
+        if methods.any(\.attribution) {
+            phases.append(Phase(name: "ig", tasks: pieces, bytes: cleanFrames * trainShare * bytesPerFrame))
+        }
+
+        let spec = catalog.spec
+        let perCell = spec.training.seeds.count * catalog.labelVariance.count
+        var models: [MethodModels] = []
+        var gridBytes = 0.0
+        func add(_ method: ScanSpec.Method, rule: String, k: Int, cells: Int = 1) {
+            let count = cells * perCell
+            if let index = models.firstIndex(where: { $0.method == method }) {
+                models[index].perRule.append((rule, count))
+            } else {
+                models.append(MethodModels(method: method, perRule: [(rule, count)]))
+            }
+            // Every model reads its k columns of every kept shard (all splits and conditions).
+            gridBytes += Double(count) * gridFrames * Double(k * MemoryLayout<Float>.stride)
+        }
+        for method in spec.selection.methods {
+            switch method.traits.selection {
+            case .full: add(method, rule: "full", k: d)
+            case .random, .components:
+                for ratio in spec.selection.ratios {
+                    add(method, rule: "\(ratio)", k: Selection.count(ratio: ratio, dimensions: d))
+                }
+            case .scores:
+                for ratio in spec.selection.ratios {
+                    add(method, rule: "\(ratio)", k: Selection.count(ratio: ratio, dimensions: d))
+                }
+                for threshold in spec.selection.thresholds { add(method, rule: threshold.description, k: d / 2) }
+            }
+        }
+        // IG's baseline is the full-width cell of the first seed and mode, trained once when `full` is not asked.
+        if methods.any(\.attribution) && !methods.contains(where: { $0.traits.selection == .full }) {
+            models.append(MethodModels(method: .full, perRule: [("IG baseline", 1)]))
+            gridBytes += gridFrames * Double(d * MemoryLayout<Float>.stride)
+        }
+        let total = models.reduce(0) { $0 + $1.perRule.reduce(0) { $0 + $1.models } }
+        phases.append(Phase(name: "grid", tasks: total, bytes: gridBytes))
+        phases.append(Phase(name: "report", tasks: 1, bytes: 0))
+        return ScanPreview(
+            phases: phases, methods: models, modes: catalog.labelVariance, seeds: spec.training.seeds.count,
+            datasetBytes: Double(shards.reduce(0) { $0 + $1.frames }) * bytesPerFrame, dimension: d)
+    }
+
+    /// The preview as the lines `salience scan --dry-run` prints.
+    public var text: String {
+        func size(_ bytes: Double) -> String {
+            bytes >= 1e9 ? String(format: "%.2f GB", bytes / 1e9) : String(format: "%.1f MB", bytes / 1e6)
+        }
+        var lines = [
+            "dataset: D = \(dimension), \(size(datasetBytes)) of frames (decoded float32, every shard)",
+            "grid: \(models) models (\(seeds) seed(s) x \(modes.map(\.rawValue).joined(separator: ", ")))",
+        ]
+        for method in methods {
+            lines.append(
+                "  \(method.method.rawValue): "
+                    + method.perRule.map { "\($0.rule) x\($0.models)" }.joined(separator: ", "))
+        }
+        lines.append("phases (tasks, data read from the data root):")
+        for phase in phases {
+            lines.append(
+                "  \(phase.name): \(phase.tasks) task(s), \(phase.bytes > 0 ? size(phase.bytes) : "headers only")")
+        }
+        lines.append(
+            "estimates: thresholds counted at k = D/2; the statistics and IG passes at the train share of the "
+                + "clean frames; the grid as every model reading its columns of every kept shard")
+        return lines.joined(separator: "\n")
+    }
+}
