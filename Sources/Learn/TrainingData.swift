@@ -12,6 +12,9 @@ public struct TrainingData {
     public let clean: [Split: UtteranceSet]
     /// Distorted utterances per condition and split.
     public let distorted: [String: [Split: UtteranceSet]]
+    /// Decoded frame bytes read from the shards (the data root), and from a worker's column cache.
+    public let bytesFromDataRoot: Int
+    public let bytesFromCache: Int
 
     /// The dataset's directory name, for messages.
     public var name: String { URL(fileURLWithPath: catalog.directory).lastPathComponent }
@@ -28,7 +31,7 @@ public struct TrainingData {
     ///   `LearnError.widthMismatch`.
     public init(
         directory: URL, selection: [Int]?, selectionSource: String = "--dims", model: (path: String, width: Int)? = nil,
-        memoryBudget: Int? = nil, cacheDirectory: URL? = nil
+        memoryBudget: Int? = nil, cacheDirectory: URL? = nil, columnCache: ColumnCache? = nil
     ) throws {
         let catalog = try DatasetCatalog(directory: directory)
         let width = catalog.dimension
@@ -50,12 +53,16 @@ public struct TrainingData {
         }
         // Blocks of about half the budget (at least one utterance), so that a block and its copy fit.
         let blockRows = max(1, (memoryBudget ?? 0) / 2 / max(1, sorted.count * MemoryLayout<Float>.stride))
+        var counted = (fromDataRoot: 0, fromCache: 0)
         for shard in catalog.shards {
             let reader = try ShardReader(url: catalog.url(of: shard))
             let columns = sorted.count == width ? nil : sorted
+            let source = try FrameSource(reader, cache: columnCache)
             let set =
-                try store.map { try TrainingData.read(reader, columns: columns, into: $0, blockRows: blockRows) }
-                ?? TrainingData.read(reader, columns: columns)
+                try store.map { try TrainingData.read(source, columns: columns, into: $0, blockRows: blockRows) }
+                ?? TrainingData.read(source, columns: columns)
+            counted.fromDataRoot += source.bytesFromDataRoot
+            counted.fromCache += source.bytesFromCache
             for split in Split.allCases {
                 let indices = reader.utterances(in: split)
                 guard !indices.isEmpty else { continue }
@@ -78,21 +85,25 @@ public struct TrainingData {
         }
         self.clean = clean
         self.distorted = distorted
+        bytesFromDataRoot = counted.fromDataRoot
+        bytesFromCache = counted.fromCache
     }
 
     /// One shard's utterances (all of them, file order) restricted to `columns`.
-    static func read(_ reader: ShardReader, columns: [Int]?) throws -> UtteranceSet {
-        let block = try reader.readFrames(utterances: 0..<reader.utteranceCount, columns: columns)
+    static func read(_ source: FrameSource, columns: [Int]?) throws -> UtteranceSet {
+        let reader = source.reader
+        let block = try source.frames(utterances: 0..<reader.utteranceCount, columns: columns)
         return UtteranceSet(
-            width: block.width, frames: block.values, offsets: block.rowOffsets, labels: reader.labels,
-            spreads: spreads(reader), ids: reader.ids, targetCount: reader.targetCount)
+            width: columns?.count ?? reader.dimension, frames: block.values, offsets: block.rowOffsets,
+            labels: reader.labels, spreads: spreads(reader), ids: reader.ids, targetCount: reader.targetCount)
     }
 
     /// One shard's utterances restricted to `columns`, their frames appended to `store` in blocks of whole
     /// utterances of about `blockRows` frames.
-    static func read(_ reader: ShardReader, columns: [Int]?, into store: FrameFile, blockRows: Int) throws
+    static func read(_ source: FrameSource, columns: [Int]?, into store: FrameFile, blockRows: Int) throws
         -> UtteranceSet
     {
+        let reader = source.reader
         var set = UtteranceSet(
             width: store.width, frames: [], offsets: Array(reader.offsets), labels: reader.labels,
             spreads: spreads(reader), ids: reader.ids, targetCount: reader.targetCount)
@@ -104,7 +115,7 @@ public struct TrainingData {
             while last < reader.utteranceCount && reader.offsets[last + 1] - reader.offsets[first] <= blockRows {
                 last += 1
             }
-            let block = try reader.readFrames(utterances: first..<last, columns: columns)
+            let block = try source.frames(utterances: first..<last, columns: columns)
             let firstRow = try block.values.withUnsafeBufferPointer { try store.append($0) }
             for k in 0..<(last - first) { set.storeRows.append(firstRow + block.rowOffsets[k]) }
             first = last
@@ -145,5 +156,40 @@ extension UtteranceSet {
     /// The utterances whose ids are in `ids`, in this set's order.
     public func restricted(to ids: Set<String>) -> UtteranceSet {
         subset(self.ids.indices.filter { ids.contains(self.ids[$0]) })
+    }
+}
+
+/// Where a shard's frames come from: the shard itself, or a worker's column cache of it (built on first use,
+/// the one read of the shard). Counts the decoded bytes taken from each.
+final class FrameSource {
+    let reader: ShardReader
+    private let cached: CachedShard?
+    private(set) var bytesFromDataRoot = 0
+    private(set) var bytesFromCache = 0
+
+    init(_ reader: ShardReader, cache: ColumnCache?) throws {
+        self.reader = reader
+        if let cache {
+            let built = try cache.entry(for: reader)
+            cached = built.entry
+            if built.created { bytesFromDataRoot += reader.frameCount * reader.dimension * MemoryLayout<Float>.stride }
+        } else {
+            cached = nil
+        }
+    }
+
+    /// The frames of `utterances`, only `columns` (all when nil): values row-major and row offsets from 0.
+    func frames(utterances: Range<Int>, columns: [Int]?) throws -> (values: [Float], rowOffsets: [Int]) {
+        let width = columns?.count ?? reader.dimension
+        guard let cached else {
+            let block = try reader.readFrames(utterances: utterances, columns: columns)
+            bytesFromDataRoot += block.values.count * MemoryLayout<Float>.stride
+            return (block.values, block.rowOffsets)
+        }
+        let first = reader.offsets[utterances.lowerBound]
+        let rows = first..<reader.offsets[utterances.upperBound]
+        let values = cached.read(rows: rows, columns: columns)
+        bytesFromCache += rows.count * width * MemoryLayout<Float>.stride
+        return (values, reader.offsets[utterances.lowerBound...utterances.upperBound].map { $0 - first })
     }
 }

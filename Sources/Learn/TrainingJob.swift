@@ -51,6 +51,9 @@ public struct TrainingJob {
     /// into a local file in `cacheDirectory` and every epoch reads its batches from there (``FrameFile``).
     public var memoryBudget: Int?
     public var cacheDirectory: URL?
+    /// A worker's cache of decoded shards: the dataset is read from the data root once per machine, not
+    /// once per job (nil: every job reads the shards).
+    public var columnCache: ColumnCache?
 
     /// A job with every choice at its default.
     public init(directory: URL, datasetName: String? = nil, config: TrainingConfig = TrainingConfig()) {
@@ -71,7 +74,7 @@ public struct TrainingJob {
     ) throws -> TrainingRecord {
         let data = try TrainingData(
             directory: directory, selection: transform == nil ? selection : nil, selectionSource: selectionSource,
-            memoryBudget: memoryBudget, cacheDirectory: cacheDirectory)
+            memoryBudget: memoryBudget, cacheDirectory: cacheDirectory, columnCache: columnCache)
         let catalog = data.catalog
         let width = catalog.dimension
         let columns = targetColumns ?? Array(0..<catalog.targets.count)
@@ -122,7 +125,8 @@ public struct TrainingJob {
             model: outcome.model, config: config, decoder: decoderConfig, selectionSize: data.selection.count,
             datasetWidth: width, params: params, paramsRatio: Double(params) / Double(max(1, fullParams)),
             outcome: outcome,
-            metrics: MetricEntry.evaluate(outcome.model, clean: clean, distorted: distorted))
+            metrics: MetricEntry.evaluate(outcome.model, clean: clean, distorted: distorted),
+            bytesFromDataRoot: data.bytesFromDataRoot, bytesFromCache: data.bytesFromCache)
     }
 }
 
@@ -144,6 +148,9 @@ public struct TrainingRecord {
     public var outcome: TrainingOutcome
     /// Every metric on every split and condition, per target and averaged (nil values: undefined).
     public var metrics: [MetricEntry]
+    /// Decoded frame bytes read from the data root (the shards) and from a worker's column cache.
+    public var bytesFromDataRoot: Int
+    public var bytesFromCache: Int
 
     /// Writes the model (with its training settings) to `url`, creating the folder.
     public func saveModel(to url: URL) throws {

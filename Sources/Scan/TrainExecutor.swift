@@ -12,20 +12,26 @@ public struct TrainExecutor: TaskExecutor {
     /// `scan.train`.
     public var kind: String { ScanTaskKind.train }
 
+    /// A worker's cache of decoded shards, shared by its training tasks (nil: each task reads the shards).
+    public let columnCache: ColumnCache?
+
     /// The executor.
-    public init() {}
+    public init(columnCache: ColumnCache? = nil) { self.columnCache = columnCache }
 
     /// Trains, evaluates and saves.
     public func execute(_ task: TaskInput, context: TaskContext) throws -> Payload {
         let body = try ScanCoding.decode(TrainTask.self, from: task.payload, what: "scan.train task")
-        var result = try Self.train(body, arrays: task.payload.arrays, dataRoot: context.dataRoot)
+        var result = try Self.train(
+            body, arrays: task.payload.arrays, dataRoot: context.dataRoot, columnCache: columnCache)
         result.taskId = String(task.id)
         return try ScanCoding.payload(result)
     }
 
     /// The work of a train task (also callable without a cluster): Learn's training job on the task's
     /// columns (or PCA's projection), the model saved under the run's output directory.
-    public static func train(_ body: TrainTask, arrays: [Data], dataRoot: DataRoot) throws -> TrainedModelResult {
+    public static func train(
+        _ body: TrainTask, arrays: [Data], dataRoot: DataRoot, columnCache: ColumnCache? = nil
+    ) throws -> TrainedModelResult {
         let directory = try dataRoot.resolve(body.dataset)
         var config = TrainingConfig()
         config.seed = UInt64(body.seed)
@@ -44,6 +50,7 @@ public struct TrainExecutor: TaskExecutor {
         job.labelVariance = LabelVarianceMode(rawValue: body.labelVariance.rawValue) ?? .off
         // Frames beyond a quarter of the machine's RAM go to a local file (same model, bounded memory).
         job.memoryBudget = TrainingDefaults.memoryBudget()
+        job.columnCache = columnCache
         job.decoder = body.decoder.kind == .tcGRU ? .tcGRU : .gruFF
         job.adjustDecoder = { Self.adjust(&$0, to: body.decoder) }
         if body.projected { job.transform = try projection(body, arrays: arrays) }
@@ -61,13 +68,16 @@ public struct TrainExecutor: TaskExecutor {
         } catch {
             throw ScanError.io(path: modelURL.path, reason: "cannot write the model: \(error)")
         }
-        return TrainedModelResult(
+        var result = TrainedModelResult(
             method: body.method, rule: body.rule, k: body.k, seed: body.seed, labelVariance: body.labelVariance,
             decoder: body.decoder.kind,
             metrics: record.metrics.compactMap(ScanResults.MetricValue.init),
             params: record.params, paramsRatio: record.paramsRatio, secondsToBest: record.outcome.secondsToBest,
             secondsTotal: record.outcome.secondsTotal, bestEpoch: record.outcome.bestEpoch,
             epochsTrained: record.outcome.history.count, modelPath: body.modelPath)
+        result.bytesFromDataRoot = record.bytesFromDataRoot
+        result.bytesFromCache = record.bytesFromCache
+        return result
     }
 
     /// PCA's projection onto the task's k components, from the task's arrays (mean, components).

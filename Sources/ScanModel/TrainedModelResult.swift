@@ -161,6 +161,9 @@ public struct TrainedModelResult: Codable, Equatable, Sendable {
     public var epochsTrained: Int
     /// Where the checkpoint was written, relative to the run's output directory.
     public var modelPath: String?
+    /// Decoded frame bytes the task read from the data root (the shards) and from its worker's column cache.
+    public var bytesFromDataRoot: Int?
+    public var bytesFromCache: Int?
 
     /// Creates a model result.
     public init(

@@ -4,9 +4,9 @@ import Foundation
 import Learn
 import Logging
 import Scan
+import Shards
 
 /// Task executors this worker offers (other modules add theirs here).
-let workerExecutors: [any TaskExecutor] = DiagnosticExecutors.all + ScanExecutors.all
 
 /// `salience worker`: runs tasks for a coordinator.
 struct WorkerCommand: ParsableCommand {
@@ -43,10 +43,21 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "Stop when this parent process exits (used by embedded clusters).")
     var parentPid: Int32?
 
+    @Option(
+        help: """
+            A local directory where training tasks keep decoded copies of the shards they read, so the data root \
+            is read once per machine, not once per task (shared by the workers of one machine; default: none).
+            """)
+    var cacheDir: String?
+
+    @Option(help: "GB the --cache-dir may hold (least recently used entries are removed beyond it).")
+    var cacheLimit: Double = 50
+
     @Option(help: "Log level.")
     var logLevel: LogLevelOption = .info
 
     func validate() throws {
+        if !(cacheLimit > 0) { throw ValidationError("--cache-limit must be > 0 (GB).") }
         if threads < 1 || threads > 1024 { throw ValidationError("--threads must be between 1 and 1024.") }
         if let window, window < 1 { throw ValidationError("--window must be at least 1.") }
         if (key == nil) != (serverKey == nil) { throw ValidationError("--key and --server-key go together.") }
@@ -68,7 +79,15 @@ struct WorkerCommand: ParsableCommand {
             configuration: WorkerConfiguration(
                 endpoint: endpoint, dataRoot: URL(fileURLWithPath: dataRoot), threads: threads, window: window,
                 security: security, parentPID: parentPid),
-            executors: workerExecutors, logger: logger)
+            executors: try executors(), logger: logger)
         try runUntilSignalled([WorkerService(worker)], logger: logger)
+    }
+
+    /// The diagnostic and scan executors, the training tasks reading through the column cache when given.
+    func executors() throws -> [any TaskExecutor] {
+        let cache = try cacheDir.map {
+            try ColumnCache(directory: URL(fileURLWithPath: $0), limitBytes: Int(cacheLimit * 1e9))
+        }
+        return DiagnosticExecutors.all + ScanExecutors.all(columnCache: cache)
     }
 }

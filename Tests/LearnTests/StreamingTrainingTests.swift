@@ -79,6 +79,30 @@ final class StreamingTrainingTests: XCTestCase {
         XCTAssertEqual(left, [])
     }
 
+    /// Two jobs through one worker's column cache: the first reads the shards once (every frame of every
+    /// shard), the second reads nothing from them, and both train the model a job without the cache trains.
+    func testJobsSharingAColumnCacheReadTheDataRootOnceAndTrainTheSameModel() throws {
+        let scratch = try ScratchDirectory("streaming")
+        defer { scratch.remove() }
+        let data = try Self.dataset(in: scratch)
+        let plain = try job(data, budget: nil, cache: nil).run()
+        let cache = try ColumnCache(directory: scratch.path("columns"), limitBytes: 1 << 30)
+        var first = job(data, budget: nil, cache: nil)
+        first.columnCache = cache
+        var second = job(data, budget: 4096, cache: scratch.url)  // also through the frame file
+        second.columnCache = cache
+        let a = try first.run()
+        let b = try second.run()
+        let catalog = try DatasetCatalog(directory: data)
+        let datasetBytes = catalog.shards.reduce(0) { $0 + $1.frames } * catalog.dimension * 4
+        XCTAssertEqual(a.bytesFromDataRoot, datasetBytes, "the first job reads every shard once, whole")
+        XCTAssertEqual(b.bytesFromDataRoot, 0, "the second reads nothing from the data root")
+        XCTAssertGreaterThan(b.bytesFromCache, 0)
+        XCTAssertEqual(plain.bytesFromCache, 0)
+        XCTAssertEqual(a.metrics, plain.metrics)
+        XCTAssertEqual(b.metrics, plain.metrics)
+    }
+
     func testACacheDirectoryThatCannotHoldTheFramesIsAClearError() throws {
         let scratch = try ScratchDirectory("streaming")
         defer { scratch.remove() }
