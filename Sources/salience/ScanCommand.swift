@@ -139,8 +139,11 @@ struct ScanRunner {
         var phaseStart: [Int: Date] = [:]
         var phaseEnd: [Int: Date] = [:]
         var final: RunStatus
+        let retry = CoordinatorRetry(endpoint: client.endpoint)
         while true {
-            guard let status = try client.status(run: run).runs.first else { throw ClusterError.unknownRun(run) }
+            guard let status = try retry.run("status", { try client.status(run: run) }).runs.first else {
+                throw ClusterError.unknownRun(run)
+            }
             let now = Date()
             for phase in status.phases {
                 if phaseStart[phase.phase] == nil { phaseStart[phase.phase] = now }
@@ -166,12 +169,13 @@ struct ScanRunner {
             }
             Thread.sleep(forTimeInterval: 0.25)
         }
-        let results = try ScanLedger.results(
-            client: client, run: run, spec: Self.absolutized(spec), startedAt: submittedAt)
+        let results = try retry.run("results") {
+            try ScanLedger.results(client: client, run: run, spec: Self.absolutized(spec), startedAt: submittedAt)
+        }
         let directory = URL(fileURLWithPath: Self.absolutized(spec).output.directory)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         _ = try ScanReport(results: results).write(to: directory)
-        let records = try client.allResults(run: run)
+        let records = try retry.run("results") { try client.allResults(run: run) }
         var phases: [(phase: Int, kinds: String, tasks: Int, seconds: Double)] = []
         for phase in phaseStart.keys.sorted() {
             let inPhase = records.filter { $0.outcome.phase == phase }
