@@ -180,8 +180,11 @@ extension Coordinator {
         pendingAcks.removeAll(keepingCapacity: true)
     }
 
-    /// Sends queued tasks to workers that have credit, one TASKS message per worker per cycle.
-    func dispatch(on socket: Socket) {
+    /// Sends queued tasks to workers that have credit, one TASKS message per worker per cycle. Whom each task
+    /// goes to is written to the ledger first (one transaction), so that after a crash only that worker can
+    /// claim it back.
+    func dispatch(on socket: Socket) throws {
+        var planned: [(worker: WorkerRecord, headers: [TaskHeader], frames: [Data], sent: [TaskRecord])] = []
         for worker in workers.values where worker.credit > 0 {
             var headers: [TaskHeader] = []
             var frames: [Data] = []
@@ -198,7 +201,16 @@ extension Coordinator {
                     sent.append(task)
                 }
             }
-            guard !sent.isEmpty else { continue }
+            if !sent.isEmpty { planned.append((worker, headers, frames, sent)) }
+        }
+        guard !planned.isEmpty else { return }
+        do {
+            try ledger.recordLeases(planned.flatMap { plan in plan.sent.map { ($0.id, plan.worker.holder) } })
+        } catch {
+            for plan in planned { for task in plan.sent.reversed() { enqueue(task, front: true) } }
+            throw error
+        }
+        for (worker, headers, frames, sent) in planned {
             if send(WireMessage(.tasks, TasksBody(tasks: headers), frames: frames), to: worker.routingID, on: socket) {
                 let now = Coordinator.now()
                 worker.credit -= sent.count
@@ -206,7 +218,6 @@ extension Coordinator {
                     task.leases[worker.routingID] = now
                     task.holder = worker.holder
                     worker.leases.insert(task.id)
-                    batch.leases.append((task.id, worker.holder))
                 }
             } else {
                 for task in sent.reversed() { enqueue(task, front: true) }
@@ -256,6 +267,7 @@ extension Coordinator {
             let task = candidates.remove(at: index)
             let header = TaskHeader(
                 id: task.id, run: task.run, phase: task.phase, kind: task.kind, arrays: task.payload.arrays.count)
+            guard (try? ledger.recordLeases([(task.id, worker.holder)])) != nil else { continue }
             if send(
                 WireMessage(.tasks, TasksBody(tasks: [header]), frames: task.payload.frames), to: worker.routingID,
                 on: socket)
@@ -263,7 +275,6 @@ extension Coordinator {
                 task.reissued = true
                 task.leases[worker.routingID] = now
                 task.holder = worker.holder
-                batch.leases.append((task.id, worker.holder))
                 worker.leases.insert(task.id)
                 worker.credit -= 1
                 logger.info("straggler re-issued", metadata: ["task": "\(task.id)", "to": "\(worker.name)"])

@@ -244,7 +244,7 @@ public final class Coordinator: @unchecked Sendable {
                 }
                 try flush(on: socket)
                 checkRuns()
-                dispatch(on: socket)
+                try dispatch(on: socket)
                 let now = Coordinator.now()
                 if now >= nextTick {
                     tick(on: socket, now: now)

@@ -44,10 +44,8 @@ struct LedgerBatch {
     var results: [(id: Int64, payload: Payload, worker: String)] = []
     /// Failure counts to record; `failed` marks the task failed for good.
     var failures: [(id: Int64, failures: Int, sameErrors: Int, error: String, failed: Bool)] = []
-    /// Tasks sent this cycle and to whom (`WorkerRecord.holder`).
-    var leases: [(id: Int64, holder: String)] = []
 
-    var isEmpty: Bool { results.isEmpty && failures.isEmpty && leases.isEmpty }
+    var isEmpty: Bool { results.isEmpty && failures.isEmpty }
 }
 
 /// The coordinator's durable memory: runs, tasks and accepted results in SQLite (WAL mode, via GRDB).
@@ -163,9 +161,17 @@ final class Ledger {
                     failure.failed ? now : nil, failure.id,
                 ])
             }
-            let lease = try db.cachedStatement(sql: "UPDATE tasks SET holder = ? WHERE id = ? AND state = 0")
-            for entry in batch.leases { try lease.execute(arguments: [entry.holder, entry.id]) }
             return accepted
+        }
+    }
+
+    /// Records to whom tasks are about to be sent (`WorkerRecord.holder`), in one transaction, before the
+    /// TASKS leave: after a restart only that worker may claim them back in its HELLO.
+    func recordLeases(_ leases: [(id: Int64, holder: String)]) throws {
+        guard !leases.isEmpty else { return }
+        try write("record \(leases.count) leases") { db in
+            let statement = try db.cachedStatement(sql: "UPDATE tasks SET holder = ? WHERE id = ? AND state = 0")
+            for lease in leases { try statement.execute(arguments: [lease.holder, lease.id]) }
         }
     }
 
