@@ -56,6 +56,11 @@ enum LedgerSchema {
                 )
             }
             try database.close()
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CORRUPT {
+            throw ClusterError.badState(
+                path: path,
+                reason: "the ledger is corrupt (SQLite quick_check: \(error.message ?? "database disk image is malformed")); "
+                    + "restore it from a backup, or move it away to start with an empty ledger")
         } catch let error as DatabaseError {
             throw ClusterError.badState(
                 path: path,
