@@ -21,9 +21,14 @@ final class RawPeer {
 
     func close() { socket.close() }
 
-    /// Sends header, command, body and data frames as given.
-    func send(_ command: String, _ body: String, frames: [Data] = [], header: Data = WireProtocol.header) throws {
-        _ = try socket.send(multipart: [header, Data(command.utf8), Data(body.utf8)] + frames)
+    /// Sends header, command, body and data frames as given. With `dontWait`, returns false instead of
+    /// blocking when the message cannot be queued (a DEALER whose handshake was refused has no peer).
+    @discardableResult
+    func send(
+        _ command: String, _ body: String, frames: [Data] = [], header: Data = WireProtocol.header,
+        dontWait: Bool = false
+    ) throws -> Bool {
+        try socket.send(multipart: [header, Data(command.utf8), Data(body.utf8)] + frames, dontWait: dontWait)
     }
 
     /// The next message that is not a HEARTBEAT, or nil after `timeout`.

@@ -82,16 +82,19 @@ final class StateDirectoryTests: XCTestCase {
     func testCorruptionInTheMiddleOfTheLedgerIsFoundAtStart() throws {
         let harness = try ClusterHarness("state-corrupt")
         defer { harness.tearDown() }
-        let coordinator = try harness.startCoordinator()
+        try harness.startCoordinator()
         let client = try harness.client()
         // Enough tasks, with large enough inputs, for the ledger to span many pages.
         let tasks = (0..<400).map { index in
             TaskSpec(kind: "cluster.noop", payload: Payload(body: Data(repeating: UInt8(index % 251), count: 1000)))
         }
         _ = try client.submit(RunSubmission(name: "pages", tasks: tasks))
-        kill(coordinator.processIdentifier, SIGTERM)  // a clean stop checkpoints the WAL into the file
-        coordinator.waitUntilExit()
+        harness.kill9("coordinator")
         let ledger = harness.state.appendingPathComponent("ledger.sqlite")
+        // Move what the WAL holds into the database file, so that the damage below hits committed pages.
+        let checkpoint = try runProcess(
+            URL(fileURLWithPath: "/usr/bin/sqlite3"), [ledger.path, "PRAGMA wal_checkpoint(TRUNCATE);"])
+        XCTAssertEqual(checkpoint.status, 0, checkpoint.stderr)
         let handle = try FileHandle(forUpdating: ledger)
         let size = try handle.seekToEnd()
         XCTAssertGreaterThan(size, 40 * 4096, "the ledger spans many pages")
