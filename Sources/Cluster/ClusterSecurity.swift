@@ -149,7 +149,8 @@ public enum KeyFiles {
             }
             // A list that does not decode would otherwise read as empty, and admit nobody without a word.
             guard let text = String(data: bytes, encoding: .utf8) else {
-                throw ClusterError.badKeyFile(path: url.path, reason: "is not UTF-8 text (an allowlist is Z85 keys, one per line)")
+                throw ClusterError.badKeyFile(
+                    path: url.path, reason: "is not UTF-8 text (an allowlist is Z85 keys, one per line)")
             }
             for (number, line) in keyLines(text).enumerated() {
                 do { keys.insert(try CurveKey(z85: line)) } catch let error as ZMQError {

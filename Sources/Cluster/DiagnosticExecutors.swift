@@ -104,6 +104,7 @@ public struct FillExecutor: TaskExecutor {
         guard let words = DiagnosticExecutors.words(task.payload.body), words.count == 1, words[0] <= 1 << 30 else {
             throw ClusterError.invalid("cluster.fill task \(task.id): body must be one little-endian UInt64 <= 2^30")
         }
-        return Payload(body: task.payload.body, arrays: [Data((0..<Int(words[0])).map { UInt8(truncatingIfNeeded: $0) })])
+        return Payload(
+            body: task.payload.body, arrays: [Data((0..<Int(words[0])).map { UInt8(truncatingIfNeeded: $0) })])
     }
 }

@@ -262,7 +262,8 @@ final class Ledger {
     /// Finished tasks (done or failed) of `run` with id above `after`, in id order, with their results.
     func outcomes(run: String, phase: Int? = nil, after: Int64, limit: Int) throws -> [(TaskOutcome, Payload?)] {
         try read("results of run \(run)") { db in
-            var sql = "SELECT id, phase, idx, kind, state, failures, last_error, result FROM tasks WHERE run = ? AND id > ?"
+            var sql =
+                "SELECT id, phase, idx, kind, state, failures, last_error, result FROM tasks WHERE run = ? AND id > ?"
             sql += " AND state IN (1, 2)"
             var arguments: StatementArguments = [run, after]
             if let phase {

@@ -26,7 +26,8 @@ enum LedgerSchema {
             return
         }
         guard errno == EEXIST else {
-            throw ClusterError.badState(path: path, reason: "cannot create the ledger: \(String(cString: strerror(errno)))")
+            throw ClusterError.badState(
+                path: path, reason: "cannot create the ledger: \(String(cString: strerror(errno)))")
         }
         try inspect(path: path)
     }
@@ -59,7 +60,8 @@ enum LedgerSchema {
         } catch let error as DatabaseError where error.resultCode == .SQLITE_CORRUPT {
             throw ClusterError.badState(
                 path: path,
-                reason: "the ledger is corrupt (SQLite quick_check: \(error.message ?? "database disk image is malformed")); "
+                reason:
+                    "the ledger is corrupt (SQLite quick_check: \(error.message ?? "database disk image is malformed")); "
                     + "restore it from a backup, or move it away to start with an empty ledger")
         } catch let error as DatabaseError {
             throw ClusterError.badState(

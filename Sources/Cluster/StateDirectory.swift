@@ -26,7 +26,8 @@ final class StateDirectory {
         if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) {
             guard isDirectory.boolValue else {
                 throw ClusterError.badState(
-                    path: url.path, reason: "is a file, not a directory; give --state a directory (it is created if missing)")
+                    path: url.path,
+                    reason: "is a file, not a directory; give --state a directory (it is created if missing)")
             }
         } else {
             do {
@@ -42,7 +43,8 @@ final class StateDirectory {
         let lockPath = url.appendingPathComponent("lock").path
         let descriptor = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
-            throw ClusterError.badState(path: lockPath, reason: "cannot open the lock file: \(String(cString: strerror(errno)))")
+            throw ClusterError.badState(
+                path: lockPath, reason: "cannot open the lock file: \(String(cString: strerror(errno)))")
         }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             let holder = Self.readHolder(descriptor)

@@ -91,7 +91,8 @@ enum WireDecoder {
                 header.seconds, in: 0...ClusterDefaults.maximumTaskSeconds, "results[\(index)].seconds", message,
                 peer: peer)
             if let error = header.error, error.utf8.count > ClusterDefaults.maximumErrorBytes {
-                body.results[index].error = String(decoding: error.utf8.prefix(ClusterDefaults.maximumErrorBytes), as: UTF8.self) + "..."
+                body.results[index].error =
+                    String(decoding: error.utf8.prefix(ClusterDefaults.maximumErrorBytes), as: UTF8.self) + "..."
             }
         }
         let okArrays = body.results.filter(\.ok).map(\.arrays)
@@ -169,7 +170,8 @@ enum WireDecoder {
         var offset = specFrames
         let tasks = submitted.map { task -> TaskSpec in
             defer { offset += 1 + task.arrays }
-            return TaskSpec(kind: task.kind, payload: Payload(frames: message.frames[offset..<offset + 1 + task.arrays]))
+            return TaskSpec(
+                kind: task.kind, payload: Payload(frames: message.frames[offset..<offset + 1 + task.arrays]))
         }
         return Submission(body: body, spec: spec, tasks: tasks, leaseSeconds: leaseSeconds)
     }

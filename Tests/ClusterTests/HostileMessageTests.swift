@@ -22,7 +22,10 @@ final class HostileMessageTests: XCTestCase {
         let huge = "\(Int.max)"
         let cases: [(what: String, command: String, body: String, frames: [Data])] = [
             ("SUBMIT arrays = Int.max", "SUBMIT", #"{"tasks":[{"kind":"x","arrays":\#(huge)}]}"#, one),
-            ("SUBMIT spec_frames = Int.max", "SUBMIT", #"{"spec_frames":\#(huge),"tasks":[{"kind":"x","arrays":0}]}"#, one),
+            (
+                "SUBMIT spec_frames = Int.max", "SUBMIT",
+                #"{"spec_frames":\#(huge),"tasks":[{"kind":"x","arrays":0}]}"#, one
+            ),
             (
                 "SUBMIT two arrays of 2^62", "SUBMIT",
                 #"{"tasks":[{"kind":"x","arrays":\#(1 << 62)},{"kind":"x","arrays":\#(1 << 62)}]}"#, one
@@ -34,7 +37,10 @@ final class HostileMessageTests: XCTestCase {
             ("SUBMIT without tasks", "SUBMIT", #"{"name":"empty"}"#, []),
             ("SUBMIT with an empty task list", "SUBMIT", #"{"tasks":[]}"#, []),
             ("STATUS with a data frame", "STATUS", "{}", one),
-            ("SUBMIT lease_seconds = 1e300", "SUBMIT", #"{"lease_seconds":1e300,"tasks":[{"kind":"x","arrays":0}]}"#, one),
+            (
+                "SUBMIT lease_seconds = 1e300", "SUBMIT", #"{"lease_seconds":1e300,"tasks":[{"kind":"x","arrays":0}]}"#,
+                one
+            ),
             ("HELLO credit = Int.max", "HELLO", RawPeer.hello("attacker", credit: huge), []),
         ]
         var refused = 0
@@ -42,7 +48,8 @@ final class HostileMessageTests: XCTestCase {
             let reply = try attacker.call(item.command, item.body, frames: item.frames)
             let error = try XCTUnwrap(RawPeer.error(reply), "\(item.what): no ERROR reply\n\(harness.allLogs())")
             XCTAssertEqual(error.code, "malformed", item.what)
-            XCTAssertTrue(error.message.contains("attacker"), "\(item.what): the refusal names the peer: \(error.message)")
+            XCTAssertTrue(
+                error.message.contains("attacker"), "\(item.what): the refusal names the peer: \(error.message)")
             refused += 1
         }
         // A RESULT after the refused HELLO: the peer is no worker, so it is told to say HELLO (no crash).
@@ -58,7 +65,8 @@ final class HostileMessageTests: XCTestCase {
             XCTAssertTrue(error.message.contains("credit"), "\(command): names the field: \(error.message)")
             refused += 1
         }
-        XCTAssertTrue(harness.process("coordinator")?.isRunning ?? false, "the coordinator survived\n\(harness.allLogs())")
+        XCTAssertTrue(
+            harness.process("coordinator")?.isRunning ?? false, "the coordinator survived\n\(harness.allLogs())")
         let status = try client.status()
         XCTAssertEqual(status.protocolErrors, refused, "each refusal is counted once")
         XCTAssertTrue(status.runs.isEmpty, "no refused submission left a run in the ledger")

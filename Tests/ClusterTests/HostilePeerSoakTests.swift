@@ -67,7 +67,9 @@ final class HostilePeerSoakTests: XCTestCase {
 
         Thread.sleep(forTimeInterval: 2)  // the storm's connections are gone; let the coordinator settle
         let after = try XCTUnwrap(Self.residentKiB(coordinator.processIdentifier))
-        print("soak: \(sent.total) hostile messages (\(sent.refused) refused); coordinator RSS \(before) KiB before, \(after) KiB after")
+        print(
+            "soak: \(sent.total) hostile messages (\(sent.refused) refused); coordinator RSS \(before) KiB before, \(after) KiB after"
+        )
         XCTAssertGreaterThanOrEqual(sent.total, 1_000)
         XCTAssertLessThanOrEqual(
             Double(after), Double(before) * 1.2, "RSS \(after) KiB after the stream, \(before) KiB before")

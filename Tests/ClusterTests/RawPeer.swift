@@ -37,7 +37,8 @@ final class RawPeer {
         let poller = Poller()
         try poller.register(socket)
         while Date() < deadline {
-            guard try poller.poll(timeoutMilliseconds: 100) > 0, let frames = try socket.receiveMultipart(dontWait: true)
+            guard try poller.poll(timeoutMilliseconds: 100) > 0,
+                let frames = try socket.receiveMultipart(dontWait: true)
             else { continue }
             let message = try WireMessage.decode(frames[...], peer: "coordinator")
             if message.command != .heartbeat { return message }
@@ -58,7 +59,10 @@ final class RawPeer {
     }
 
     /// A HELLO body of a worker named `name` with `window` and `credit` (JSON text, so tests can break it).
-    static func hello(_ name: String, window: Int = 2, credit: String = "2", running: [Int64] = [], kinds: String = "[\"cluster.none\"]")
+    static func hello(
+        _ name: String, window: Int = 2, credit: String = "2", running: [Int64] = [],
+        kinds: String = "[\"cluster.none\"]"
+    )
         -> String
     {
         #"{"worker":"\#(name)","host":"test","pid":1,"threads":1,"window":\#(window),"credit":\#(credit),"kinds":\#(kinds),"running":\#(running)}"#

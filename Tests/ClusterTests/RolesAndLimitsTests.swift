@@ -71,7 +71,8 @@ final class RolesAndLimitsTests: XCTestCase {
         try harness.startWorker("w1")
         let client = try harness.client()
         let small = TaskSpec(kind: "cluster.fill", payload: Payload(body: DiagnosticExecutors.data([100])))
-        let large = TaskSpec(kind: "cluster.fill", payload: Payload(body: DiagnosticExecutors.data([UInt64(4 * limit)])))
+        let large = TaskSpec(
+            kind: "cluster.fill", payload: Payload(body: DiagnosticExecutors.data([UInt64(4 * limit)])))
         let run = try client.submit(RunSubmission(name: "large", tasks: [small, large]))
         let status = try client.waitForRun(run, timeout: 30)
         XCTAssertEqual(status.state, "failed", harness.allLogs())
@@ -92,7 +93,8 @@ final class RolesAndLimitsTests: XCTestCase {
         try harness.startWorker("w1")
         let client = try harness.client()
         let run = try client.submit(
-            RunSubmission(name: "fails", tasks: [TaskSpec(kind: "cluster.fail", payload: Payload(body: Data("no".utf8)))]))
+            RunSubmission(
+                name: "fails", tasks: [TaskSpec(kind: "cluster.fail", payload: Payload(body: Data("no".utf8)))]))
         XCTAssertEqual(try client.waitForRun(run, timeout: 30).state, "failed")
         let outcome = try XCTUnwrap(try client.allResults(run: run).first?.outcome)
         XCTAssertFalse(outcome.ok)

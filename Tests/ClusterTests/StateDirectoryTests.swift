@@ -42,7 +42,8 @@ final class StateDirectoryTests: XCTestCase {
         for name in try FileManager.default.contentsOfDirectory(atPath: harness.state.path) {
             XCTAssertEqual(try mode(harness.state.appendingPathComponent(name)), 0o600, name)
         }
-        XCTAssertTrue(FileManager.default.fileExists(atPath: harness.state.appendingPathComponent("ledger.sqlite-wal").path))
+        XCTAssertTrue(
+            FileManager.default.fileExists(atPath: harness.state.appendingPathComponent("ledger.sqlite-wal").path))
     }
 
     func testStateOnARegularFileIsRefusedInASentence() throws {
@@ -66,7 +67,10 @@ final class StateDirectoryTests: XCTestCase {
         let ledger = state.appendingPathComponent("ledger.sqlite")
         let made = try runProcess(
             URL(fileURLWithPath: "/usr/bin/sqlite3"),
-            [ledger.path, "CREATE TABLE photos (id INTEGER PRIMARY KEY, path TEXT); INSERT INTO photos (path) VALUES ('a.jpg');"])
+            [
+                ledger.path,
+                "CREATE TABLE photos (id INTEGER PRIMARY KEY, path TEXT); INSERT INTO photos (path) VALUES ('a.jpg');",
+            ])
         XCTAssertEqual(made.status, 0, made.stderr)
         let before = try Data(contentsOf: ledger)
         let result = try coordinator(["--bind", "ipc://\(scratch.path("c.ipc").path)", "--state", state.path])
