@@ -12,11 +12,11 @@ public struct AllowlistReloadService: Service {
     /// The coordinator whose allowlist is replaced.
     public let coordinator: Coordinator
     /// Reads the allowlist again (e.g. the `--allow` directory); nil when the coordinator runs without CURVE.
-    public let load: (@Sendable () throws -> Set<CurveKey>)?
+    public let load: (@Sendable () throws -> CurveAllowlist)?
     let logger: Logger
 
     /// Reloads `coordinator`'s allowlist with `load` on every SIGHUP until the group shuts down.
-    public init(coordinator: Coordinator, logger: Logger, load: (@Sendable () throws -> Set<CurveKey>)?) {
+    public init(coordinator: Coordinator, logger: Logger, load: (@Sendable () throws -> CurveAllowlist)?) {
         self.coordinator = coordinator
         self.logger = logger
         self.load = load
@@ -37,9 +37,14 @@ public struct AllowlistReloadService: Service {
             return
         }
         do {
-            let keys = try load()
-            if coordinator.replaceAllowedKeys(keys) {
-                logger.notice("allowlist reloaded", metadata: ["keys": "\(keys.count)"])
+            let allowlist = try load()
+            if coordinator.replaceAllowlist(allowlist) {
+                logger.notice(
+                    "allowlist reloaded",
+                    metadata: [
+                        "keys": "\(allowlist.all.count)", "workers": "\(allowlist.workers.count)",
+                        "clients": "\(allowlist.clients.count)",
+                    ])
             } else {
                 logger.warning("SIGHUP before the coordinator started; the allowlist was not replaced")
             }

@@ -48,4 +48,46 @@ public enum ClusterDefaults {
     public static let resultsPageSize = 500
     /// Window over which `status` measures throughput.
     public static let throughputWindow: TimeInterval = 10
+
+    // MARK: Limits on numbers from the wire (cluster/PROTOCOL.md, section 2)
+    //
+    // Every count a peer sends is checked against these before any arithmetic uses it, so that no message can
+    // overflow an `Int` (a trap, i.e. a dead coordinator) or make the coordinator allocate without bound. They
+    // are generous for honest peers: a scan of the largest preset submits one task and plans at most a few
+    // thousand per phase; a worker holds `prefetchPerThread` tasks per thread.
+
+    /// Largest credit window a worker may announce in HELLO (and so the most tasks it may hold). 1024 threads
+    /// (the CLI's cap on `--threads`) times `prefetchPerThread`, with room to spare.
+    public static let maximumWindow = 65_536
+    /// Most data frames one message may carry. libzmq itself bounds only each frame's size
+    /// (`ZMQ_MAXMSGSIZE`), not their number; 2^20 frames is far beyond any submission the CLI makes.
+    public static let maximumDataFrames = 1 << 20
+    /// Most arrays one payload (task input or result) may have.
+    public static let maximumArraysPerPayload = 65_536
+    /// Most tasks in one SUBMIT, and most results in one RESULT.
+    public static let maximumTasksPerMessage = 1 << 20
+    /// Most entries of HELLO `running` and HEARTBEAT `holding`: a worker holds at most its window.
+    public static var maximumHeldTasks: Int { maximumWindow }
+    /// Most task kinds a worker may announce, and the longest kind, worker, host or run name (UTF-8 bytes).
+    public static let maximumKinds = 1_024
+    public static let maximumNameBytes = 256
+    /// Longest error text of a failed result kept (longer ones are cut, not refused).
+    public static let maximumErrorBytes = 4_096
+    /// Longest lease a run may ask for: 30 days. Longer is a typo, or an attempt to pin tasks forever.
+    public static let maximumLeaseSeconds: TimeInterval = 30 * 24 * 3600
+    /// Longest a worker may say a task took (a week); also refuses NaN and infinities, which would poison the
+    /// straggler threshold (a mean of task durations).
+    public static let maximumTaskSeconds: Double = 7 * 24 * 3600
+
+    // MARK: Logging and operator-facing limits
+
+    /// At most one log line per this many seconds for a failure that repeats every cycle (e.g. a full disk),
+    /// with the number of repeats suppressed. The loop retries every 0.1 s; ten lines a second bury the cause.
+    public static let repeatedErrorLogInterval: TimeInterval = 10
+    /// Protocol errors logged one by one before only every 100th is (a hostile stream must not fill the disk).
+    public static let protocolErrorsLoggedInFull = 20
+    /// Following a run (`salience scan --to`): the longest pause between retries while the coordinator is
+    /// unreachable (restarting), and how long to keep trying before giving up.
+    public static let followRetryMaximumDelay: TimeInterval = 5
+    public static let followGiveUpAfter: TimeInterval = 15 * 60
 }

@@ -22,6 +22,13 @@ public enum ClusterError: Error, CustomStringConvertible, Equatable {
     case badKeyFile(path: String, reason: String)
     /// A configuration that is not allowed (for example a public bind without CURVE).
     case insecureConfiguration(String)
+    /// A peer acting in a role its CURVE key does not have (a client key saying HELLO, a worker key
+    /// submitting).
+    case forbidden(peer: String, reason: String)
+    /// A `--state` directory (or its ledger) that cannot be used, and why.
+    case badState(path: String, reason: String)
+    /// Another coordinator holds the lock on the state directory.
+    case stateInUse(path: String, holder: String)
     /// Anything else the runtime refuses, with a reason.
     case invalid(String)
 
@@ -39,6 +46,11 @@ public enum ClusterError: Error, CustomStringConvertible, Equatable {
         case .ledger(let message): return "ledger: \(message)"
         case .badKeyFile(let path, let reason): return "key file \(path): \(reason)"
         case .insecureConfiguration(let message): return message
+        case .forbidden(let peer, let reason): return "refused \(peer): \(reason)"
+        case .badState(let path, let reason): return "state \(path): \(reason)"
+        case .stateInUse(let path, let holder):
+            return "state directory \(path) is in use by another coordinator (\(holder)); stop it first, "
+                + "or give this one another --state"
         case .invalid(let message): return message
         }
     }

@@ -1,17 +1,50 @@
 import Foundation
 import ZeroMQ
 
-/// The coordinator's CurveZMQ setup: its key pair and the public keys it admits (enforced by ZAP).
+/// The coordinator's CurveZMQ setup: its key pair and the public keys it admits, each with its roles. The ZAP
+/// handler admits any listed key; the coordinator then refuses a worker command (HELLO, READY, RESULT,
+/// HEARTBEAT, BYE) from a key without the worker role, and a client command from a key without the client
+/// role, so that a key handed to an operator cannot join as a worker and take tasks.
 public struct CurveServerSecurity: Sendable {
     /// The coordinator's key pair.
     public var keyPair: CurveKeyPair
-    /// Public keys of the workers and clients allowed in.
-    public var allowedKeys: Set<CurveKey>
+    /// The admitted keys and their roles.
+    public var allowlist: CurveAllowlist
 
-    /// A server setup with `keyPair` admitting `allowedKeys`.
-    public init(keyPair: CurveKeyPair, allowedKeys: Set<CurveKey>) {
+    /// Public keys of the workers and clients allowed in (either role).
+    public var allowedKeys: Set<CurveKey> { allowlist.all }
+
+    /// A server setup with `keyPair` admitting `allowlist`.
+    public init(keyPair: CurveKeyPair, allowlist: CurveAllowlist) {
         self.keyPair = keyPair
-        self.allowedKeys = allowedKeys
+        self.allowlist = allowlist
+    }
+
+    /// A server setup admitting `allowedKeys` in both roles (the single `--allow` list of earlier versions).
+    public init(keyPair: CurveKeyPair, allowedKeys: Set<CurveKey>) {
+        self.init(keyPair: keyPair, allowlist: CurveAllowlist(workers: allowedKeys, clients: allowedKeys))
+    }
+}
+
+/// Which public keys may act as workers and which as clients. A key may have both roles.
+public struct CurveAllowlist: Sendable, Equatable {
+    /// Keys that may say HELLO and run tasks.
+    public var workers: Set<CurveKey>
+    /// Keys that may submit, cancel, and read status and results.
+    public var clients: Set<CurveKey>
+
+    /// An allowlist with these roles.
+    public init(workers: Set<CurveKey>, clients: Set<CurveKey>) {
+        self.workers = workers
+        self.clients = clients
+    }
+
+    /// Every admitted key.
+    public var all: Set<CurveKey> { workers.union(clients) }
+
+    /// The roles as Z85 text (what libzmq reports as a message's `User-Id`), for the coordinator's checks.
+    var z85: (workers: Set<String>, clients: Set<String>) {
+        (Set(workers.map(\.z85)), Set(clients.map(\.z85)))
     }
 }
 
@@ -110,12 +143,28 @@ public enum KeyFiles {
                 keys.insert(try loadPublicKey(url.appendingPathComponent(name).path))
             }
         } else {
-            let text = (try? String(contentsOf: url, encoding: .utf8)) ?? ""
+            let bytes: Data
+            do { bytes = try Data(contentsOf: url) } catch {
+                throw ClusterError.badKeyFile(path: url.path, reason: "cannot read: \(error.localizedDescription)")
+            }
+            // A list that does not decode would otherwise read as empty, and admit nobody without a word.
+            guard let text = String(data: bytes, encoding: .utf8) else {
+                throw ClusterError.badKeyFile(
+                    path: url.path, reason: "is not UTF-8 text (an allowlist is Z85 keys, one per line)")
+            }
             for (number, line) in keyLines(text).enumerated() {
                 do { keys.insert(try CurveKey(z85: line)) } catch let error as ZMQError {
                     throw ClusterError.badKeyFile(path: url.path, reason: "key \(number + 1): \(error.message)")
                 }
             }
+        }
+        // An empty list admits nobody: a coordinator that can never get a worker is a mistake, not a setup.
+        guard !keys.isEmpty else {
+            throw ClusterError.badKeyFile(
+                path: url.path,
+                reason: isDirectory.boolValue
+                    ? "the allowlist directory holds no .pub files; nobody could connect"
+                    : "the allowlist holds no keys; nobody could connect")
         }
         return keys
     }

@@ -5,29 +5,13 @@ import ZeroMQ
 // The client dialogue: SUBMIT, STATUS, WORKERS, CANCEL, RESULTS.
 extension Coordinator {
     func handleSubmit(_ message: WireMessage, from identity: Data, peer: String, on socket: Socket) throws {
-        let body = try message.decodeBody(SubmitBody.self, peer: peer)
+        let submission = try WireDecoder.submit(message, peer: peer)
+        let body = submission.body
         let plannerName = body.planner ?? FlatPlanner.name
         guard let planner = planners[plannerName] else { throw ClusterError.unknownKind(plannerName) }
-        let specFrames = body.specFrames ?? 0
-        let submitted = body.tasks ?? []
-        guard specFrames >= 0, submitted.allSatisfy({ $0.arrays >= 0 && !$0.kind.isEmpty && $0.kind.utf8.count <= 200 })
-        else { throw ClusterError.malformedMessage(peer: peer, reason: "SUBMIT has a negative count or a bad kind") }
-        let needed = specFrames + submitted.reduce(0) { $0 + 1 + $1.arrays }
-        guard needed == message.frames.count else {
-            throw ClusterError.malformedMessage(
-                peer: peer, reason: "SUBMIT announces \(needed) frames but carries \(message.frames.count)")
-        }
-        let leaseSeconds = body.leaseSeconds ?? ClusterDefaults.leaseSeconds
-        guard leaseSeconds > 0, leaseSeconds.isFinite else {
-            throw ClusterError.malformedMessage(peer: peer, reason: "lease_seconds must be positive")
-        }
-        let spec = specFrames > 0 ? Payload(frames: message.frames[0..<specFrames]) : nil
-        var offset = specFrames
-        let specs = submitted.map { task -> TaskSpec in
-            let frames = message.frames[offset..<offset + 1 + task.arrays]
-            offset += 1 + task.arrays
-            return TaskSpec(kind: task.kind, payload: Payload(frames: frames))
-        }
+        let spec = submission.spec
+        let specs = submission.tasks
+        let leaseSeconds = submission.leaseSeconds
         let id = "run-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
         let ledgerRun = LedgerRun(
             id: id, name: body.name, planner: plannerName, spec: spec, leaseSeconds: leaseSeconds, state: "running",
@@ -37,7 +21,11 @@ extension Coordinator {
             first = try planner.firstPhase(
                 of: RunContext(id: id, name: body.name, spec: spec), submitted: specs)
         } catch {
-            throw ClusterError.invalid("planner \(plannerName) refused the submission: \(error)")
+            throw ClusterError.invalid("planner \(plannerName) refused the submission from \(peer): \(error)")
+        }
+        // Checked before anything is written: a refused submission leaves no trace in the ledger.
+        guard !first.isEmpty else {
+            throw ClusterError.invalid("planner \(plannerName) made no tasks of the submission from \(peer)")
         }
         let ids = try ledger.createRun(ledgerRun, tasks: first)
         let run = RunRecord(ledgerRun)
@@ -51,7 +39,6 @@ extension Coordinator {
                         id: taskID, run: id, phase: 0, index: index, kind: spec.kind, payload: spec.payload,
                         failures: 0, sameErrors: 0, lastError: nil)))
         }
-        if first.isEmpty { runsToCheck.insert(id) }
         logger.info(
             "run submitted",
             metadata: [
@@ -103,11 +90,15 @@ extension Coordinator {
         if let only, statuses.isEmpty { throw ClusterError.unknownRun(only) }
         return StatusReport(
             epoch: epoch, uptimeSeconds: now - started, workers: workers.count, runs: statuses,
-            protocolErrors: protocolErrors, duplicateResults: duplicateResults, lostDeliveries: lostDeliveries)
+            protocolErrors: protocolErrors, duplicateResults: duplicateResults, lostDeliveries: lostDeliveries,
+            ledgerError: ledgerFailure.map {
+                "\($0.message) (failing for \(Int(now - $0.since)) s, \($0.count) cycles; nothing is acknowledged "
+                    + "until it recovers)"
+            })
     }
 
     func handleStatus(_ message: WireMessage, from identity: Data, peer: String, on socket: Socket) throws {
-        let body = try message.decodeBody(RunRequestBody.self, peer: peer)
+        let body = try WireDecoder.runRequest(message, peer: peer)
         let report = try statusReport(only: body.run)
         send(
             WireMessage(command: .status, body: try reply(report, request: body.request), frames: []), to: identity,
@@ -115,7 +106,7 @@ extension Coordinator {
     }
 
     func handleWorkers(_ message: WireMessage, from identity: Data, peer: String, on socket: Socket) throws {
-        let body = try message.decodeBody(RunRequestBody.self, peer: peer)
+        let body = try WireDecoder.runRequest(message, peer: peer)
         let now = Coordinator.now()
         let list = workers.values.sorted { $0.connected < $1.connected }.map { worker in
             WorkerStatus(
@@ -128,7 +119,7 @@ extension Coordinator {
     }
 
     func handleCancel(_ message: WireMessage, from identity: Data, peer: String, on socket: Socket) throws {
-        let body = try message.decodeBody(RunRequestBody.self, peer: peer)
+        let body = try WireDecoder.runRequest(message, peer: peer)
         guard let id = body.run, let run = runs[id] else { throw ClusterError.unknownRun(body.run ?? "") }
         if run.state == "running" {
             try ledger.cancelRun(id, now: Coordinator.now())
@@ -143,7 +134,7 @@ extension Coordinator {
     }
 
     func handleResults(_ message: WireMessage, from identity: Data, peer: String, on socket: Socket) throws {
-        let body = try message.decodeBody(ResultsRequestBody.self, peer: peer)
+        let body = try WireDecoder.resultsRequest(message, peer: peer)
         guard let run = runs[body.run] else { throw ClusterError.unknownRun(body.run) }
         let limit = max(1, min(body.limit ?? ClusterDefaults.resultsPageSize, ClusterDefaults.resultsPageSize))
         let page = try ledger.outcomes(run: body.run, after: body.after ?? 0, limit: limit)

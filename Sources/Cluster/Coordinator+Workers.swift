@@ -4,53 +4,60 @@ import ZeroMQ
 
 // The worker dialogue: HELLO, credit, TASKS, RESULT, ACK, heartbeats, leases, stragglers, phases.
 extension Coordinator {
-    func handleHello(_ message: WireMessage, from identity: Data, peer: String, on socket: Socket) throws {
-        let hello = try message.decodeBody(HelloBody.self, peer: peer)
-        guard hello.window >= 1, hello.window <= 1_000_000, hello.threads >= 1 else {
-            throw ClusterError.malformedMessage(peer: peer, reason: "HELLO window and threads must be positive")
-        }
+    func handleHello(_ message: WireMessage, from identity: Data, peer: PeerIdentity, on socket: Socket) throws {
+        let hello = try WireDecoder.hello(message, peer: peer.description)
         let now = Coordinator.now()
         let held = Set(hello.running)
         if let previous = workers[identity] {
             // A reconnect: leases it no longer holds go back to the queue.
             for id in previous.leases where !held.contains(id) { releaseLease(of: id, from: identity, requeue: true) }
         }
-        let worker = WorkerRecord(routingID: identity, hello: hello, now: now)
+        let worker = WorkerRecord(routingID: identity, hello: hello, holder: peer.holder, now: now)
         if let previous = workers[identity] { worker.done = previous.done }
         workers[identity] = worker
         // Tasks it still holds (e.g. from before a coordinator restart) become its leases again, and leave the
         // queue: sent to it again they would take a slot of its window that it does not free (it holds them).
+        // Only tasks last sent to this very worker (by name, and key under CURVE; the ledger remembers across
+        // restarts): task ids are sequential, and a peer must not lease itself tasks it was never given.
+        var refused: [Int64] = []
         for id in hello.running {
             guard let task = tasks[id] else { continue }
+            guard task.holder == worker.holder else {
+                refused.append(id)
+                continue
+            }
             task.leases[identity] = now
             task.queued = false
             worker.leases.insert(id)
+        }
+        if !refused.isEmpty {
+            // A worker presumed dead whose tasks went to another may say this honestly, so it is not counted as
+            // a protocol error; it is named, and its results for them will not be accepted.
+            logger.warning(
+                "HELLO claims tasks that were not leased to this worker; not given to it",
+                metadata: ["peer": "\(peer)", "tasks": "\(refused.prefix(20))", "count": "\(refused.count)"])
         }
         logger.info(
             "worker joined",
             metadata: [
                 "worker": "\(hello.worker)", "host": "\(hello.host)", "threads": "\(hello.threads)",
-                "window": "\(hello.window)", "holding": "\(hello.running.count)", "kinds": "\(hello.kinds.count)",
+                "window": "\(hello.window)", "holding": "\(worker.leases.count)", "kinds": "\(hello.kinds.count)",
+                "peer": "\(peer)",
             ])
         send(
-            .welcome, WelcomeBody(epoch: epoch, heartbeatMs: Int(ClusterDefaults.heartbeatInterval * 1000)),
+            .welcome,
+            WelcomeBody(
+                epoch: epoch, heartbeatMs: Int(ClusterDefaults.heartbeatInterval * 1000),
+                maxMessageBytes: configuration.maximumMessageBytes),
             to: identity, on: socket)
     }
 
-    func handleResult(_ message: WireMessage, from identity: Data, peer: String, on socket: Socket) throws {
-        let body = try message.decodeBody(ResultBody.self, peer: peer)
-        let needed = body.results.reduce(0) { $0 + ($1.ok ? 1 + max(0, $1.arrays) : 0) }
-        guard body.results.allSatisfy({ $0.arrays >= 0 }), needed == message.frames.count else {
-            throw ClusterError.malformedMessage(
-                peer: peer, reason: "RESULT announces \(needed) frames but carries \(message.frames.count)")
-        }
-        guard let worker = try knownWorker(identity, peer: peer, on: socket) else { return }
-        worker.credit = min(worker.window, worker.credit + max(0, body.credit))
-        var offset = 0
-        for header in body.results {
-            let count = header.ok ? 1 + header.arrays : 0
-            let frames = message.frames[offset..<offset + count]
-            offset += count
+    func handleResult(_ message: WireMessage, from identity: Data, peer: PeerIdentity, on socket: Socket) throws {
+        let (body, payloads) = try WireDecoder.result(message, peer: peer.description)
+        guard let worker = try knownWorker(identity, peer: peer.description, on: socket) else { return }
+        // Both are at most the window (checked at HELLO and by the decoder), so the sum cannot overflow.
+        worker.credit = min(worker.window, worker.credit + min(body.credit, worker.window))
+        for (header, payload) in zip(body.results, payloads) {
             guard let task = tasks[header.id] else {
                 // Done already (or never ours): acknowledge so the worker forgets it.
                 duplicateResults += 1
@@ -63,7 +70,7 @@ extension Coordinator {
                 pendingAcks[identity, default: []].append(header.id)
                 continue
             }
-            if header.ok {
+            if let payload {
                 if batchIDs.contains(header.id) {
                     duplicateResults += 1
                     pendingAcks[identity, default: []].append(header.id)
@@ -71,12 +78,18 @@ extension Coordinator {
                     continue
                 }
                 batchIDs.insert(header.id)
-                batch.results.append((header.id, Payload(frames: frames), worker.name))
+                batch.results.append((header.id, payload, worker.name))
                 batchSenders[header.id] = (identity, header.seconds)
             } else {
                 pendingAcks[identity, default: []].append(header.id)
                 releaseLease(of: header.id, from: identity, requeue: false)
-                recordFailure(task, error: header.error ?? "unspecified error", worker: worker.name)
+                let error = header.error ?? "unspecified error"
+                if error.hasPrefix(WorkerRefusal.resultTooLarge) {
+                    logger.warning(
+                        "a worker could not send a result: larger than --max-message-bytes",
+                        metadata: ["task": "\(header.id)", "worker": "\(worker.name)", "error": "\(error)"])
+                }
+                recordFailure(task, error: error, worker: worker.name)
             }
         }
     }
@@ -140,6 +153,7 @@ extension Coordinator {
         if !batch.isEmpty {
             let now = Coordinator.now()
             let accepted = try ledger.commit(batch, now: now)
+            clearCycleFailure()
             for result in batch.results {
                 guard let sender = batchSenders[result.id] else { continue }
                 pendingAcks[sender.worker, default: []].append(result.id)
@@ -166,8 +180,11 @@ extension Coordinator {
         pendingAcks.removeAll(keepingCapacity: true)
     }
 
-    /// Sends queued tasks to workers that have credit, one TASKS message per worker per cycle.
-    func dispatch(on socket: Socket) {
+    /// Sends queued tasks to workers that have credit, one TASKS message per worker per cycle. Whom each task
+    /// goes to is written to the ledger first (one transaction), so that after a crash only that worker can
+    /// claim it back.
+    func dispatch(on socket: Socket) throws {
+        var planned: [(worker: WorkerRecord, headers: [TaskHeader], frames: [Data], sent: [TaskRecord])] = []
         for worker in workers.values where worker.credit > 0 {
             var headers: [TaskHeader] = []
             var frames: [Data] = []
@@ -184,12 +201,22 @@ extension Coordinator {
                     sent.append(task)
                 }
             }
-            guard !sent.isEmpty else { continue }
+            if !sent.isEmpty { planned.append((worker, headers, frames, sent)) }
+        }
+        guard !planned.isEmpty else { return }
+        do {
+            try ledger.recordLeases(planned.flatMap { plan in plan.sent.map { ($0.id, plan.worker.holder) } })
+        } catch {
+            for plan in planned { for task in plan.sent.reversed() { enqueue(task, front: true) } }
+            throw error
+        }
+        for (worker, headers, frames, sent) in planned {
             if send(WireMessage(.tasks, TasksBody(tasks: headers), frames: frames), to: worker.routingID, on: socket) {
                 let now = Coordinator.now()
                 worker.credit -= sent.count
                 for task in sent {
                     task.leases[worker.routingID] = now
+                    task.holder = worker.holder
                     worker.leases.insert(task.id)
                 }
             } else {
@@ -240,12 +267,14 @@ extension Coordinator {
             let task = candidates.remove(at: index)
             let header = TaskHeader(
                 id: task.id, run: task.run, phase: task.phase, kind: task.kind, arrays: task.payload.arrays.count)
+            guard (try? ledger.recordLeases([(task.id, worker.holder)])) != nil else { continue }
             if send(
                 WireMessage(.tasks, TasksBody(tasks: [header]), frames: task.payload.frames), to: worker.routingID,
                 on: socket)
             {
                 task.reissued = true
                 task.leases[worker.routingID] = now
+                task.holder = worker.holder
                 worker.leases.insert(task.id)
                 worker.credit -= 1
                 logger.info("straggler re-issued", metadata: ["task": "\(task.id)", "to": "\(worker.name)"])

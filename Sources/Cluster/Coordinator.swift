@@ -38,6 +38,8 @@ public final class Coordinator: @unchecked Sendable {
     let configuration: CoordinatorConfiguration
     let logger: Logger
     let ledger: Ledger
+    /// The locked `--state` directory (released when the loop ends).
+    let stateDirectory: StateDirectory
     let planners: [String: any RunPlanner]
     let epoch = String(UInt64.random(in: 0...UInt64.max), radix: 36)
     let started = Date().timeIntervalSince1970
@@ -46,6 +48,9 @@ public final class Coordinator: @unchecked Sendable {
     private var socket: Socket?
     /// Set by `start()`; read under `stopLock` (SIGHUP reloads come from another thread).
     private var authenticator: ZAPAuthenticator?
+    /// Roles of the CURVE keys as Z85 (nil without CURVE); read by the loop for every message, replaced on
+    /// SIGHUP from another thread, so under `stopLock`.
+    private var roles: (workers: Set<String>, clients: Set<String>)?
     private let stopLock = NSLock()
     private var stopRequested = false
     private let stoppedSignal = DispatchSemaphore(value: 0)
@@ -72,6 +77,9 @@ public final class Coordinator: @unchecked Sendable {
     /// How stale the leased counts in STATUS may be.
     static let liveCountsMaximumAge = 0.5
     var duplicateResults = 0
+    /// The ledger failing every cycle (e.g. a full disk): shown in STATUS, logged at most every
+    /// `ClusterDefaults.repeatedErrorLogInterval` (see `noteCycleFailure`).
+    var ledgerFailure: (message: String, since: Double, count: Int, lastLogged: Double, suppressed: Int)?
     /// Tasks sent to a worker that its heartbeats showed it never got (requeued).
     var lostDeliveries = 0
 
@@ -88,7 +96,10 @@ public final class Coordinator: @unchecked Sendable {
         var planners = configuration.planners
         planners[FlatPlanner.name] = planners[FlatPlanner.name] ?? FlatPlanner()
         self.planners = planners
+        stateDirectory = try StateDirectory(configuration.stateDirectory)
         ledger = try Ledger(directory: configuration.stateDirectory)
+        stateDirectory.restrictFiles()
+        roles = configuration.security?.allowlist.z85
         context = try Context()
         try load()
     }
@@ -167,6 +178,7 @@ public final class Coordinator: @unchecked Sendable {
         let thread = Thread { [self] in
             loop(socket)
             socket.close()
+            stateDirectory.unlock()
             stopLock.withLock { self.authenticator }?.stop()
             stoppedSignal.signal()
         }
@@ -175,14 +187,25 @@ public final class Coordinator: @unchecked Sendable {
         thread.start()
     }
 
-    /// Replaces the CURVE allowlist for the handshakes from now on (connected peers stay connected).
+    /// Replaces the CURVE allowlist for the handshakes from now on (connected peers stay connected), and the
+    /// roles for every message from now on (a key demoted from worker to client gets no further task).
     /// Returns false when the coordinator has no CURVE security or has not started. Safe from any thread.
     @discardableResult
-    public func replaceAllowedKeys(_ keys: Set<CurveKey>) -> Bool {
+    public func replaceAllowlist(_ allowlist: CurveAllowlist) -> Bool {
         guard let authenticator = stopLock.withLock({ self.authenticator }) else { return false }
-        authenticator.setAllowedKeys(keys)
+        authenticator.setAllowedKeys(allowlist.all)
+        stopLock.withLock { roles = allowlist.z85 }
         return true
     }
+
+    /// Replaces the allowlist with `keys` in both roles.
+    @discardableResult
+    public func replaceAllowedKeys(_ keys: Set<CurveKey>) -> Bool {
+        replaceAllowlist(CurveAllowlist(workers: keys, clients: keys))
+    }
+
+    /// The current roles (nil without CURVE).
+    var currentRoles: (workers: Set<String>, clients: Set<String>)? { stopLock.withLock { roles } }
 
     /// Asks the loop to finish its cycle and stop. Safe from any thread (and from a signal handler's queue).
     public func stop() {
@@ -221,7 +244,7 @@ public final class Coordinator: @unchecked Sendable {
                 }
                 try flush(on: socket)
                 checkRuns()
-                dispatch(on: socket)
+                try dispatch(on: socket)
                 let now = Coordinator.now()
                 if now >= nextTick {
                     tick(on: socket, now: now)
@@ -230,102 +253,12 @@ public final class Coordinator: @unchecked Sendable {
             } catch let error as ZMQError where error.isContextTerminated {
                 return
             } catch {
-                // A ledger failure must not lose acknowledged work: nothing was acked; log and retry next cycle.
-                logger.error("coordinator cycle failed", metadata: ["error": "\(error)"])
+                // A ledger failure must not lose acknowledged work: nothing was acked; note it and retry.
+                noteCycleFailure(error, now: Coordinator.now())
                 Thread.sleep(forTimeInterval: 0.1)
             }
         }
         try? flush(on: socket)
         logger.info("coordinator stopped", metadata: ["epoch": "\(epoch)"])
-    }
-
-    /// A printable name of a peer's routing id.
-    func peerName(_ id: Data) -> String {
-        if let worker = workers[id] { return worker.name }
-        if let text = String(data: id, encoding: .utf8), text.allSatisfy({ $0.isASCII && !$0.isNewline }), id.first != 0
-        {
-            return text
-        }
-        return "peer-" + id.map { String(format: "%02x", $0) }.joined()
-    }
-
-    private func handle(_ frames: [Message], on socket: Socket) {
-        guard let identity = frames.first?.data else { return }
-        let peer = peerName(identity)
-        do {
-            let message = try WireMessage.decode(frames.dropFirst(), peer: peer)
-            if let worker = workers[identity] { worker.lastSeen = Coordinator.now() }
-            try handle(message, from: identity, peer: peer, on: socket)
-        } catch let error as ClusterError {
-            protocolErrors += 1
-            if protocolErrors <= 20 || protocolErrors % 100 == 0 {
-                logger.warning(
-                    "protocol error", metadata: ["peer": "\(peer)", "error": "\(error)", "count": "\(protocolErrors)"])
-            }
-            let code: String
-            switch error {
-            case .unsupportedVersion: code = "unsupported-version"
-            case .malformedMessage: code = "malformed"
-            case .unknownRun: code = "unknown-run"
-            case .unknownKind: code = "unknown-planner"
-            default: code = "refused"
-            }
-            send(.error, ErrorBody(code: code, message: error.description), to: identity, on: socket)
-        } catch {
-            protocolErrors += 1
-            logger.warning("message failed", metadata: ["peer": "\(peer)", "error": "\(error)"])
-        }
-    }
-
-    private func handle(_ message: WireMessage, from identity: Data, peer: String, on socket: Socket) throws {
-        switch message.command {
-        case .hello: try handleHello(message, from: identity, peer: peer, on: socket)
-        case .ready:
-            let body = try message.decodeBody(ReadyBody.self, peer: peer)
-            guard let worker = try knownWorker(identity, peer: peer, on: socket) else { return }
-            worker.credit = min(worker.window, worker.credit + max(0, body.credit))
-        case .result: try handleResult(message, from: identity, peer: peer, on: socket)
-        case .heartbeat:
-            guard let worker = try knownWorker(identity, peer: peer, on: socket) else { return }
-            // A body that does not parse still counts as a heartbeat (it only says "alive").
-            if let holding = (try? message.decodeBody(HeartbeatBody.self, peer: peer))?.holding {
-                reclaimUnlistedLeases(of: worker, holding: Set(holding), now: Coordinator.now())
-            }
-        case .bye:
-            if let worker = workers[identity] { removeWorker(worker, reason: "said goodbye") }
-        case .submit: try handleSubmit(message, from: identity, peer: peer, on: socket)
-        case .status: try handleStatus(message, from: identity, peer: peer, on: socket)
-        case .workers: try handleWorkers(message, from: identity, peer: peer, on: socket)
-        case .cancel: try handleCancel(message, from: identity, peer: peer, on: socket)
-        case .results: try handleResults(message, from: identity, peer: peer, on: socket)
-        case .welcome, .tasks, .ack, .submitted, .cancelled, .error:
-            throw ClusterError.malformedMessage(
-                peer: peer, reason: "\(message.command.rawValue) is not sent to a coordinator")
-        }
-    }
-
-    /// The worker record of `identity`; when unknown (e.g. after a coordinator restart) tells the peer to
-    /// say HELLO again and returns nil.
-    func knownWorker(_ identity: Data, peer: String, on socket: Socket) throws -> WorkerRecord? {
-        if let worker = workers[identity] { return worker }
-        send(.error, ErrorBody(code: "unknown-worker", message: "say HELLO first"), to: identity, on: socket)
-        return nil
-    }
-
-    // MARK: Sending
-
-    /// Sends a message to a peer without blocking; false when the peer is gone or its queue is full.
-    @discardableResult
-    func send(_ message: WireMessage, to identity: Data, on socket: Socket) -> Bool {
-        do {
-            return try socket.send(multipart: [identity] + message.encoded, dontWait: true)
-        } catch {
-            return false  // EHOSTUNREACH: the peer disconnected; heartbeats will tell.
-        }
-    }
-
-    @discardableResult
-    func send<Body: Encodable>(_ command: Command, _ body: Body, to identity: Data, on socket: Socket) -> Bool {
-        send(WireMessage(command, body), to: identity, on: socket)
     }
 }

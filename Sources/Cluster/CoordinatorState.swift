@@ -3,6 +3,8 @@ import Foundation
 /// A connected worker, as the coordinator sees it.
 final class WorkerRecord {
     let routingID: Data
+    /// Whom its leases are recorded to (`PeerIdentity.holder`: name, and key under CURVE).
+    let holder: String
     var name: String
     var host: String
     var pid: Int
@@ -17,15 +19,16 @@ final class WorkerRecord {
     var lastSeen: Double
     let connected: Double
 
-    init(routingID: Data, hello: HelloBody, now: Double) {
+    init(routingID: Data, hello: HelloBody, holder: String, now: Double) {
         self.routingID = routingID
+        self.holder = holder
         name = hello.worker
         host = hello.host
         pid = hello.pid
         threads = hello.threads
         window = hello.window
         kinds = Set(hello.kinds)
-        credit = max(0, hello.credit)
+        credit = min(max(0, hello.credit), hello.window)
         lastSeen = now
         connected = now
     }
@@ -42,6 +45,9 @@ final class TaskRecord {
     var failures: Int
     var sameErrors: Int
     var lastError: String?
+    /// Whom it was last sent to (`WorkerRecord.holder`; from the ledger after a restart): the only worker
+    /// whose HELLO may claim it back.
+    var holder: String?
     /// Worker routing id -> lease start time. More than one holder only for a re-issued straggler.
     var leases: [Data: Double] = [:]
     /// Whether it sits in its kind's queue.
@@ -59,6 +65,7 @@ final class TaskRecord {
         failures = task.failures
         sameErrors = task.sameErrors
         lastError = task.lastError
+        holder = task.holder
     }
 }
 

@@ -4,7 +4,7 @@ import Foundation
 public enum DiagnosticExecutors {
     /// All of them.
     public static var all: [any TaskExecutor] {
-        [NoOpExecutor(), SpinExecutor(), FailExecutor(), SleepExecutor(), ReadFileExecutor()]
+        [NoOpExecutor(), SpinExecutor(), FailExecutor(), SleepExecutor(), ReadFileExecutor(), FillExecutor()]
     }
 
     /// SplitMix64's output function (Steele, Lea & Flood 2014), the mixing step of `cluster.spin`.
@@ -92,5 +92,19 @@ public struct ReadFileExecutor: TaskExecutor {
         let url = try context.dataRoot.resolve(String(decoding: task.payload.body, as: UTF8.self))
         let data = try Data(contentsOf: url)
         return Payload(body: DiagnosticExecutors.data([UInt64(data.count)]))
+    }
+}
+
+/// `cluster.fill`: returns one array of the body's LE UInt64 bytes (byte i = i mod 256), capped at 1 GiB
+/// (results larger than the coordinator's `--max-message-bytes`).
+public struct FillExecutor: TaskExecutor {
+    public var kind: String { "cluster.fill" }
+    public init() {}
+    public func execute(_ task: TaskInput, context: TaskContext) throws -> Payload {
+        guard let words = DiagnosticExecutors.words(task.payload.body), words.count == 1, words[0] <= 1 << 30 else {
+            throw ClusterError.invalid("cluster.fill task \(task.id): body must be one little-endian UInt64 <= 2^30")
+        }
+        return Payload(
+            body: task.payload.body, arrays: [Data((0..<Int(words[0])).map { UInt8(truncatingIfNeeded: $0) })])
     }
 }

@@ -33,6 +33,9 @@ struct LedgerPendingTask {
     var failures: Int
     var sameErrors: Int
     var lastError: String?
+    /// Who the task was last sent to (`WorkerRecord.holder`), so that after a restart a reattaching worker
+    /// gets back only leases that were its own.
+    var holder: String? = nil
 }
 
 /// What one poll cycle changes, written in one transaction before anything is acknowledged.
@@ -54,10 +57,12 @@ final class Ledger {
     /// The SQLite file.
     let path: String
 
-    /// Opens (creating when needed) `ledger.sqlite` in `directory`.
+    /// Opens (creating when needed, mode 0600) `ledger.sqlite` in `directory`. An existing file is first
+    /// checked read-only (`LedgerSchema.inspect`): a database that is not a Salience ledger, or one SQLite's
+    /// `quick_check` finds corrupt, is refused untouched, before anything is written to it.
     init(directory: URL) throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         path = directory.appendingPathComponent("ledger.sqlite").path
+        try LedgerSchema.createOrInspect(path: path)
         do {
             var configuration = Configuration()
             configuration.prepareDatabase { db in
@@ -67,23 +72,7 @@ final class Ledger {
             try database.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA journal_mode = WAL")
             }
-            try database.write { db in
-                try db.execute(
-                    sql: """
-                        CREATE TABLE IF NOT EXISTS runs (
-                            id TEXT PRIMARY KEY, name TEXT, planner TEXT NOT NULL, spec BLOB,
-                            lease_seconds REAL NOT NULL, state TEXT NOT NULL, error TEXT,
-                            phase INTEGER NOT NULL, created REAL NOT NULL, finished REAL);
-                        CREATE TABLE IF NOT EXISTS tasks (
-                            id INTEGER PRIMARY KEY AUTOINCREMENT, run TEXT NOT NULL, phase INTEGER NOT NULL,
-                            idx INTEGER NOT NULL, kind TEXT NOT NULL, payload BLOB NOT NULL,
-                            state INTEGER NOT NULL DEFAULT 0, failures INTEGER NOT NULL DEFAULT 0,
-                            same_errors INTEGER NOT NULL DEFAULT 0, last_error TEXT, result BLOB,
-                            worker TEXT, finished REAL,
-                            UNIQUE (run, phase, idx));
-                        CREATE INDEX IF NOT EXISTS tasks_by_state ON tasks (state, run);
-                        """)
-            }
+            try database.write { db in try LedgerSchema.create(db) }
         } catch {
             throw ClusterError.ledger("cannot open \(path): \(error)")
         }
@@ -176,6 +165,16 @@ final class Ledger {
         }
     }
 
+    /// Records to whom tasks are about to be sent (`WorkerRecord.holder`), in one transaction, before the
+    /// TASKS leave: after a restart only that worker may claim them back in its HELLO.
+    func recordLeases(_ leases: [(id: Int64, holder: String)]) throws {
+        guard !leases.isEmpty else { return }
+        try write("record \(leases.count) leases") { db in
+            let statement = try db.cachedStatement(sql: "UPDATE tasks SET holder = ? WHERE id = ? AND state = 0")
+            for lease in leases { try statement.execute(arguments: [lease.holder, lease.id]) }
+        }
+    }
+
     /// Sets a run's state (and error), stamping the finish time for final states.
     func setRunState(_ run: String, state: String, error: String?, now: Double) throws {
         try write("set state of run \(run)") { db in
@@ -217,7 +216,8 @@ final class Ledger {
             let rows = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT t.id, t.run, t.phase, t.idx, t.kind, t.payload, t.failures, t.same_errors, t.last_error
+                    SELECT t.id, t.run, t.phase, t.idx, t.kind, t.payload, t.failures, t.same_errors, t.last_error,
+                        t.holder
                     FROM tasks t JOIN runs r ON r.id = t.run WHERE t.state = 0 AND r.state = 'running' ORDER BY t.id
                     """)
             var tasks: [LedgerPendingTask] = []
@@ -230,7 +230,7 @@ final class Ledger {
                     LedgerPendingTask(
                         id: id, run: row["run"], phase: row["phase"], index: row["idx"], kind: row["kind"],
                         payload: payload, failures: row["failures"], sameErrors: row["same_errors"],
-                        lastError: row["last_error"]))
+                        lastError: row["last_error"], holder: row["holder"]))
             }
             return tasks
         }
@@ -262,7 +262,8 @@ final class Ledger {
     /// Finished tasks (done or failed) of `run` with id above `after`, in id order, with their results.
     func outcomes(run: String, phase: Int? = nil, after: Int64, limit: Int) throws -> [(TaskOutcome, Payload?)] {
         try read("results of run \(run)") { db in
-            var sql = "SELECT id, phase, idx, kind, state, last_error, result FROM tasks WHERE run = ? AND id > ?"
+            var sql =
+                "SELECT id, phase, idx, kind, state, failures, last_error, result FROM tasks WHERE run = ? AND id > ?"
             sql += " AND state IN (1, 2)"
             var arguments: StatementArguments = [run, after]
             if let phase {
@@ -274,9 +275,11 @@ final class Ledger {
             return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
                 let ok = (row["state"] as Int) == LedgerTaskState.done.rawValue
                 let payload = ok ? (row["result"] as Data?).flatMap { Payload(blob: $0) } : nil
+                let failures: Int = row["failures"]
                 let outcome = TaskOutcome(
                     id: row["id"], phase: row["phase"], index: row["idx"], kind: row["kind"], ok: ok,
-                    error: ok ? nil : row["last_error"], arrays: payload?.arrays.count ?? 0)
+                    error: ok ? nil : row["last_error"], arrays: payload?.arrays.count ?? 0,
+                    attempts: ok ? failures + 1 : failures)
                 return (outcome, payload)
             }
         }

@@ -71,6 +71,9 @@ public struct StatusReport: Codable, Sendable, Equatable {
     /// Tasks sent to a worker that, by its heartbeats, never got them (lost with a dropped connection) and
     /// were queued again; nil from a coordinator that does not count them.
     public var lostDeliveries: Int? = nil
+    /// Why the ledger cannot commit right now (e.g. the disk is full), and for how long; nil when healthy.
+    /// While it is set no result is acknowledged, so runs stall without losing work.
+    public var ledgerError: String? = nil
 }
 
 /// One worker, as `salience workers` shows it.

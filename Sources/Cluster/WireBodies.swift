@@ -22,6 +22,10 @@ struct HelloBody: Codable {
 struct WelcomeBody: Codable {
     var epoch: String
     var heartbeatMs: Int
+    /// The coordinator's `--max-message-bytes`: a worker fails a task whose result has a bigger frame instead
+    /// of sending it (libzmq would drop the connection, and the result would be resent forever). Absent from
+    /// older coordinators.
+    var maxMessageBytes: Int64? = nil
 }
 
 /// READY: a worker grants more credit.
@@ -133,6 +137,9 @@ public struct TaskOutcome: Codable, Sendable, Equatable {
     public var error: String?
     /// Number of array frames of its result.
     public var arrays: Int
+    /// How many times it was run: its failures, plus the success when `ok`. Nil from a coordinator that did
+    /// not report it.
+    public var attempts: Int? = nil
 }
 
 /// RESULTS reply.

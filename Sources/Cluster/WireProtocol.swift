@@ -115,25 +115,35 @@ struct WireMessage {
 
     /// Decodes `frames` (envelope already removed); throws a `ClusterError` naming `peer` when malformed.
     static func decode(_ frames: ArraySlice<Message>, peer: String) throws -> WireMessage {
-        guard frames.count >= 3, let first = frames.first else {
+        try decode(frames: frames.map(\.data), peer: peer)
+    }
+
+    /// Decodes the frames of one message (envelope already removed): the header, the command word and the
+    /// body frame; the data frames are kept as they are (the command's decoder in `WireDecoder` checks them).
+    /// Throws a `ClusterError` naming `peer` when malformed. A pure function of its input.
+    static func decode(frames: [Data], peer: String) throws -> WireMessage {
+        guard frames.count >= 3 else {
             throw ClusterError.malformedMessage(
                 peer: peer, reason: "expected at least 3 frames (header, command, body), got \(frames.count)")
         }
-        let header = first.bytes
+        guard frames.count - 3 <= ClusterDefaults.maximumDataFrames else {
+            throw ClusterError.malformedMessage(
+                peer: peer,
+                reason: "\(frames.count - 3) data frames; at most \(ClusterDefaults.maximumDataFrames) are accepted")
+        }
+        let header = [UInt8](frames[0])
         guard header.count == 4, header[0] == 0x53, header[1] == 0x4C, header[2] == 0x43 else {
             throw ClusterError.malformedMessage(peer: peer, reason: "first frame is not the SLC protocol header")
         }
         guard header[3] == WireProtocol.version else {
             throw ClusterError.unsupportedVersion(peer: peer, version: header[3])
         }
-        let commandFrame = frames[frames.startIndex + 1]
-        guard commandFrame.count <= 32, let command = Command(rawValue: commandFrame.string) else {
-            throw ClusterError.malformedMessage(
-                peer: peer, reason: "unknown command '\(commandFrame.string.prefix(32))'")
+        let commandFrame = frames[1]
+        let word = String(decoding: commandFrame.prefix(32), as: UTF8.self)
+        guard commandFrame.count <= 32, let command = Command(rawValue: word) else {
+            throw ClusterError.malformedMessage(peer: peer, reason: "unknown command '\(word)'")
         }
-        return WireMessage(
-            command: command, body: frames[frames.startIndex + 2].data,
-            frames: frames.dropFirst(3).map(\.data))
+        return WireMessage(command: command, body: frames[2], frames: Array(frames[3...]))
     }
 }
 

@@ -57,6 +57,8 @@ public final class Worker: @unchecked Sendable {
     private var lastHello = 0.0
     private var lastConnect = 0.0
     private var completedCount = 0
+    /// The coordinator's `--max-message-bytes` (from WELCOME; the default until then).
+    private var maximumMessageBytes = ClusterDefaults.maximumMessageBytes
 
     /// A worker running `executors` (by their kind).
     public init(configuration: WorkerConfiguration, executors: [any TaskExecutor], logger: Logger) throws {
@@ -212,16 +214,16 @@ public final class Worker: @unchecked Sendable {
                     metadata: ["coordinator_epoch": "\(body.epoch)", "resending": "\(unacked.count)"])
             }
             epoch = body.epoch
+            if let limit = body.maxMessageBytes, limit > 0 { maximumMessageBytes = limit }
             resendUnacked(on: socket)
         case .tasks:
-            guard let body = try? message.decodeBody(TasksBody.self, peer: "coordinator") else { return }
-            var offset = 0
+            let batch: [(TaskHeader, Payload)]
+            do { batch = try WireDecoder.tasks(message, peer: "coordinator") } catch {
+                logger.warning("bad TASKS from the coordinator", metadata: ["error": "\(error)"])
+                return
+            }
             var alreadyHeld: [Int64] = []
-            for header in body.tasks {
-                let count = 1 + max(0, header.arrays)
-                guard offset + count <= message.frames.count else { break }
-                let payload = Payload(frames: message.frames[offset..<offset + count])
-                offset += count
+            for (header, payload) in batch {
                 guard !busy.contains(header.id), unacked[header.id] == nil else {
                     alreadyHeld.append(header.id)
                     continue
@@ -264,6 +266,7 @@ public final class Worker: @unchecked Sendable {
     /// Sends new completions (with the credit they free) and keeps them until acknowledged.
     private func report(_ completions: [Completion], on socket: Socket) {
         guard !completions.isEmpty else { return }
+        let completions = completions.map(checkedForSize)
         for completion in completions {
             busy.remove(completion.id)
             unacked[completion.id] = completion
@@ -287,6 +290,20 @@ public final class Worker: @unchecked Sendable {
         }
     }
 
+    /// A result with a frame over the coordinator's `--max-message-bytes` could never arrive (libzmq drops the
+    /// connection, the worker reconnects and resends it, forever, until the lease expires): it becomes a
+    /// failure that says why, so the task fails after its retries and the run names the cause.
+    private func checkedForSize(_ completion: Completion) -> Completion {
+        guard completion.ok, let largest = completion.result.frames.map(\.count).max(),
+            Int64(largest) > maximumMessageBytes
+        else { return completion }
+        let error =
+            "\(WorkerRefusal.resultTooLarge): a frame of \(largest) bytes exceeds the coordinator's "
+            + "--max-message-bytes (\(maximumMessageBytes)); raise it or make the task smaller"
+        logger.error("result not sent", metadata: ["task": "\(completion.id)", "error": "\(error)"])
+        return Completion(id: completion.id, ok: false, result: Payload(), error: error, seconds: completion.seconds)
+    }
+
     private func sendResults(_ completions: [Completion], credit: Int, on socket: Socket) {
         let now = Worker.now()
         for completion in completions { unacked[completion.id]?.sentAt = now }
@@ -295,10 +312,30 @@ public final class Worker: @unchecked Sendable {
         for completion in completions {
             headers.append(
                 ResultHeader(
-                    id: completion.id, ok: completion.ok, error: completion.error,
+                    id: completion.id, ok: completion.ok, error: completion.error.map(Self.shortened),
                     arrays: completion.ok ? completion.result.arrays.count : 0, seconds: completion.seconds))
             if completion.ok { frames.append(contentsOf: completion.result.frames) }
         }
-        send(.result, ResultBody(results: headers, credit: credit), frames: frames, on: socket)
+        let message = WireMessage(.result, ResultBody(results: headers, credit: credit), frames: frames)
+        // The body of many results can itself pass a small limit: send them in halves (credit with the first).
+        if Int64(message.body.count) > maximumMessageBytes, completions.count > 1 {
+            let half = completions.count / 2
+            sendResults(Array(completions[..<half]), credit: min(credit, half), on: socket)
+            sendResults(Array(completions[half...]), credit: credit - min(credit, half), on: socket)
+            return
+        }
+        _ = try? socket.send(multipart: message.encoded, dontWait: true)
     }
+
+    /// An error text cut to `ClusterDefaults.maximumErrorBytes`, as the coordinator keeps it.
+    static func shortened(_ error: String) -> String {
+        guard error.utf8.count > ClusterDefaults.maximumErrorBytes else { return error }
+        return String(decoding: error.utf8.prefix(ClusterDefaults.maximumErrorBytes), as: UTF8.self) + "..."
+    }
+}
+
+/// Failure texts a worker itself produces (not its executors), which the coordinator recognises in logs.
+enum WorkerRefusal {
+    /// A result with a frame over the coordinator's `--max-message-bytes`.
+    static let resultTooLarge = "result too large to send"
 }

@@ -19,7 +19,7 @@ extension ScanResults {
             ScanResults.FailedTask(
                 taskId: String($0.outcome.id), phase: PhaseTiming.phaseName(kind: $0.outcome.kind),
                 summary: "\($0.outcome.kind) (phase \($0.outcome.phase), task \($0.outcome.index))",
-                error: $0.outcome.error ?? "unknown error", attempts: 0)
+                error: $0.outcome.error ?? "unknown error", attempts: $0.outcome.attempts ?? 0)
         }
         let state: ScanResults.RunStatus
         switch status.state {

@@ -61,6 +61,16 @@ public final class Message {
         return Data(bytesNoCopy: base, count: count, deallocator: .custom { _, _ in withExtendedLifetime(self) {} })
     }
 
+    /// A metadata property of a received frame (`zmq_msg_gets`), or nil when it has none: `Peer-Address`
+    /// (the sender's IP address, TCP only), `User-Id` (what the ZAP handler returned for the connection: for
+    /// `ZAPAuthenticator`, the peer's CURVE public key in Z85). The coordinator names peers and checks their
+    /// role by these, since a routing id is whatever the peer chose.
+    public func property(_ name: String) -> String? {
+        guard let value = zmq_msg_gets(pointer, name) else { return nil }
+        let text = String(cString: value)
+        return text.isEmpty ? nil : text
+    }
+
     /// A copy of the frame as an array.
     public var array: [UInt8] { [UInt8](bytes) }
 

@@ -150,8 +150,11 @@ struct ScanRunner {
         let started = Date()
         var lastLine = ""
         var final: RunStatus
+        let retry = CoordinatorRetry(endpoint: client.endpoint)
         while true {
-            guard let status = try client.status(run: run).runs.first else { throw ClusterError.unknownRun(run) }
+            guard let status = try retry.run("status", { try client.status(run: run) }).runs.first else {
+                throw ClusterError.unknownRun(run)
+            }
             if !quiet, let current = status.phases.last {
                 let eta = status.etaSeconds.map { String(format: "%.0f s", $0) } ?? "?"
                 let line = String(
@@ -170,8 +173,10 @@ struct ScanRunner {
             }
             Thread.sleep(forTimeInterval: 0.25)
         }
-        let results = try ScanResults.fromCoordinator(
-            client: client, run: run, spec: Self.absolutized(spec), startedAt: submittedAt)
+        let results = try retry.run("results") {
+            try ScanResults.fromCoordinator(
+                client: client, run: run, spec: Self.absolutized(spec), startedAt: submittedAt)
+        }
         let directory = URL(fileURLWithPath: Self.absolutized(spec).output.directory)
         let reported = results.run.phase("report")?.state == .done
         if !reported {
