@@ -311,7 +311,17 @@ struct ShardLoader {
                 if required { problem(name, "", "required dataset is missing") }
                 return nil
             }
-            return try file.openDataset(name)
+            let dataset = try file.openDataset(name)
+            let unavailable = try dataset.unavailableFilters
+            guard unavailable.isEmpty else {
+                let names = unavailable.map(\.displayName).joined(separator: ", ")
+                problem(
+                    name, "",
+                    "is compressed with \(names), which this HDF5 cannot decode; rewrite it with gzip: "
+                        + "h5py create_dataset(..., compression='gzip')")
+                return nil
+            }
+            return dataset
         } catch {
             problem(name, "", "cannot open dataset: \(reason(error))")
             return nil
