@@ -1,0 +1,51 @@
+/// A check of spec text before it reaches toml++ (through TOMLKit), for input that crashes toml++ itself.
+///
+/// Why: toml++ 3.4.0 (the version TOMLKit bundles) parses a table header by skipping `[` (or `[[`) and
+/// whitespace and then *asserting* that a key starts there (`parse_key`: bare-key character or quote). Any
+/// other character — `[&`, `[ é`, `[\u{17}`, two bytes are enough — aborts the process in a debug build and is
+/// undefined behaviour in a release build (the assertion becomes `__builtin_assume`). Found by
+/// `ops/fuzz scan-spec`. So every line whose first non-blank character is `[` must continue, after the
+/// brackets and blanks, with a bare-key character, a quote or `]` (which toml++ refuses cleanly).
+///
+/// This is conservative: it does not track multi-line strings or arrays, so a continuation line of a
+/// multi-line array that starts with `[+1]` or `[{` is refused too, with a message saying how to write it.
+enum ScanSpecTOMLPrecheck {
+    /// The first offending position, as a syntax error; nil when toml++ may be given the text.
+    static func problem(in toml: String, source: String) -> ScanSpecError? {
+        for (lineIndex, line) in toml.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let scalars = Array(line.unicodeScalars)
+            var position = 0
+            func skipBlanks() {
+                while position < scalars.count, scalars[position] == " " || scalars[position] == "\t" { position += 1 }
+            }
+            skipBlanks()
+            guard position < scalars.count, scalars[position] == "[" else { continue }
+            position += 1
+            skipBlanks()
+            if position < scalars.count, scalars[position] == "[" {
+                position += 1
+                skipBlanks()
+            }
+            guard position < scalars.count else { continue }  // toml++ reports the end of input itself
+            let next = scalars[position]
+            if isBareKeyCharacter(next) || next == "\"" || next == "'" || next == "]" || next == "\r" { continue }
+            let shown =
+                next.properties.generalCategory == .control
+                ? "U+\(String(next.value, radix: 16, uppercase: true))" : "'\(next)'"
+            return .syntax(
+                source: source,
+                message: "a line starting with '[' must be a table header whose name starts with a letter, digit, "
+                    + "'_', '-' or a quote, not \(shown) (a nested array value goes on the line of its outer '[')",
+                line: lineIndex + 1, column: position + 1)
+        }
+        return nil
+    }
+
+    /// A-Z, a-z, 0-9, `_` and `-`: the characters of a TOML bare key.
+    static func isBareKeyCharacter(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar {
+        case "A"..."Z", "a"..."z", "0"..."9", "_", "-": return true
+        default: return false
+        }
+    }
+}

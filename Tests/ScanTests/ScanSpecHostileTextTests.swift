@@ -1,0 +1,40 @@
+import Foundation
+import Scan
+import XCTest
+
+/// Spec text that crashed toml++ 3.4.0 inside TOMLKit (found by `ops/fuzz scan-spec`): a table header whose
+/// name does not start with a key character. Each must be a syntax error naming line and column, not an abort.
+final class ScanSpecHostileTextTests: XCTestCase {
+    private func syntaxPosition(_ toml: String) -> (line: Int, column: Int, message: String)? {
+        do {
+            _ = try ScanSpec.parse(toml: toml, source: "hostile.toml")
+        } catch ScanSpecError.syntax(let source, let message, let line, let column) {
+            XCTAssertEqual(source, "hostile.toml")
+            return (line, column, message)
+        } catch {
+            XCTFail("expected a syntax error, got \(error)")
+        }
+        return nil
+    }
+
+    func testTableHeaderNotStartingWithAKeyIsASyntaxErrorNotACrash() throws {
+        // (text, line, column) of the offending character, counted by hand.
+        let cases: [(String, Int, Int)] = [
+            ("[\u{17}", 1, 2), ("[&", 1, 2), ("[ é]", 1, 3), ("[[\u{7f}", 1, 3),
+            ("name = \"x\"\n[dataset]\ndirectory = \"d\"\n  [ \u{17}", 4, 5),
+        ]
+        for (text, line, column) in cases {
+            let found = try XCTUnwrap(syntaxPosition(text), text.debugDescription)
+            XCTAssertEqual(found.line, line, text.debugDescription)
+            XCTAssertEqual(found.column, column, text.debugDescription)
+            XCTAssertTrue(found.message.contains("table header"), found.message)
+        }
+    }
+
+    func testQuotedAndBareTableHeadersStillParse() throws {
+        let spec = try ScanSpec.parse(
+            toml: "name = \"x\"\n[ dataset ]\ndirectory = \"d\"\n[\"output\"]\ndirectory = \"o\"\n")
+        XCTAssertEqual(spec.dataset.directory, "d")
+        XCTAssertEqual(spec.output.directory, "o")
+    }
+}
