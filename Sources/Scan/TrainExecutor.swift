@@ -17,14 +17,19 @@ public struct TrainExecutor: TaskExecutor {
     /// Trains, evaluates and saves.
     public func execute(_ task: TaskInput, context: TaskContext) throws -> Payload {
         let body = try ScanCoding.decode(TrainTask.self, from: task.payload, what: "scan.train task")
-        var result = try Self.train(body, arrays: task.payload.arrays, dataRoot: context.dataRoot)
+        var result = try Self.train(
+            body, arrays: task.payload.arrays, dataRoot: context.dataRoot, outputRoot: context.outputRoot)
         result.taskId = String(task.id)
         return try ScanCoding.payload(result)
     }
 
     /// The work of a train task (also callable without a cluster).
-    public static func train(_ body: TrainTask, arrays: [Data], dataRoot: DataRoot) throws -> TrainedModelResult {
+    public static func train(
+        _ body: TrainTask, arrays: [Data], dataRoot: DataRoot, outputRoot: OutputRoot
+    ) throws -> TrainedModelResult {
         let directory = try dataRoot.resolve(body.dataset)
+        // Refused before training, not after: a spec's output directory is confined to the worker's root.
+        let modelURL = try outputRoot.resolve(body.outputDirectory + "/" + body.modelPath)
         let data: TrainingData
         do {
             data = try TrainingData(directory: directory, selection: body.projected ? nil : body.columns)
@@ -84,7 +89,6 @@ public struct TrainExecutor: TaskExecutor {
             train: train, dev: dev, task: data.catalog.task, targets: targets,
             selection: body.projected ? Array(0..<body.k) : data.selection, datasetWidth: width,
             datasetName: body.dataset)
-        let modelURL = URL(fileURLWithPath: body.outputDirectory).appendingPathComponent(body.modelPath)
         do {
             try FileManager.default.createDirectory(
                 at: modelURL.deletingLastPathComponent(), withIntermediateDirectories: true)

@@ -9,12 +9,12 @@ struct ScanReportExecutor: TaskExecutor {
     var kind: String { ScanTaskKind.report }
 
     func execute(_ task: TaskInput, context: TaskContext) throws -> Payload {
-        try TaskTiming.stamp { try write(task) }
+        try TaskTiming.stamp { try write(task, outputRoot: context.outputRoot) }
     }
 
-    private func write(_ task: TaskInput) throws -> Payload {
+    private func write(_ task: TaskInput, outputRoot: OutputRoot) throws -> Payload {
         let body = try ScanCoding.decode(ReportTask.self, from: task.payload, what: "scan.report task")
-        let directory = URL(fileURLWithPath: body.outputDirectory)
+        let directory = try outputRoot.resolve(body.outputDirectory)
         let written: [URL]
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
