@@ -1,3 +1,6 @@
+import Foundation
+import ZeroMQ
+
 // libFuzzer target: the wire-message decoders of cluster/PROTOCOL.md.
 //
 // Input: the frames of one message (envelope removed), separated by the byte 0x1E (ASCII record separator).
@@ -10,8 +13,6 @@
 // (Coordinator+Clients.swift, Coordinator+Workers.swift) and the worker's; when it becomes a function, add a
 // call in `exercise` below. Nothing here may trap: every failure must be a thrown `ClusterError`.
 @testable import Cluster
-import Foundation
-import ZeroMQ
 
 /// Splits the input into frames at 0x1E.
 func frames(_ bytes: UnsafeRawBufferPointer) -> [Data] {
