@@ -12,8 +12,10 @@
 enum ScanSpecTOMLPrecheck {
     /// The first offending position, as a syntax error; nil when toml++ may be given the text.
     static func problem(in toml: String, source: String) -> ScanSpecError? {
-        for (lineIndex, line) in toml.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let scalars = Array(line.unicodeScalars)
+        // Unicode scalars, not Characters: "\r\n" is one Character, and toml++ sees the bytes.
+        let lines = toml.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false)
+        for (lineIndex, line) in lines.enumerated() {
+            let scalars = Array(line)
             var position = 0
             func skipBlanks() {
                 while position < scalars.count, scalars[position] == " " || scalars[position] == "\t" { position += 1 }
@@ -26,9 +28,10 @@ enum ScanSpecTOMLPrecheck {
                 position += 1
                 skipBlanks()
             }
-            guard position < scalars.count else { continue }  // toml++ reports the end of input itself
-            let next = scalars[position]
-            if isBareKeyCharacter(next) || next == "\"" || next == "'" || next == "]" || next == "\r" { continue }
+            // The end of the text is refused by toml++ cleanly; the end of a line is a newline, which is not.
+            if position == scalars.count, lineIndex == lines.count - 1 { continue }
+            let next: Unicode.Scalar = position < scalars.count ? scalars[position] : "\n"
+            if isBareKeyCharacter(next) || next == "\"" || next == "'" || next == "]" { continue }
             let shown =
                 next.properties.generalCategory == .control
                 ? "U+\(String(next.value, radix: 16, uppercase: true))" : "'\(next)'"

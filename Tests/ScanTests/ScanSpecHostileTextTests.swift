@@ -22,6 +22,9 @@ final class ScanSpecHostileTextTests: XCTestCase {
         let cases: [(String, Int, Int)] = [
             ("[\u{17}", 1, 2), ("[&", 1, 2), ("[ é]", 1, 3), ("[[\u{7f}", 1, 3),
             ("name = \"x\"\n[dataset]\ndirectory = \"d\"\n  [ \u{17}", 4, 5),
+            // A newline or CR right after the bracket (found by the fuzzer in a mutated scan-example.toml),
+            // and a CRLF file, where "\r\n" is one Swift Character but two bytes to toml++.
+            ("[\nemodoutput]", 1, 2), ("[ \r\nx]", 1, 3), ("a = 1\r\n[&]\r\n", 2, 2),
         ]
         for (text, line, column) in cases {
             let found = try XCTUnwrap(syntaxPosition(text), text.debugDescription)
