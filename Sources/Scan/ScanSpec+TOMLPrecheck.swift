@@ -17,10 +17,16 @@ enum ScanSpecTOMLPrecheck {
         for (lineIndex, line) in lines.enumerated() {
             let scalars = Array(line)
             var position = 0
+            // After '[' only spaces and tabs, which toml++ certainly skips; before it also any other white
+            // space and a byte-order mark, which it may skip. Either way a doubt refuses, never lets through.
             func skipBlanks() {
                 while position < scalars.count, scalars[position] == " " || scalars[position] == "\t" { position += 1 }
             }
-            skipBlanks()
+            while position < scalars.count, scalars[position] != "\n",
+                scalars[position].properties.isWhitespace || scalars[position] == "\u{FEFF}"
+            {
+                position += 1
+            }
             guard position < scalars.count, scalars[position] == "[" else { continue }
             position += 1
             skipBlanks()

@@ -25,6 +25,8 @@ final class ScanSpecHostileTextTests: XCTestCase {
             // A newline or CR right after the bracket (found by the fuzzer in a mutated scan-example.toml),
             // and a CRLF file, where "\r\n" is one Swift Character but two bytes to toml++.
             ("[\nemodoutput]", 1, 2), ("[ \r\nx]", 1, 3), ("a = 1\r\n[&]\r\n", 2, 2),
+            // After a byte-order mark, which toml++ skips (found by the fuzzer), or other white space.
+            ("\u{FEFF}[&]", 1, 3), ("\u{3000}[&]", 1, 3),
         ]
         for (text, line, column) in cases {
             let found = try XCTUnwrap(syntaxPosition(text), text.debugDescription)
