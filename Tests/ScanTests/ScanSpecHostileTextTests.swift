@@ -36,6 +36,34 @@ final class ScanSpecHostileTextTests: XCTestCase {
         }
     }
 
+    func testClosingBraceWhereAnArrayValueMustBeIsASyntaxErrorNotACrash() throws {
+        // (text, line, column) of the '}', counted by hand; the last found by the fuzzer.
+        let cases: [(String, Int, Int)] = [
+            ("x = [}", 1, 6), ("x = [1,}", 1, 8), ("x = [\n# c\n }", 3, 2), ("x = {a=[}}", 1, 9),
+            ("x = [[}]]", 1, 7), ("# ,,\n[selection]\nmethods = [}", 3, 12),
+        ]
+        for (text, line, column) in cases {
+            let found = try XCTUnwrap(syntaxPosition(text), text.debugDescription)
+            XCTAssertEqual(found.line, line, text.debugDescription)
+            XCTAssertEqual(found.column, column, text.debugDescription)
+            XCTAssertTrue(found.message.contains("'}'"), found.message)
+        }
+        // The same characters inside strings and comments are text, not syntax.
+        let spec = try ScanSpec.parse(
+            toml: #"""
+                name = "[}, ,}" # [}
+                [dataset]
+                directory = '''a
+                x[}'''
+                [output]
+                directory = "o\",}"
+
+                """#)
+        XCTAssertEqual(spec.name, "[}, ,}")
+        XCTAssertEqual(spec.dataset.directory, "a\nx[}")
+        XCTAssertEqual(spec.output.directory, "o\",}")
+    }
+
     func testQuotedAndBareTableHeadersStillParse() throws {
         let spec = try ScanSpec.parse(
             toml: "name = \"x\"\n[ dataset ]\ndirectory = \"d\"\n[\"output\"]\ndirectory = \"o\"\n")
