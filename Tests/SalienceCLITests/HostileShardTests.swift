@@ -93,6 +93,29 @@ final class HostileShardTests: XCTestCase {
         XCTAssertTrue(result.stdout.contains("b.h5: is not a regular file"), result.stdout)
     }
 
+    func testDatasetDeclaringMoreElementsThanTheFileHoldsIsRefusedBeforeReading() throws {
+        // A valid shard, then `split` replaced by 2^38 never-written elements: a ~10 KB file whose reading
+        // would ask for 256 GiB (found by ops/fuzz/run shard). 2^38 > 1100 x the file's bytes by far.
+        let dataset = try directory("huge")
+        let path = dataset.appendingPathComponent("s.h5")
+        try writeShard(path, compression: "gzip")
+        let script = """
+            import sys, h5py
+            with h5py.File(sys.argv[1], "a") as f:
+                del f["split"]
+                f.create_dataset("split", shape=(2**38,), dtype="u1", chunks=(4096,))
+            """
+        let result = try XCTUnwrap(try runReferencePython(script, arguments: [path.path]))
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let size = try XCTUnwrap(try FileManager.default.attributesOfItem(atPath: path.path)[.size] as? Int)
+        XCTAssertLessThan(size, 1 << 20, "the hostile file stays small")
+        let validated = try validate(dataset)
+        XCTAssertEqual(validated.status, 1, validated.stdout + validated.stderr)
+        XCTAssertTrue(
+            validated.stdout.contains("s.h5: split: declares shape [274877906944], more elements than a"),
+            validated.stdout)
+    }
+
     func testLzfCompressedEmbeddingsAreRefusedWithTheFix() throws {
         let control = try directory("gzip")
         try writeShard(control.appendingPathComponent("s.h5"), compression: "gzip")
