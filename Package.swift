@@ -114,3 +114,17 @@ let package = Package(
     ],
     swiftLanguageModes: [.v5]
 )
+
+// Fuzz targets (ops/fuzz): only when SALIENCE_FUZZ is set, so that ordinary builds never see them (each is
+// linked with libFuzzer's `main`, which exists only under `--sanitize=fuzzer`). ops/fuzz builds them into
+// their own scratch path, `.build-fuzz`, with `@testable` access to Cluster's internal decoders.
+if Context.environment["SALIENCE_FUZZ"] != nil {
+    for (name, path, dependencies) in [
+        ("fuzz-wire", "ops/fuzz/targets/wire", ["Cluster", "ZeroMQ"]),
+        ("fuzz-scan-spec", "ops/fuzz/targets/scan-spec", ["Scan"]),
+        ("fuzz-shard", "ops/fuzz/targets/shard", ["Shards", "HDF5"]),
+    ] as [(String, String, [Target.Dependency])] {
+        package.targets.append(.executableTarget(name: name, dependencies: dependencies, path: path))
+        package.products.append(.executable(name: name, targets: [name]))
+    }
+}

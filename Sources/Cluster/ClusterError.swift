@@ -16,6 +16,8 @@ public enum ClusterError: Error, CustomStringConvertible, Equatable {
     case unknownKind(String)
     /// A data path that leaves the data root, or is absolute.
     case pathEscapesDataRoot(path: String, root: String)
+    /// An output path that leaves the output root (through `..`, a symbolic link, or being absolute elsewhere).
+    case pathEscapesOutputRoot(path: String, root: String)
     /// The ledger (SQLite) failed.
     case ledger(String)
     /// A key or allowlist file that cannot be used.
@@ -43,6 +45,8 @@ public enum ClusterError: Error, CustomStringConvertible, Equatable {
         case .unknownRun(let run): return "no run '\(run)' on this coordinator"
         case .unknownKind(let kind): return "no executor or planner registered for kind '\(kind)'"
         case .pathEscapesDataRoot(let path, let root): return "data path '\(path)' escapes the data root \(root)"
+        case .pathEscapesOutputRoot(let path, let root):
+            return "output path '\(path)' escapes the output root \(root) (give the worker --output-root)"
         case .ledger(let message): return "ledger: \(message)"
         case .badKeyFile(let path, let reason): return "key file \(path): \(reason)"
         case .insecureConfiguration(let message): return message

@@ -70,7 +70,8 @@ public struct CurveClientSecurity: Sendable {
 /// An allowlist is a text file of Z85 public keys, one per line (`#` starts a comment), or a directory
 /// of `.pub` files.
 public enum KeyFiles {
-    /// Generates a key pair and writes `base.key` (0600) and `base.pub`; refuses to overwrite.
+    /// Generates a key pair and writes `base.key` (created 0600, see ``PrivateFile``) and `base.pub`; refuses
+    /// to overwrite either.
     @discardableResult
     public static func generate(at base: URL) throws -> CurveKeyPair {
         let secretURL = base.appendingPathExtension("key")
@@ -80,14 +81,13 @@ public enum KeyFiles {
         }
         let pair = try CurveKeyPair.generate()
         let secretText = "# CurveZMQ secret key (Z85). Keep private.\n\(pair.secretKey.z85)\n"
-        guard
-            FileManager.default.createFile(
-                atPath: secretURL.path, contents: Data(secretText.utf8), attributes: [.posixPermissions: 0o600])
-        else { throw ClusterError.badKeyFile(path: secretURL.path, reason: "cannot create") }
-        // createFile applies the umask on some platforms; make the mode exact.
-        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: secretURL.path)
+        do {
+            try PrivateFile.create(at: secretURL, contents: Data(secretText.utf8))
+        } catch let error as PrivateFileError {
+            throw ClusterError.badKeyFile(path: secretURL.path, reason: error.description)
+        }
         let publicText = "# CurveZMQ public key (Z85). Add it to the coordinator's allowlist.\n\(pair.publicKey.z85)\n"
-        try Data(publicText.utf8).write(to: publicURL)
+        try Data(publicText.utf8).write(to: publicURL, options: .withoutOverwriting)
         return pair
     }
 

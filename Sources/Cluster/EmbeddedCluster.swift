@@ -18,6 +18,8 @@ public final class EmbeddedCluster: @unchecked Sendable {
         public var executable: URL
         /// The workers' data root.
         public var dataRoot: URL
+        /// The workers' output root (`--output-root`); nil: the current directory.
+        public var outputRoot: URL?
         /// Where the ledger and the ipc socket go; a temporary directory (removed at shutdown) when nil.
         public var stateDirectory: URL?
         /// Planners for the coordinator, besides `flat`.
@@ -25,9 +27,10 @@ public final class EmbeddedCluster: @unchecked Sendable {
 
         /// Options for `workers` processes of `threadsPerWorker` threads.
         public init(
-            workers: Int, threadsPerWorker: Int = 1, executable: URL, dataRoot: URL, stateDirectory: URL? = nil,
-            planners: [String: any RunPlanner] = [:]
+            workers: Int, threadsPerWorker: Int = 1, executable: URL, dataRoot: URL, outputRoot: URL? = nil,
+            stateDirectory: URL? = nil, planners: [String: any RunPlanner] = [:]
         ) {
+            self.outputRoot = outputRoot
             self.workers = workers
             self.threadsPerWorker = threadsPerWorker
             self.executable = executable
@@ -83,10 +86,11 @@ public final class EmbeddedCluster: @unchecked Sendable {
     private func startWorker(_ index: Int, options: Options) throws {
         let process = Process()
         process.executableURL = options.executable
-        process.arguments = [
-            "worker", "--connect", endpoint, "--data-root", options.dataRoot.path, "--threads",
-            "\(options.threadsPerWorker)", "--parent-pid", "\(getpid())",
-        ]
+        process.arguments =
+            [
+                "worker", "--connect", endpoint, "--data-root", options.dataRoot.path, "--threads",
+                "\(options.threadsPerWorker)", "--parent-pid", "\(getpid())",
+            ] + (options.outputRoot.map { ["--output-root", $0.path] } ?? [])
         let logURL = stateDirectory.appendingPathComponent("worker-\(index).log")
         FileManager.default.createFile(atPath: logURL.path, contents: nil)
         let log = try FileHandle(forWritingTo: logURL)

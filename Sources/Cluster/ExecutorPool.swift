@@ -29,16 +29,18 @@ final class ExecutorPool: @unchecked Sendable {
     private let context: Context
     private let wakeEndpoint: String
     private let dataRoot: DataRoot
+    private let outputRoot: OutputRoot
     private let logger: Logger
 
     init(
         threads: Int, executors: [String: any TaskExecutor], context: Context, wakeEndpoint: String, dataRoot: DataRoot,
-        logger: Logger
+        outputRoot: OutputRoot, logger: Logger
     ) {
         self.executors = executors
         self.context = context
         self.wakeEndpoint = wakeEndpoint
         self.dataRoot = dataRoot
+        self.outputRoot = outputRoot
         self.logger = logger
         runningThreads = threads
         for index in 0..<threads {
@@ -99,7 +101,8 @@ final class ExecutorPool: @unchecked Sendable {
     private func work(_ index: Int) {
         let wake = try? Socket(context, .push)
         try? wake?.connect(wakeEndpoint)
-        let taskContext = TaskContext(dataRoot: dataRoot, logger: logger, threadIndex: index)
+        let taskContext = TaskContext(
+            dataRoot: dataRoot, outputRoot: outputRoot, logger: logger, threadIndex: index)
         while let task = next() {
             let start = DispatchTime.now().uptimeNanoseconds
             var completion = Completion(id: task.id, ok: true, result: Payload(), error: nil, seconds: 0)

@@ -28,14 +28,19 @@ public struct TaskInput: Sendable {
 public struct TaskContext: Sendable {
     /// Resolves data paths; anything outside it is refused.
     public var dataRoot: DataRoot
+    /// Confines what a task writes; anything outside it is refused.
+    public var outputRoot: OutputRoot
     /// The worker's logger.
     public var logger: Logger
     /// Which executor thread runs the task (0 ..< threads).
     public var threadIndex: Int
 
     /// A context (workers make these; tests and local runs may too).
-    public init(dataRoot: DataRoot, logger: Logger, threadIndex: Int = 0) {
+    public init(
+        dataRoot: DataRoot, outputRoot: OutputRoot = .currentDirectory, logger: Logger, threadIndex: Int = 0
+    ) {
         self.dataRoot = dataRoot
+        self.outputRoot = outputRoot
         self.logger = logger
         self.threadIndex = threadIndex
     }
@@ -51,7 +56,7 @@ public protocol TaskExecutor: Sendable {
     func execute(_ task: TaskInput, context: TaskContext) throws -> Payload
 }
 
-/// The root a worker's data paths are relative to (`--data-root`).
+/// The root a worker's data paths are relative to (`--data-root`); the rule is ``ConfinedRoot``.
 public struct DataRoot: Sendable {
     /// The root directory, symlinks resolved.
     public let url: URL
@@ -64,13 +69,9 @@ public struct DataRoot: Sendable {
     /// The file `relativePath` names under the root. Refuses absolute paths and paths that leave the
     /// root through `..` or a symbolic link.
     public func resolve(_ relativePath: String) throws -> URL {
-        guard !relativePath.isEmpty, !relativePath.hasPrefix("/"), !relativePath.contains("\0") else {
+        guard let resolved = ConfinedRoot.resolve(relativePath, under: url, allowingAbsolute: false) else {
             throw ClusterError.pathEscapesDataRoot(path: relativePath, root: url.path)
         }
-        let candidate = url.appendingPathComponent(relativePath).standardizedFileURL.resolvingSymlinksInPath()
-        guard candidate.path == url.path || candidate.path.hasPrefix(url.path + "/") else {
-            throw ClusterError.pathEscapesDataRoot(path: relativePath, root: url.path)
-        }
-        return candidate
+        return resolved
     }
 }

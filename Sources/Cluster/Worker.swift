@@ -8,6 +8,8 @@ public struct WorkerConfiguration: Sendable {
     public var endpoint: String
     /// The root data paths in tasks are relative to.
     public var dataRoot: URL
+    /// The root task outputs are confined to (`--output-root`; default the current directory).
+    public var outputRoot: URL
     /// Executor threads.
     public var threads: Int
     /// Tasks held at once (queued + running); defaults to `threads * ClusterDefaults.prefetchPerThread`.
@@ -19,11 +21,12 @@ public struct WorkerConfiguration: Sendable {
 
     /// A worker of `threads` threads connecting to `endpoint`.
     public init(
-        endpoint: String, dataRoot: URL, threads: Int = 1, window: Int? = nil, security: CurveClientSecurity? = nil,
-        parentPID: Int32? = nil
+        endpoint: String, dataRoot: URL, outputRoot: URL? = nil, threads: Int = 1, window: Int? = nil,
+        security: CurveClientSecurity? = nil, parentPID: Int32? = nil
     ) {
         self.endpoint = endpoint
         self.dataRoot = dataRoot
+        self.outputRoot = outputRoot ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         self.threads = max(1, threads)
         self.window = max(1, window ?? max(1, threads) * ClusterDefaults.prefetchPerThread)
         self.security = security
@@ -135,7 +138,8 @@ public final class Worker: @unchecked Sendable {
         }
         let pool = ExecutorPool(
             threads: configuration.threads, executors: executors, context: context, wakeEndpoint: wakeEndpoint,
-            dataRoot: DataRoot(configuration.dataRoot), logger: logger)
+            dataRoot: DataRoot(configuration.dataRoot), outputRoot: OutputRoot(configuration.outputRoot),
+            logger: logger)
         var socket: Socket
         do { socket = try connect() } catch {
             logger.error(
@@ -148,6 +152,7 @@ public final class Worker: @unchecked Sendable {
             metadata: [
                 "worker": "\(id)", "endpoint": "\(configuration.endpoint)", "threads": "\(configuration.threads)",
                 "window": "\(configuration.window)", "data_root": "\(configuration.dataRoot.path)",
+                "output_root": "\(configuration.outputRoot.path)",
             ])
         hello(on: socket, pool: pool)
         var nextTick = Worker.now() + ClusterDefaults.heartbeatInterval

@@ -323,7 +323,13 @@ public final class Dataset: Location {
         let rank = try checked(H5Sget_simple_extent_ndims(space), "get rank of", qualifiedPath)
         var dims = [hsize_t](repeating: 0, count: Int(rank))
         try checked(H5Sget_simple_extent_dims(space, &dims, nil), "get extent of", qualifiedPath)
-        return dims.map { Int($0) }
+        // A hostile file may declare extents above Int.max; `Int(_:)` would trap on them.
+        return try dims.map {
+            guard let extent = Int(exactly: $0) else {
+                throw invalid("get extent of", "extent \($0) is larger than this platform's Int")
+            }
+            return extent
+        }
     }
 
     private func checkNumeric<T: NativeElement>(_: T.Type, operation: String) throws {

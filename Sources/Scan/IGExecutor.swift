@@ -19,8 +19,9 @@ public struct IGExecutor: TaskExecutor {
     public func execute(_ task: TaskInput, context: TaskContext) throws -> Payload {
         let body = try ScanCoding.decode(IGTask.self, from: task.payload, what: "scan.ig task")
         let model: TrainedModel
+        let modelURL = try context.outputRoot.resolve(body.modelPath)
         do {
-            model = try Checkpoint.load(from: URL(fileURLWithPath: body.modelPath))
+            model = try Checkpoint.load(from: modelURL)
         } catch {
             throw ScanError.io(path: body.modelPath, reason: "cannot load the baseline model: \(error)")
         }

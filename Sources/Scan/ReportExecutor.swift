@@ -15,7 +15,7 @@ public struct ReportExecutor: TaskExecutor {
     public func execute(_ task: TaskInput, context: TaskContext) throws -> Payload {
         let started = Date()
         let body = try ScanCoding.decode(ReportTask.self, from: task.payload, what: "scan.report task")
-        let directory = URL(fileURLWithPath: body.outputDirectory)
+        let directory = try context.outputRoot.resolve(body.outputDirectory)
         // The report is the run's last word, written once, here: it shows its own phase as done (its one
         // task is this write; if the write fails the run fails, and `salience scan` writes the failure).
         var results = body.results

@@ -96,7 +96,8 @@ public struct ScanGraph {
             method: .full, rule: .full, seed: spec.training.seeds[0], labelVariance: catalog.labelVariance[0])
     }
 
-    /// IG tasks for the baseline model at `modelPath` (absolute).
+    /// IG tasks for the baseline model at `modelPath` (as the spec's output directory gives it, plus the
+    /// model's path; workers resolve it under their output root).
     public func igTasks(modelPath: String) throws -> [PlannedTask] {
         guard methods.any(\.attribution) else { return [] }
         return try utteranceRanges.map { piece in

@@ -185,8 +185,8 @@ public struct ScanPlanner: RunPlanner {
                 TrainTask.key(method: $0.method, rule: $0.rule, seed: $0.seed, labelVariance: $0.labelVariance)
                     == graph.baselineKey
             }), let path = baseline.modelPath {
-                let absolute = URL(fileURLWithPath: spec.output.directory).appendingPathComponent(path).path
-                ready += try graph.igTasks(modelPath: absolute)
+                // As the spec says it (relative or absolute): the IG worker resolves it under its output root.
+                ready += try graph.igTasks(modelPath: spec.output.directory + "/" + path)
             } else {
                 waiting += 1
             }

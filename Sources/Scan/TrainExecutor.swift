@@ -22,7 +22,8 @@ public struct TrainExecutor: TaskExecutor {
     public func execute(_ task: TaskInput, context: TaskContext) throws -> Payload {
         let body = try ScanCoding.decode(TrainTask.self, from: task.payload, what: "scan.train task")
         var result = try Self.train(
-            body, arrays: task.payload.arrays, dataRoot: context.dataRoot, columnCache: columnCache)
+            body, arrays: task.payload.arrays, dataRoot: context.dataRoot, outputRoot: context.outputRoot,
+            columnCache: columnCache)
         result.taskId = String(task.id)
         return try ScanCoding.payload(result)
     }
@@ -30,9 +31,12 @@ public struct TrainExecutor: TaskExecutor {
     /// The work of a train task (also callable without a cluster): Learn's training job on the task's
     /// columns (or PCA's projection), the model saved under the run's output directory.
     public static func train(
-        _ body: TrainTask, arrays: [Data], dataRoot: DataRoot, columnCache: ColumnCache? = nil
+        _ body: TrainTask, arrays: [Data], dataRoot: DataRoot, outputRoot: OutputRoot,
+        columnCache: ColumnCache? = nil
     ) throws -> TrainedModelResult {
         let directory = try dataRoot.resolve(body.dataset)
+        // Refused before training, not after: a spec's output directory is confined to the worker's root.
+        let modelURL = try outputRoot.resolve(body.outputDirectory + "/" + body.modelPath)
         var config = TrainingConfig()
         config.seed = UInt64(body.seed)
         config.maxEpochs = body.training.epochs
@@ -62,7 +66,6 @@ public struct TrainExecutor: TaskExecutor {
         } catch LearnError.emptySplit {
             throw ScanError.invalidDataset(directory: body.dataset, problems: ["needs clean train and dev utterances"])
         }
-        let modelURL = URL(fileURLWithPath: body.outputDirectory).appendingPathComponent(body.modelPath)
         do {
             try record.saveModel(to: modelURL)
         } catch {

@@ -34,6 +34,7 @@ extension ScanSpec {
     ///   ``ScanSpecError/invalid(source:problems:)`` with every problem found: unknown keys, values of the
     ///   wrong type, unknown words, and values out of range.
     public static func parse(toml: String, source: String = "scan spec") throws -> ScanSpec {
+        if let problem = ScanSpecTOMLPrecheck.problem(in: toml, source: source) { throw problem }
         let root: TOMLTable
         do {
             root = try TOMLTable(string: toml)

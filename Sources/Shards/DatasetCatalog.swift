@@ -139,6 +139,10 @@ public struct DatasetCatalog: Codable, Sendable {
         var problems: [ShardError] = []
         var loaded: [(header: ShardHeader, ids: [String], splits: [Split])] = []
         for url in urls {
+            if let problem = ShardFileCheck.problem(url: url, directory: directory) {
+                problems.append(problem)
+                continue
+            }
             var loader = ShardLoader(url: url)
             loader.load()
             problems += loader.problems

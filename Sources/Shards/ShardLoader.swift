@@ -311,7 +311,27 @@ struct ShardLoader {
                 if required { problem(name, "", "required dataset is missing") }
                 return nil
             }
-            return try file.openDataset(name)
+            let dataset = try file.openDataset(name)
+            let shape = try dataset.shape
+            let fileBytes = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? nil
+            let limit = ShardSizeLimit.maxElements(fileBytes: fileBytes ?? Int.max)
+            guard let count = ShardSizeLimit.elementCount(shape), count <= limit else {
+                problem(
+                    name, "",
+                    "declares shape \(shape), more elements than a \(fileBytes ?? 0)-byte file can hold "
+                        + "(at most \(limit)); the file is damaged or its chunks were never written")
+                return nil
+            }
+            let unavailable = try dataset.unavailableFilters
+            guard unavailable.isEmpty else {
+                let names = unavailable.map(\.displayName).joined(separator: ", ")
+                problem(
+                    name, "",
+                    "is compressed with \(names), which this HDF5 cannot decode; rewrite it with gzip: "
+                        + "h5py create_dataset(..., compression='gzip')")
+                return nil
+            }
+            return dataset
         } catch {
             problem(name, "", "cannot open dataset: \(reason(error))")
             return nil

@@ -27,7 +27,12 @@ struct KeysGenerateCommand: ParsableCommand {
 
     func run() throws {
         let base = URL(fileURLWithPath: name)
-        try FileManager.default.createDirectory(at: base.deletingLastPathComponent(), withIntermediateDirectories: true)
+        // Directories made here hold secrets: 0700 from their mkdir (cluster/DEPLOY.md).
+        do {
+            try PrivateFile.createDirectories(at: base.deletingLastPathComponent())
+        } catch let error as PrivateFileError {
+            throw ValidationError("cannot make the key directory: \(error)")
+        }
         let pair = try KeyFiles.generate(at: base)
         print("wrote \(name).key (secret, mode 0600) and \(name).pub")
         print("public key: \(pair.publicKey.z85)")

@@ -29,6 +29,13 @@ struct ScanCommand: ParsableCommand {
     @Option(help: "The directory dataset paths are relative to (embedded cluster workers).")
     var dataRoot = "."
 
+    @Option(
+        help: """
+            The directory the embedded cluster's workers may write under (see cluster/README.md, "Output root"). \
+            Default: the spec's output directory.
+            """)
+    var outputRoot: String?
+
     @Option(help: "Local worker processes of the embedded cluster.")
     var workers = 2
 
@@ -57,6 +64,9 @@ struct ScanCommand: ParsableCommand {
     func validate() throws {
         if workers < 1 || workers > 64 { throw ValidationError("--workers must be between 1 and 64.") }
         if (key == nil) != (serverKey == nil) { throw ValidationError("--key and --server-key go together.") }
+        if endpoint != nil, outputRoot != nil {
+            throw ValidationError("--output-root is for the embedded cluster; with --to, give it to the workers.")
+        }
     }
 
     func run() throws {
@@ -74,7 +84,7 @@ struct ScanCommand: ParsableCommand {
             let connection = try CoordinatorConnectionOptions.parse(
                 ["--to", endpoint] + (key.map { ["--key", $0] } ?? []) + (serverKey.map { ["--server-key", $0] } ?? []))
             let client = try connection.client()
-            let (run, submitted) = try runner.submit(spec, client: client)
+            let (run, submitted) = try runner.submit(spec, client: client, absolutizingOutput: false)
             print("scan: submitted run \(run) to \(endpoint)")
             fflush(stdout)  // a script or log collector reading a pipe learns the run id now, not at exit
             if detach { return }
@@ -82,7 +92,9 @@ struct ScanCommand: ParsableCommand {
             if outcome.status != .succeeded { throw ExitCode.failure }
             return
         }
-        let outcome = try runner.runEmbedded(spec, dataRoot: URL(fileURLWithPath: dataRoot), workers: workers)
+        let outcome = try runner.runEmbedded(
+            spec, dataRoot: URL(fileURLWithPath: dataRoot), outputRoot: outputRoot.map { URL(fileURLWithPath: $0) },
+            workers: workers)
         if outcome.status != .succeeded { throw ExitCode.failure }
     }
 }
@@ -117,27 +129,40 @@ struct ScanRunner {
 
     /// Submits; returns the run id and the submission time. A spec read from a file was checked when it
     /// was read (`loadSpec`); the coordinator's planner checks every submission again (the trust boundary),
-    /// and its problems come back as the submission's error.
-    func submit(_ spec: ScanSpec, client: ClusterClient) throws -> (String, Date) {
+    /// and its problems come back as the submission's error. With `absolutizingOutput` the output directory
+    /// is made absolute from here (embedded clusters share this directory); without, it goes as written, and
+    /// a remote worker resolves a relative one under its own `--output-root`.
+    func submit(_ spec: ScanSpec, client: ClusterClient, absolutizingOutput: Bool) throws -> (String, Date) {
         let submitted = Date()
         let task = TaskSpec(
             kind: ScanTaskKind.catalog,
-            payload: try ScanCoding.payload(CatalogTask(spec: Self.absolutized(spec), submittedAt: submitted)))
+            payload: try ScanCoding.payload(
+                CatalogTask(spec: absolutizingOutput ? Self.absolutized(spec) : spec, submittedAt: submitted)))
         let run = try client.submit(
             RunSubmission(name: spec.name, planner: ScanPlanner.name, tasks: [task]))
         return (run, submitted)
     }
 
-    /// Runs `spec` on an embedded cluster of `workers` local processes.
-    func runEmbedded(_ spec: ScanSpec, dataRoot: URL, workers: Int) throws -> Outcome {
+    /// Runs `spec` on an embedded cluster of `workers` local processes, whose writes are confined to
+    /// `outputRoot` (nil: the spec's output directory, made here, which is all a scan writes).
+    func runEmbedded(_ spec: ScanSpec, dataRoot: URL, outputRoot: URL? = nil, workers: Int) throws -> Outcome {
+        let outputDirectory = URL(fileURLWithPath: Self.absolutized(spec).output.directory)
+        if let outputRoot {
+            // The report this process writes at the end obeys the same root as the workers.
+            do { _ = try OutputRoot(outputRoot).resolve(outputDirectory.path) } catch {
+                throw ValidationError("\(error)")
+            }
+        } else {
+            try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
+        }
         let options = EmbeddedCluster.Options(
             workers: workers, executable: URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath(),
-            dataRoot: dataRoot, planners: [ScanPlanner.name: ScanPlanner()])
+            dataRoot: dataRoot, outputRoot: outputRoot ?? outputDirectory, planners: [ScanPlanner.name: ScanPlanner()])
         if !quiet { log("scan: starting an embedded cluster (coordinator + \(workers) worker processes)") }
         return try EmbeddedCluster.with(options: options, logger: commandLogger("salience.scan", level: .error)) {
             cluster in
             let client = try cluster.client()
-            let (run, submitted) = try submit(spec, client: client)
+            let (run, submitted) = try submit(spec, client: client, absolutizingOutput: true)
             return try follow(run: run, client: client, spec: spec, submittedAt: submitted)
         }
     }

@@ -28,6 +28,14 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "Directory that task data paths are relative to.")
     var dataRoot: String
 
+    @Option(
+        help: """
+            Directory task outputs (reports, models) are confined to: relative output paths resolve under it, \
+            and a path leaving it (absolute elsewhere, .., a symbolic link) is refused. Default: the current \
+            directory.
+            """)
+    var outputRoot: String?
+
     @Option(help: "Executor threads.")
     var threads: Int = 1
 
@@ -65,6 +73,10 @@ struct WorkerCommand: ParsableCommand {
         guard FileManager.default.fileExists(atPath: dataRoot, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw ValidationError("--data-root \(dataRoot) is not a directory.")
         }
+        if let outputRoot {
+            guard FileManager.default.fileExists(atPath: outputRoot, isDirectory: &isDirectory), isDirectory.boolValue
+            else { throw ValidationError("--output-root \(outputRoot) is not a directory.") }
+        }
     }
 
     func run() throws {
@@ -77,7 +89,8 @@ struct WorkerCommand: ParsableCommand {
         }
         let worker = try Worker(
             configuration: WorkerConfiguration(
-                endpoint: endpoint, dataRoot: URL(fileURLWithPath: dataRoot), threads: threads, window: window,
+                endpoint: endpoint, dataRoot: URL(fileURLWithPath: dataRoot),
+                outputRoot: outputRoot.map { URL(fileURLWithPath: $0) }, threads: threads, window: window,
                 security: security, parentPID: parentPid),
             executors: try executors(), logger: logger)
         try runUntilSignalled([WorkerService(worker)], logger: logger)

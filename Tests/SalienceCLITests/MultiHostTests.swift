@@ -217,6 +217,7 @@ final class MultiHostTests: XCTestCase {
                 name, network.ip,
                 network.execArguments(name) + [
                     binary, "worker", "--connect", endpoint, "--data-root", dataRoot.path, "--threads", "1",
+                    "--output-root", harness.path("scan-output").deletingLastPathComponent().path,
                     "--key", keys.appendingPathComponent("\(name).key").path, "--server-key", serverKey,
                 ])
         }

@@ -207,7 +207,10 @@ final class ScanClusterTests: XCTestCase {
         ]
         let worker = Process()
         worker.executableURL = TestEnvironment.salienceBinary
-        worker.arguments = ["worker", "--connect", endpoint, "--data-root", dataRoot.path, "--log-level", "error"]
+        worker.arguments = [
+            "worker", "--connect", endpoint, "--data-root", dataRoot.path, "--output-root", scratch.url.path,
+            "--log-level", "error",
+        ]
         try coordinator.run()
         defer {
             worker.terminate()

@@ -34,7 +34,8 @@ final class ScanPlannerTests: XCTestCase {
         spec.cluster.utterancesPerTask = 30
         spec.output.directory = scratch.path("out").path
 
-        let context = TaskContext(dataRoot: DataRoot(scratch.url), logger: Logger(label: "test"))
+        let context = TaskContext(
+            dataRoot: DataRoot(scratch.url), outputRoot: OutputRoot(scratch.url), logger: Logger(label: "test"))
         let executors: [String: any TaskExecutor] = Dictionary(
             uniqueKeysWithValues: ScanExecutors.all.map { ($0.kind, $0) })
         var phases = [[TaskSpec]]()
