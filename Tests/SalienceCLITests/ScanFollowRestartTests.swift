@@ -48,7 +48,10 @@ extension ScanClusterTests {
         coordinator = try process(coordinatorArguments)
         started.append(coordinator)
         started.append(
-            try process(["worker", "--connect", endpoint, "--data-root", dataRoot.path, "--log-level", "error"]))
+            try process([
+                "worker", "--connect", endpoint, "--data-root", dataRoot.path, "--output-root", scratch.url.path,
+                "--log-level", "error",
+            ]))
 
         let deadline = Date().addingTimeInterval(120)
         while scan.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
