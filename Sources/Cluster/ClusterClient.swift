@@ -123,7 +123,7 @@ public final class ClusterClient {
 
     /// Cancels a run; returns its state afterwards.
     @discardableResult
-    public func cancel(run: String) throws -> String {
+    public func cancel(run: String) throws -> RunState {
         let id = newRequestID()
         return try request(.cancel, RunRequestBody(request: id, run: run), id: id).decodeBody(
             CancelledBody.self, peer: endpoint
@@ -132,7 +132,7 @@ public final class ClusterClient {
 
     /// One page of finished tasks of `run` with ids above `after`; `next` is nil after the last page.
     public func results(run: String, after: Int64 = 0, limit: Int = ClusterDefaults.resultsPageSize) throws -> (
-        records: [TaskResultRecord], next: Int64?, state: String
+        records: [TaskResultRecord], next: Int64?, state: RunState
     ) {
         let id = newRequestID()
         let reply = try request(.results, ResultsRequestBody(request: id, run: run, after: after, limit: limit), id: id)
@@ -174,7 +174,7 @@ public final class ClusterClient {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
             guard let status = try status(run: run).runs.first else { throw ClusterError.unknownRun(run) }
-            if status.state != "running" || Date() >= deadline { return status }
+            if status.state.isFinal || Date() >= deadline { return status }
             Thread.sleep(forTimeInterval: poll)
         }
     }

@@ -14,7 +14,7 @@ extension Coordinator {
         let leaseSeconds = submission.leaseSeconds
         let id = "run-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
         let ledgerRun = LedgerRun(
-            id: id, name: body.name, planner: plannerName, spec: spec, leaseSeconds: leaseSeconds, state: "running",
+            id: id, name: body.name, planner: plannerName, spec: spec, leaseSeconds: leaseSeconds, state: .running,
             error: nil, phase: 0, created: Coordinator.now())
         let first: [TaskSpec]
         do {
@@ -68,7 +68,7 @@ extension Coordinator {
             guard let run = runs[id] else { continue }
             let phases = run.phases.keys.sorted().map { phase -> PhaseStatus in
                 let counts = run.phases[phase] ?? (0, 0, 0)
-                let pending = run.state == "running" ? max(0, counts.total - counts.done - counts.failed) : 0
+                let pending = run.state == .running ? max(0, counts.total - counts.done - counts.failed) : 0
                 let leased = min(pending, leasedCounts[id]?[phase] ?? 0)
                 return PhaseStatus(
                     phase: phase, total: counts.total, done: counts.done, leased: leased, queued: pending - leased,
@@ -84,7 +84,7 @@ extension Coordinator {
                     id: id, name: run.name, planner: run.planner, state: run.state, error: run.error, phases: phases,
                     total: total, done: done, leased: phases.reduce(0) { $0 + $1.leased },
                     queued: phases.reduce(0) { $0 + $1.queued }, failed: failed, throughput: throughput,
-                    etaSeconds: run.state == "running" && throughput > 0 ? Double(remaining) / throughput : nil,
+                    etaSeconds: run.state == .running && throughput > 0 ? Double(remaining) / throughput : nil,
                     failures: failed > 0 ? try ledger.failures(run: id, limit: 10) : []))
         }
         if let only, statuses.isEmpty { throw ClusterError.unknownRun(only) }
@@ -121,9 +121,9 @@ extension Coordinator {
     func handleCancel(_ message: WireMessage, from identity: Data, peer: String, on socket: Socket) throws {
         let body = try WireDecoder.runRequest(message, peer: peer)
         guard let id = body.run, let run = runs[id] else { throw ClusterError.unknownRun(body.run ?? "") }
-        if run.state == "running" {
+        if run.state == .running {
             try ledger.cancelRun(id, now: Coordinator.now())
-            run.state = "cancelled"
+            run.state = .cancelled
             for task in Array(tasks.values) where task.run == id {
                 for holder in task.leases.keys { workers[holder]?.leases.remove(task.id) }
                 tasks[task.id] = nil

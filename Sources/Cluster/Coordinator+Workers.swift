@@ -297,7 +297,7 @@ extension Coordinator {
         let ids = runsToCheck
         runsToCheck.removeAll()
         for id in ids {
-            guard let run = runs[id], run.state == "running" else { continue }
+            guard let run = runs[id], run.state == .running else { continue }
             let counts = run.phases[run.phase] ?? (0, 0, 0)
             guard counts.done + counts.failed >= counts.total else { continue }
             let now = Coordinator.now()
@@ -307,11 +307,11 @@ extension Coordinator {
                     let error =
                         "\(counts.failed) task(s) of phase \(run.phase) failed"
                         + (first.map { "; first: task \($0.task) (\($0.kind)): \($0.error)" } ?? "")
-                    try finish(run, state: "failed", error: error, now: now)
+                    try finish(run, state: .failed, error: error, now: now)
                     continue
                 }
                 guard let planner = planners[run.planner] else {
-                    try finish(run, state: "failed", error: "no planner '\(run.planner)' in this coordinator", now: now)
+                    try finish(run, state: .failed, error: "no planner '\(run.planner)' in this coordinator", now: now)
                     continue
                 }
                 let results = try ledger.outcomes(run: id, phase: run.phase, after: 0, limit: Int.max).map {
@@ -326,12 +326,12 @@ extension Coordinator {
                 let next: [TaskSpec]
                 do { next = try planner.nextPhase(after: run.phase, of: context, results: results) } catch {
                     try finish(
-                        run, state: "failed", error: "planner \(run.planner) after phase \(run.phase): \(error)",
+                        run, state: .failed, error: "planner \(run.planner) after phase \(run.phase): \(error)",
                         now: now)
                     continue
                 }
                 if next.isEmpty {
-                    try finish(run, state: "completed", error: nil, now: now)
+                    try finish(run, state: .completed, error: nil, now: now)
                 } else {
                     try startPhase(run, phase: run.phase + 1, tasks: next)
                 }
@@ -357,12 +357,12 @@ extension Coordinator {
         if specs.isEmpty { runsToCheck.insert(run.id) }
     }
 
-    func finish(_ run: RunRecord, state: String, error: String?, now: Double) throws {
+    func finish(_ run: RunRecord, state: RunState, error: String?, now: Double) throws {
         try ledger.setRunState(run.id, state: state, error: error, now: now)
         run.state = state
         run.error = error
         let done = run.phases.values.reduce(0) { $0 + $1.done }
-        if state == "completed" {
+        if state == .completed {
             logger.info(
                 "run completed", metadata: ["run": "\(run.id)", "phases": "\(run.phases.count)", "done": "\(done)"])
         } else {

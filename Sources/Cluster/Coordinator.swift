@@ -113,11 +113,11 @@ public final class Coordinator: @unchecked Sendable {
             }
             runs[run.id] = record
             runOrder.append(run.id)
-            if record.state == "running" { runsToCheck.insert(run.id) }
+            if record.state == .running { runsToCheck.insert(run.id) }
         }
         let pending = try ledger.loadPendingTasks()
         for task in pending { enqueue(TaskRecord(task)) }
-        let active = runs.values.filter { $0.state == "running" }.count
+        let active = runs.values.filter { $0.state == .running }.count
         logger.info(
             "coordinator state loaded",
             metadata: [

@@ -76,7 +76,7 @@ final class RunRecord {
     let planner: String
     let spec: Payload?
     let leaseSeconds: Double
-    var state: String
+    var state: RunState
     var error: String?
     var phase: Int
     /// Per phase: total, done, failed.

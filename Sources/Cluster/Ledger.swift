@@ -1,8 +1,9 @@
 import Foundation
 import GRDB
 
-/// Task states as stored in the ledger.
-enum LedgerTaskState: Int {
+/// Task states as stored in the ledger's `tasks.state` (an integer, so that the `(state, run)` index stays
+/// small); every query names them through this type, never by number.
+enum LedgerTaskState: Int, DatabaseValueConvertible {
     case pending = 0
     case done = 1
     case failed = 2
@@ -16,11 +17,13 @@ struct LedgerRun {
     var planner: String
     var spec: Payload?
     var leaseSeconds: Double
-    var state: String
+    var state: RunState
     var error: String?
     var phase: Int
     var created: Double
 }
+
+extension RunState: DatabaseValueConvertible {}
 
 /// A task not yet finished, as loaded at start-up.
 struct LedgerPendingTask {
@@ -72,7 +75,9 @@ final class Ledger {
             try database.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA journal_mode = WAL")
             }
-            try database.write { db in try LedgerSchema.create(db) }
+            try LedgerSchema.migrate(database, path: path)
+        } catch let error as ClusterError {
+            throw error
         } catch {
             throw ClusterError.ledger("cannot open \(path): \(error)")
         }
@@ -144,21 +149,23 @@ final class Ledger {
         return try write("commit \(batch.results.count) results") { db in
             var accepted = Set<Int64>()
             let accept = try db.cachedStatement(
-                sql: "UPDATE tasks SET state = 1, result = ?, worker = ?, finished = ? WHERE id = ? AND state = 0")
+                sql: "UPDATE tasks SET state = ?, result = ?, worker = ?, finished = ? WHERE id = ? AND state = ?")
             for result in batch.results {
-                try accept.execute(arguments: [result.payload.blob, result.worker, now, result.id])
+                try accept.execute(arguments: [
+                    LedgerTaskState.done, result.payload.blob, result.worker, now, result.id, LedgerTaskState.pending,
+                ])
                 if db.changesCount == 1 { accepted.insert(result.id) }
             }
             let fail = try db.cachedStatement(
                 sql: """
                     UPDATE tasks SET failures = ?, same_errors = ?, last_error = ?, state = ?, finished = ?
-                    WHERE id = ? AND state = 0
+                    WHERE id = ? AND state = ?
                     """)
             for failure in batch.failures {
                 try fail.execute(arguments: [
                     failure.failures, failure.sameErrors, failure.error,
-                    failure.failed ? LedgerTaskState.failed.rawValue : LedgerTaskState.pending.rawValue,
-                    failure.failed ? now : nil, failure.id,
+                    failure.failed ? LedgerTaskState.failed : LedgerTaskState.pending, failure.failed ? now : nil,
+                    failure.id, LedgerTaskState.pending,
                 ])
             }
             return accepted
@@ -170,17 +177,19 @@ final class Ledger {
     func recordLeases(_ leases: [(id: Int64, holder: String)]) throws {
         guard !leases.isEmpty else { return }
         try write("record \(leases.count) leases") { db in
-            let statement = try db.cachedStatement(sql: "UPDATE tasks SET holder = ? WHERE id = ? AND state = 0")
-            for lease in leases { try statement.execute(arguments: [lease.holder, lease.id]) }
+            let statement = try db.cachedStatement(sql: "UPDATE tasks SET holder = ? WHERE id = ? AND state = ?")
+            for lease in leases {
+                try statement.execute(arguments: [lease.holder, lease.id, LedgerTaskState.pending])
+            }
         }
     }
 
     /// Sets a run's state (and error), stamping the finish time for final states.
-    func setRunState(_ run: String, state: String, error: String?, now: Double) throws {
+    func setRunState(_ run: String, state: RunState, error: String?, now: Double) throws {
         try write("set state of run \(run)") { db in
             try db.execute(
                 sql: "UPDATE runs SET state = ?, error = ?, finished = ? WHERE id = ?",
-                arguments: [state, error, state == "running" ? nil : now, run])
+                arguments: [state, error, state.isFinal ? now : nil, run])
         }
     }
 
@@ -188,9 +197,15 @@ final class Ledger {
     func cancelRun(_ run: String, now: Double) throws {
         try write("cancel run \(run)") { db in
             try db.execute(
-                sql: "UPDATE runs SET state = 'cancelled', finished = ? WHERE id = ? AND state = 'running'",
-                arguments: [now, run])
-            try db.execute(sql: "UPDATE tasks SET state = 3 WHERE run = ? AND state = 0", arguments: [run])
+                literal: """
+                    UPDATE runs SET state = \(RunState.cancelled), finished = \(now)
+                    WHERE id = \(run) AND state = \(RunState.running)
+                    """)
+            try db.execute(
+                literal: """
+                    UPDATE tasks SET state = \(LedgerTaskState.cancelled)
+                    WHERE run = \(run) AND state = \(LedgerTaskState.pending)
+                    """)
         }
     }
 
@@ -202,10 +217,16 @@ final class Ledger {
                 sql:
                     "SELECT id, name, planner, spec, lease_seconds, state, error, phase, created FROM runs ORDER BY created"
             ).map { row in
-                LedgerRun(
-                    id: row["id"], name: row["name"], planner: row["planner"],
+                let id: String = row["id"]
+                // Read as text first: GRDB traps on a value its enum does not know, and the ledger is a file.
+                let stored: String = row["state"]
+                guard let state = RunState(rawValue: stored) else {
+                    throw ClusterError.ledger("run \(id) has an unknown state '\(stored)' in \(self.path)")
+                }
+                return LedgerRun(
+                    id: id, name: row["name"], planner: row["planner"],
                     spec: (row["spec"] as Data?).flatMap { Payload(blob: $0) }, leaseSeconds: row["lease_seconds"],
-                    state: row["state"], error: row["error"], phase: row["phase"], created: row["created"])
+                    state: state, error: row["error"], phase: row["phase"], created: row["created"])
             }
         }
     }
@@ -213,13 +234,14 @@ final class Ledger {
     /// Pending tasks of running runs, in id order.
     func loadPendingTasks() throws -> [LedgerPendingTask] {
         try read("load pending tasks") { db in
-            let rows = try Row.fetchCursor(
-                db,
-                sql: """
+            let rows = try SQLRequest<Row>(
+                literal: """
                     SELECT t.id, t.run, t.phase, t.idx, t.kind, t.payload, t.failures, t.same_errors, t.last_error,
                         t.holder
-                    FROM tasks t JOIN runs r ON r.id = t.run WHERE t.state = 0 AND r.state = 'running' ORDER BY t.id
-                    """)
+                    FROM tasks t JOIN runs r ON r.id = t.run
+                    WHERE t.state = \(LedgerTaskState.pending) AND r.state = \(RunState.running) ORDER BY t.id
+                    """
+            ).fetchCursor(db)
             var tasks: [LedgerPendingTask] = []
             while let row = try rows.next() {
                 let id: Int64 = row["id"]
@@ -239,23 +261,25 @@ final class Ledger {
     /// Per phase of `run`: (phase, total, done, failed).
     func phaseCounts(run: String) throws -> [(phase: Int, total: Int, done: Int, failed: Int)] {
         try read("count tasks of run \(run)") { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT phase, COUNT(*) AS total, SUM(state = 1) AS done, SUM(state = 2) AS failed
-                    FROM tasks WHERE run = ? GROUP BY phase ORDER BY phase
-                    """, arguments: [run]
-            ).map { ($0["phase"], $0["total"], $0["done"], $0["failed"]) }
+            try SQLRequest<Row>(
+                literal: """
+                    SELECT phase, COUNT(*) AS total, SUM(state = \(LedgerTaskState.done)) AS done,
+                        SUM(state = \(LedgerTaskState.failed)) AS failed
+                    FROM tasks WHERE run = \(run) GROUP BY phase ORDER BY phase
+                    """
+            ).fetchAll(db).map { ($0["phase"], $0["total"], $0["done"], $0["failed"]) }
         }
     }
 
     /// Failed tasks of `run` (at most `limit`).
     func failures(run: String, limit: Int) throws -> [TaskFailure] {
         try read("failures of run \(run)") { db in
-            try Row.fetchAll(
-                db, sql: "SELECT id, kind, last_error FROM tasks WHERE run = ? AND state = 2 ORDER BY id LIMIT ?",
-                arguments: [run, limit]
-            ).map { TaskFailure(task: $0["id"], kind: $0["kind"], error: $0["last_error"] ?? "") }
+            try SQLRequest<Row>(
+                literal: """
+                    SELECT id, kind, last_error FROM tasks
+                    WHERE run = \(run) AND state = \(LedgerTaskState.failed) ORDER BY id LIMIT \(limit)
+                    """
+            ).fetchAll(db).map { TaskFailure(task: $0["id"], kind: $0["kind"], error: $0["last_error"] ?? "") }
         }
     }
 
@@ -264,8 +288,8 @@ final class Ledger {
         try read("results of run \(run)") { db in
             var sql =
                 "SELECT id, phase, idx, kind, state, failures, last_error, result FROM tasks WHERE run = ? AND id > ?"
-            sql += " AND state IN (1, 2)"
-            var arguments: StatementArguments = [run, after]
+            sql += " AND state IN (?, ?)"
+            var arguments: StatementArguments = [run, after, LedgerTaskState.done, LedgerTaskState.failed]
             if let phase {
                 sql += " AND phase = ?"
                 arguments += [phase]
@@ -273,6 +297,7 @@ final class Ledger {
             sql += " ORDER BY id LIMIT ?"
             arguments += [limit]
             return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                // Read as an integer: GRDB traps on a value its enum does not know, and the ledger is a file.
                 let ok = (row["state"] as Int) == LedgerTaskState.done.rawValue
                 let payload = ok ? (row["result"] as Data?).flatMap { Payload(blob: $0) } : nil
                 let failures: Int = row["failures"]

@@ -15,7 +15,7 @@ enum LedgerSchema {
     /// `PRAGMA application_id` of ledgers this build creates: "SLCE".
     static let applicationID: Int32 = 0x534C_4345
     /// Schema objects of a ledger (tables and the index); anything else marks a foreign database.
-    static let ownObjects: Set<String> = ["runs", "tasks", "tasks_by_state"]
+    static let ownObjects: Set<String> = ["runs", "tasks", "tasks_by_state", "grdb_migrations"]
 
     /// A missing ledger is created empty with mode 0600 (SQLite gives its WAL and shared-memory files the
     /// database file's mode); an existing one is inspected read-only and refused when foreign or corrupt.
@@ -84,25 +84,52 @@ enum LedgerSchema {
         }
     }
 
-    /// Creates the tables (idempotent) and adds columns newer builds need to an older ledger.
-    static func create(_ db: Database) throws {
-        try db.execute(
-            sql: """
-                CREATE TABLE IF NOT EXISTS runs (
-                    id TEXT PRIMARY KEY, name TEXT, planner TEXT NOT NULL, spec BLOB,
-                    lease_seconds REAL NOT NULL, state TEXT NOT NULL, error TEXT,
-                    phase INTEGER NOT NULL, created REAL NOT NULL, finished REAL);
-                CREATE TABLE IF NOT EXISTS tasks (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT, run TEXT NOT NULL, phase INTEGER NOT NULL,
-                    idx INTEGER NOT NULL, kind TEXT NOT NULL, payload BLOB NOT NULL,
-                    state INTEGER NOT NULL DEFAULT 0, failures INTEGER NOT NULL DEFAULT 0,
-                    same_errors INTEGER NOT NULL DEFAULT 0, last_error TEXT, result BLOB,
-                    worker TEXT, finished REAL, holder TEXT,
-                    UNIQUE (run, phase, idx));
-                CREATE INDEX IF NOT EXISTS tasks_by_state ON tasks (state, run);
-                """)
-        let columns = try Row.fetchAll(db, sql: "PRAGMA table_info(tasks)").map { $0["name"] as String }
-        if !columns.contains("holder") { try db.execute(sql: "ALTER TABLE tasks ADD COLUMN holder TEXT") }
-        try db.execute(sql: "PRAGMA application_id = \(applicationID)")
+    /// The ledger's schema as GRDB migrations, applied in order and recorded in `grdb_migrations`, so that
+    /// each build knows exactly which changes a ledger has and a newer build's ledger is recognised as such.
+    /// Ledgers written before migrations were recorded hold v1 (and maybe v2's column): each step checks
+    /// what exists instead of assuming, so they upgrade in place.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1 runs and tasks") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE IF NOT EXISTS runs (
+                        id TEXT PRIMARY KEY, name TEXT, planner TEXT NOT NULL, spec BLOB,
+                        lease_seconds REAL NOT NULL, state TEXT NOT NULL, error TEXT,
+                        phase INTEGER NOT NULL, created REAL NOT NULL, finished REAL);
+                    CREATE TABLE IF NOT EXISTS tasks (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT, run TEXT NOT NULL, phase INTEGER NOT NULL,
+                        idx INTEGER NOT NULL, kind TEXT NOT NULL, payload BLOB NOT NULL,
+                        state INTEGER NOT NULL DEFAULT 0, failures INTEGER NOT NULL DEFAULT 0,
+                        same_errors INTEGER NOT NULL DEFAULT 0, last_error TEXT, result BLOB,
+                        worker TEXT, finished REAL,
+                        UNIQUE (run, phase, idx));
+                    CREATE INDEX IF NOT EXISTS tasks_by_state ON tasks (state, run);
+                    """)
+        }
+        // Who a task was last sent to: after a restart only that worker may claim the lease back in HELLO.
+        migrator.registerMigration("v2 task holder") { db in
+            if try !db.columns(in: "tasks").contains(where: { $0.name == "holder" }) {
+                try db.execute(sql: "ALTER TABLE tasks ADD COLUMN holder TEXT")
+            }
+        }
+        return migrator
+    }
+
+    /// Brings the ledger to this build's schema and marks it as a Salience ledger. A ledger that records
+    /// migrations this build does not know was written by a newer build: refused, not half-understood.
+    static func migrate(_ database: DatabaseQueue, path: String) throws {
+        let migrator = Self.migrator
+        if try database.read({ try migrator.hasBeenSuperseded($0) }) {
+            let known = Set(migrator.migrations)
+            let applied = try database.read { try migrator.appliedIdentifiers($0) }
+            throw ClusterError.badState(
+                path: path,
+                reason: "the ledger was written by a newer Salience (schema steps "
+                    + applied.subtracting(known).sorted().joined(separator: ", ")
+                    + " are unknown to this build); run that build, or give --state a new directory")
+        }
+        try migrator.migrate(database)
+        try database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA application_id = \(applicationID)") }
     }
 }

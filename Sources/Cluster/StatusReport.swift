@@ -35,7 +35,7 @@ public struct RunStatus: Codable, Sendable, Equatable {
     /// The planner that drives its phases.
     public var planner: String
     /// `running`, `completed`, `failed` or `cancelled`.
-    public var state: String
+    public var state: RunState
     /// Why it failed, when it did.
     public var error: String?
     /// Every phase so far.

@@ -146,7 +146,7 @@ public struct TaskOutcome: Codable, Sendable, Equatable {
 struct ResultsPageBody: Codable {
     var request: String?
     var run: String
-    var state: String
+    var state: RunState
     var results: [TaskOutcome]
     /// Pass as `after` for the next page; nil when this was the last.
     var next: Int64?
@@ -156,5 +156,5 @@ struct ResultsPageBody: Codable {
 struct CancelledBody: Codable {
     var request: String?
     var run: String
-    var state: String
+    var state: RunState
 }

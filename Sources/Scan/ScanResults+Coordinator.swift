@@ -23,10 +23,10 @@ extension ScanResults {
         }
         let state: ScanResults.RunStatus
         switch status.state {
-        case "running": state = .running
-        case "completed": state = progress.reported ? .succeeded : .failed
-        case "cancelled": state = .cancelled
-        default: state = .failed
+        case .running: state = .running
+        case .completed: state = progress.reported ? .succeeded : .failed
+        case .cancelled: state = .cancelled
+        case .failed: state = .failed
         }
         if state == .failed, failed.isEmpty {
             failed.append(

@@ -192,7 +192,7 @@ struct ScanRunner {
                     lastLine = key
                 }
             }
-            if status.state != "running" {
+            if status.state.isFinal {
                 final = status
                 break
             }

@@ -101,7 +101,7 @@ struct SubmitCommand: ParsableCommand {
                 try $0.run(submission).status
             }
             print(StatusCommand.render(status))
-            if status.state != "completed" { throw ExitCode.failure }
+            if status.state != .completed { throw ExitCode.failure }
             return
         }
         let client = try connection.client()
@@ -110,7 +110,7 @@ struct SubmitCommand: ParsableCommand {
         if wait {
             let status = try client.waitForRun(run)
             print(StatusCommand.render(status))
-            if status.state != "completed" { throw ExitCode.failure }
+            if status.state != .completed { throw ExitCode.failure }
         }
     }
 }

@@ -36,7 +36,7 @@ final class EmbeddedClusterTests: XCTestCase {
             XCTAssertTrue(
                 FileManager.default.fileExists(atPath: cluster.endpoint.replacingOccurrences(of: "ipc://", with: "")))
             let (status, records) = try cluster.run(RunSubmission(tasks: SpinWorkload.tasks(count, iterations: 1000)))
-            XCTAssertEqual(status.state, "completed")
+            XCTAssertEqual(status.state, .completed)
             return records
         }
         SpinWorkload.check(records, expected: try SpinWorkload.expected(count, iterations: 1000))

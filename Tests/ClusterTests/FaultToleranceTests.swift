@@ -23,7 +23,7 @@ final class FaultToleranceTests: XCTestCase {
         try harness.waitUntil("half of the run") { try client.status(run: run).runs[0].done >= taskCount / 2 }
         try harness.startWorker("w4")
         let status = try client.waitForRun(run, timeout: 120)
-        XCTAssertEqual(status.state, "completed", (status.error ?? "") + "\n" + harness.allLogs())
+        XCTAssertEqual(status.state, .completed, (status.error ?? "") + "\n" + harness.allLogs())
         XCTAssertEqual(status.done, taskCount)
         XCTAssertEqual(status.failed, 0)
         SpinWorkload.check(
@@ -47,7 +47,7 @@ final class FaultToleranceTests: XCTestCase {
         client = try harness.client()
         let status = try client.waitForRun(run, timeout: 120)
         XCTAssertNotEqual(try client.status().epoch, firstEpoch, "a new coordinator process answered")
-        XCTAssertEqual(status.state, "completed", (status.error ?? "") + "\n" + harness.allLogs())
+        XCTAssertEqual(status.state, .completed, (status.error ?? "") + "\n" + harness.allLogs())
         XCTAssertEqual(status.done, taskCount)
         SpinWorkload.check(
             try client.allResults(run: run), expected: try SpinWorkload.expected(taskCount, iterations: iterations))
@@ -69,7 +69,7 @@ final class FaultToleranceTests: XCTestCase {
             RunSubmission(name: "hostile", tasks: SpinWorkload.tasks(count, iterations: iterations)))
         let counted = try sendHostileMessages(to: harness.endpoint, count: 1_000)
         let status = try client.waitForRun(run, timeout: 120)
-        XCTAssertEqual(status.state, "completed", (status.error ?? "") + "\n" + harness.allLogs())
+        XCTAssertEqual(status.state, .completed, (status.error ?? "") + "\n" + harness.allLogs())
         SpinWorkload.check(
             try client.allResults(run: run), expected: try SpinWorkload.expected(count, iterations: iterations))
         XCTAssertTrue(harness.process("coordinator")?.isRunning ?? false, "the coordinator survived")

@@ -74,7 +74,7 @@ final class HostileMessageTests: XCTestCase {
         // The coordinator still works: a proper run completes (a worker joins now).
         try harness.startWorker("w1")
         let run = try client.submit(RunSubmission(name: "after", tasks: SpinWorkload.tasks(20, iterations: 100)))
-        XCTAssertEqual(try client.waitForRun(run, timeout: 60).state, "completed")
+        XCTAssertEqual(try client.waitForRun(run, timeout: 60).state, .completed)
         SpinWorkload.check(try client.allResults(run: run), expected: try SpinWorkload.expected(20, iterations: 100))
     }
 
@@ -103,7 +103,7 @@ final class HostileMessageTests: XCTestCase {
         _ = try thief.receive(timeout: 1)
         XCTAssertEqual(try client.status(run: run).runs[0].done, 0, "forged results were not accepted")
         try harness.startWorker("w1")
-        XCTAssertEqual(try client.waitForRun(run, timeout: 60).state, "completed")
+        XCTAssertEqual(try client.waitForRun(run, timeout: 60).state, .completed)
         SpinWorkload.check(try client.allResults(run: run), expected: try SpinWorkload.expected(count, iterations: 100))
         XCTAssertTrue(harness.log("coordinator").contains("not leased to this worker"))
     }

@@ -42,7 +42,7 @@ final class HostilePeerSoakTests: XCTestCase {
         // An undisturbed run first: it warms the coordinator (ledger cache, allocator) to its working size.
         let calm = try client.submit(
             RunSubmission(name: "calm", tasks: SpinWorkload.tasks(Self.tasks, iterations: Self.iterations)))
-        XCTAssertEqual(try client.waitForRun(calm, timeout: 60).state, "completed")
+        XCTAssertEqual(try client.waitForRun(calm, timeout: 60).state, .completed)
         SpinWorkload.check(try client.allResults(run: calm), expected: expected)
         let before = try XCTUnwrap(Self.residentKiB(coordinator.processIdentifier))
 
@@ -54,7 +54,7 @@ final class HostilePeerSoakTests: XCTestCase {
             stranger: strangerKeys)
         let sent = try storm.send(Self.messages)
         let status = try client.waitForRun(run, timeout: 60)
-        XCTAssertEqual(status.state, "completed", (status.error ?? "") + "\n" + harness.allLogs())
+        XCTAssertEqual(status.state, .completed, (status.error ?? "") + "\n" + harness.allLogs())
         SpinWorkload.check(try client.allResults(run: run), expected: expected)
         XCTAssertTrue(coordinator.isRunning, "the coordinator survived the stream")
         try harness.waitUntil("the refusals to be counted") {

@@ -92,7 +92,7 @@ final class ProtocolAndSecurityTests: XCTestCase {
         let count = 50
         let run = try client.submit(RunSubmission(name: "curve", tasks: SpinWorkload.tasks(count, iterations: 1000)))
         let status = try client.waitForRun(run, timeout: 60)
-        XCTAssertEqual(status.state, "completed")
+        XCTAssertEqual(status.state, .completed)
         SpinWorkload.check(
             try client.allResults(run: run), expected: try SpinWorkload.expected(count, iterations: 1000))
         let workers = try client.workers().workers

@@ -54,7 +54,7 @@ final class RolesAndLimitsTests: XCTestCase {
         // The real worker runs the run; the counts show both refusals.
         try harness.startWorker(
             "worker", ["--key", workers.appendingPathComponent("worker.key").path, "--server-key", serverKey])
-        XCTAssertEqual(try client.waitForRun(run, timeout: 60).state, "completed")
+        XCTAssertEqual(try client.waitForRun(run, timeout: 60).state, .completed)
         SpinWorkload.check(try client.allResults(run: run), expected: try SpinWorkload.expected(count, iterations: 100))
         XCTAssertEqual(try client.status().runs.count, 1, "the forbidden SUBMIT made no run")
         XCTAssertGreaterThanOrEqual(try client.status().protocolErrors, 2)
@@ -75,7 +75,7 @@ final class RolesAndLimitsTests: XCTestCase {
             kind: "cluster.fill", payload: Payload(body: DiagnosticExecutors.data([UInt64(4 * limit)])))
         let run = try client.submit(RunSubmission(name: "large", tasks: [small, large]))
         let status = try client.waitForRun(run, timeout: 30)
-        XCTAssertEqual(status.state, "failed", harness.allLogs())
+        XCTAssertEqual(status.state, .failed, harness.allLogs())
         XCTAssertEqual(status.done, 1, "the small result arrived")
         let failure = try XCTUnwrap(status.failures.first)
         XCTAssertTrue(failure.error.contains("max-message-bytes"), failure.error)
@@ -95,7 +95,7 @@ final class RolesAndLimitsTests: XCTestCase {
         let run = try client.submit(
             RunSubmission(
                 name: "fails", tasks: [TaskSpec(kind: "cluster.fail", payload: Payload(body: Data("no".utf8)))]))
-        XCTAssertEqual(try client.waitForRun(run, timeout: 30).state, "failed")
+        XCTAssertEqual(try client.waitForRun(run, timeout: 30).state, .failed)
         let outcome = try XCTUnwrap(try client.allResults(run: run).first?.outcome)
         XCTAssertFalse(outcome.ok)
         XCTAssertEqual(outcome.attempts, ClusterDefaults.identicalFailureLimit)

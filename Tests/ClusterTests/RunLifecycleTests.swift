@@ -23,7 +23,7 @@ final class RunLifecycleTests: XCTestCase {
         ]
         let run = try client.submit(RunSubmission(name: "retry", tasks: tasks))
         let status = try client.waitForRun(run, timeout: 60)
-        XCTAssertEqual(status.state, "failed")
+        XCTAssertEqual(status.state, .failed)
         XCTAssertEqual(status.done, 1)
         XCTAssertEqual(status.failed, 2)
         XCTAssertTrue(status.error?.contains("2 task(s) of phase 0 failed") ?? false, status.error ?? "")
@@ -69,7 +69,7 @@ final class RunLifecycleTests: XCTestCase {
         tasks.append(TaskSpec(kind: "cluster.sleep", payload: Payload(body: DiagnosticExecutors.data([2500]))))
         let run = try client.submit(RunSubmission(name: "straggler", tasks: tasks))
         let status = try client.waitForRun(run, timeout: 60)
-        XCTAssertEqual(status.state, "completed")
+        XCTAssertEqual(status.state, .completed)
         let records = try client.allResults(run: run)
         XCTAssertEqual(records.count, 21)
         XCTAssertEqual(Set(records.map(\.outcome.index)), Set(0..<21))
@@ -94,7 +94,7 @@ final class RunLifecycleTests: XCTestCase {
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertEqual(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "\(run): cancelled")
         let status = try client.status(run: run).runs[0]
-        XCTAssertEqual(status.state, "cancelled")
+        XCTAssertEqual(status.state, .cancelled)
         XCTAssertLessThan(status.done, 50)
         XCTAssertEqual(status.queued, 0)
         let workers = try runProcess(TestEnvironment.salienceBinary, ["workers", "--to", harness.endpoint])
@@ -141,7 +141,7 @@ final class RunLifecycleTests: XCTestCase {
         let run = try client.submit(
             RunSubmission(name: "phases", planner: "sum-then-spin", tasks: SpinWorkload.tasks(30, iterations: 500)))
         let status = try client.waitForRun(run, timeout: 60)
-        XCTAssertEqual(status.state, "completed")
+        XCTAssertEqual(status.state, .completed)
         XCTAssertEqual(status.phases.map(\.total), [30, 1])
         let records = try client.allResults(run: run)
         let sum = try SpinWorkload.expected(30, iterations: 500).reduce(0, &+)
@@ -158,7 +158,7 @@ final class RunLifecycleTests: XCTestCase {
         XCTAssertEqual(try ledger.journalMode().lowercased(), "wal")
         let ids = try ledger.createRun(
             LedgerRun(
-                id: "r", name: nil, planner: "flat", spec: nil, leaseSeconds: 10, state: "running", error: nil,
+                id: "r", name: nil, planner: "flat", spec: nil, leaseSeconds: 10, state: .running, error: nil,
                 phase: 0,
                 created: 0),
             tasks: [TaskSpec(kind: "k", payload: Payload(body: Data([1]), arrays: [Data([2, 3])]))])
