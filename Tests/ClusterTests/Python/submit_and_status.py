@@ -40,7 +40,7 @@ run = body["run"]
 for _ in range(600):
     command, status, _ = call(b"STATUS", {"run": run})
     state = status["runs"][0]["state"]
-    if state != .running:
+    if state != "running":
         break
     time.sleep(0.05)
 results, after = {}, 0
@@ -55,4 +55,4 @@ mismatches = [i for i in range(count) if results.get(i) != splitmix_sum(starts[i
 _, bad, _ = call(b"STATUS", {"run": "no-such-run"})
 print(json.dumps({"state": state, "results": len(results), "mismatches": len(mismatches),
                   "done": status["runs"][0]["done"], "unknown_run_error": bad.get("code")}))
-sys.exit(0 if state == .completed and not mismatches else 1)
+sys.exit(0 if state == "completed" and not mismatches else 1)
