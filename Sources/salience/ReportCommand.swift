@@ -25,14 +25,15 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .customLong("to"), help: "Rebuild the results of run RESULTS from this coordinator's ledger.")
     var endpoint: String?
 
-    @Option(help: "With --to: our secret key file, when the coordinator requires CURVE.")
-    var key: String?
-
-    @Option(help: "With --to: the coordinator's public key (a .pub file or 40 Z85 characters).")
-    var serverKey: String?
+    /// With --to: the keys, when the coordinator requires CURVE.
+    @OptionGroup var curve: CurveClientOptions
 
     @Option(name: .shortAndLong, help: "The directory to write the report into (default: the results' directory).")
     var out: String?
+
+    func validate() throws {
+        if endpoint == nil, curve.isGiven { throw ValidationError("--key and --server-key go with --to.") }
+    }
 
     /// The results file named by the argument: the file itself, or `results.json` inside a directory.
     func resultsFile() throws -> URL {
@@ -54,9 +55,7 @@ struct ReportCommand: ParsableCommand {
         let scan: ScanResults
         let directory: URL
         if let endpoint {
-            let connection = try CoordinatorConnectionOptions.parse(
-                ["--to", endpoint] + (key.map { ["--key", $0] } ?? []) + (serverKey.map { ["--server-key", $0] } ?? []))
-            scan = try ScanResults.fromCoordinator(client: try connection.client(), run: results)
+            scan = try ScanResults.fromCoordinator(client: try curve.client(endpoint: endpoint), run: results)
             directory = URL(
                 fileURLWithPath: out ?? (scan.run.dataset.dimension > 0 ? scan.run.spec.output.directory : results))
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

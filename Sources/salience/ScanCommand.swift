@@ -42,11 +42,8 @@ struct ScanCommand: ParsableCommand {
     @Option(name: .customLong("to"), help: "Submit to this coordinator instead of an embedded cluster.")
     var endpoint: String?
 
-    @Option(help: "With --to: our secret key file, when the coordinator requires CURVE.")
-    var key: String?
-
-    @Option(help: "With --to: the coordinator's public key (a .pub file or 40 Z85 characters).")
-    var serverKey: String?
+    /// With --to: the keys, when the coordinator requires CURVE.
+    @OptionGroup var curve: CurveClientOptions
 
     @Flag(help: "With --to: print the run id and return without following the run.")
     var detach = false
@@ -63,7 +60,7 @@ struct ScanCommand: ParsableCommand {
 
     func validate() throws {
         if workers < 1 || workers > 64 { throw ValidationError("--workers must be between 1 and 64.") }
-        if (key == nil) != (serverKey == nil) { throw ValidationError("--key and --server-key go together.") }
+        if endpoint == nil, curve.isGiven { throw ValidationError("--key and --server-key go with --to.") }
         if endpoint != nil, outputRoot != nil {
             throw ValidationError("--output-root is for the embedded cluster; with --to, give it to the workers.")
         }
@@ -81,9 +78,7 @@ struct ScanCommand: ParsableCommand {
         }
         let runner = ScanRunner(quiet: quiet)
         if let endpoint {
-            let connection = try CoordinatorConnectionOptions.parse(
-                ["--to", endpoint] + (key.map { ["--key", $0] } ?? []) + (serverKey.map { ["--server-key", $0] } ?? []))
-            let client = try connection.client()
+            let client = try curve.client(endpoint: endpoint)
             let (run, submitted) = try runner.submit(spec, client: client, absolutizingOutput: false)
             print("scan: submitted run \(run) to \(endpoint)")
             fflush(stdout)  // a script or log collector reading a pipe learns the run id now, not at exit

@@ -42,11 +42,7 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "Tasks held at once (default: 2 per thread).")
     var window: Int?
 
-    @Option(help: "Our secret key file, when the coordinator requires CURVE.")
-    var key: String?
-
-    @Option(help: "The coordinator's public key: a .pub file or 40 Z85 characters.")
-    var serverKey: String?
+    @OptionGroup var curve: CurveClientOptions
 
     @Option(help: "Stop when this parent process exits (used by embedded clusters).")
     var parentPid: Int32?
@@ -68,7 +64,6 @@ struct WorkerCommand: ParsableCommand {
         if !(cacheLimit > 0) { throw ValidationError("--cache-limit must be > 0 (GB).") }
         if threads < 1 || threads > 1024 { throw ValidationError("--threads must be between 1 and 1024.") }
         if let window, window < 1 { throw ValidationError("--window must be at least 1.") }
-        if (key == nil) != (serverKey == nil) { throw ValidationError("--key and --server-key go together.") }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: dataRoot, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw ValidationError("--data-root \(dataRoot) is not a directory.")
@@ -81,12 +76,7 @@ struct WorkerCommand: ParsableCommand {
 
     func run() throws {
         let logger = commandLogger("salience.worker", level: logLevel.level)
-        var security: CurveClientSecurity?
-        if let key, let serverKey {
-            security = CurveClientSecurity(
-                serverKey: try KeyFiles.loadPublicKey(serverKey),
-                keyPair: try KeyFiles.loadKeyPair(secretFile: URL(fileURLWithPath: key)))
-        }
+        let security = try curve.security()
         let worker = try Worker(
             configuration: WorkerConfiguration(
                 endpoint: endpoint, dataRoot: URL(fileURLWithPath: dataRoot),
