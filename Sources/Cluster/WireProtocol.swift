@@ -10,11 +10,18 @@ public enum WireProtocol {
     /// The first frame of every message.
     public static let header = Data([0x53, 0x4C, 0x43, version])  // "SLC" + version
 
+    /// Non-finite floats in bodies are the strings `"NaN"`, `"Infinity"`, `"-Infinity"`: the spelling of every
+    /// JSON file Salience writes (`Numerics.NonFiniteJSON`; Cluster does not link Numerics, which brings
+    /// OpenBLAS, so the spelling is repeated here and a test holds the two together).
+    static let nonFiniteEncoding = JSONEncoder.NonConformingFloatEncodingStrategy.convertToString(
+        positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+    static let nonFiniteDecoding = JSONDecoder.NonConformingFloatDecodingStrategy.convertFromString(
+        positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        encoder.nonConformingFloatEncodingStrategy = nonFiniteEncoding
         return encoder
     }()
 
@@ -22,23 +29,20 @@ public enum WireProtocol {
     /// needed, and skipping it saves a string transformation per key per task.
     static let plainEncoder: JSONEncoder = {
         let encoder = JSONEncoder()
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        encoder.nonConformingFloatEncodingStrategy = nonFiniteEncoding
         return encoder
     }()
 
     static let plainDecoder: JSONDecoder = {
         let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        decoder.nonConformingFloatDecodingStrategy = nonFiniteDecoding
         return decoder
     }()
 
     static let decoder: JSONDecoder = {
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        decoder.nonConformingFloatDecodingStrategy = nonFiniteDecoding
         return decoder
     }()
 }
