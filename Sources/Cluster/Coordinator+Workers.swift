@@ -317,8 +317,11 @@ extension Coordinator {
                 let results = try ledger.outcomes(run: id, phase: run.phase, after: 0, limit: Int.max).map {
                     PhaseResult(index: $0.0.index, kind: $0.0.kind, result: $0.1 ?? Payload())
                 }
-                var context = run.context
-                context.earlierPhases = try (0..<run.phase).map { phase in
+                let ledger = self.ledger
+                let context = RunContext(
+                    id: run.id, name: run.name, spec: run.spec,
+                    earlierPhaseCounts: (0..<run.phase).map { run.phases[$0]?.done ?? 0 }
+                ) { phase in
                     try ledger.outcomes(run: id, phase: phase, after: 0, limit: Int.max).compactMap {
                         $0.0.ok ? PhaseResult(index: $0.0.index, kind: $0.0.kind, result: $0.1 ?? Payload()) : nil
                     }

@@ -98,8 +98,6 @@ final class RunRecord {
         phase = run.phase
     }
 
-    var context: RunContext { RunContext(id: id, name: name, spec: spec) }
-
     var meanDuration: Double { durationCount == 0 ? 0 : durationSum / Double(durationCount) }
 
     func recordCompletion(now: Double, seconds: Double) {

@@ -1,24 +1,52 @@
 import Foundation
 
 /// What a planner knows about the run it plans.
-public struct RunContext: Sendable {
+///
+/// Earlier phases' results are loaded on demand: a planner that remembers what it folded (the scan planner's
+/// `PlannerMemory`) checks the counts and reads nothing, so a phase boundary costs the newest phase's
+/// results, not the whole history again (statistics partials can be hundreds of MB).
+public struct RunContext: @unchecked Sendable {
     /// The run id.
     public var id: String
     /// The submitter's name for it.
     public var name: String?
     /// The planner's spec as submitted (for example a scan spec), when given.
     public var spec: Payload?
-    /// The successful results of every phase before the one just finished (phase 0 first), so a planner
-    /// whose later phases need early results (a dataflow over several phases) stays stateless. Filled for
-    /// `nextPhase`; empty for `firstPhase`.
-    public var earlierPhases: [[PhaseResult]] = []
+    /// How many successful results each phase before the one just finished has (phase 0 first): what
+    /// `earlierPhase(_:)` would return, counted without reading them. Empty for `firstPhase`.
+    public var earlierPhaseCounts: [Int]
+    // The coordinator's loader reads its ledger from the coordinator's thread, the only one that plans;
+    // hence @unchecked Sendable above (the closure is not Sendable, the context never crosses threads).
+    private var load: (Int) throws -> [PhaseResult]
 
-    /// A context (the coordinator makes these; tests calling a planner directly may too).
+    /// A context (the coordinator makes these; tests calling a planner directly may too) with every
+    /// earlier phase's successful results given at once.
     public init(id: String, name: String? = nil, spec: Payload? = nil, earlierPhases: [[PhaseResult]] = []) {
+        self.init(id: id, name: name, spec: spec, earlierPhaseCounts: earlierPhases.map(\.count)) {
+            earlierPhases[$0]
+        }
+    }
+
+    /// A context whose earlier phases (`counts[p]` successful results in phase p) are read by `load` only
+    /// when a planner asks for them.
+    public init(
+        id: String, name: String? = nil, spec: Payload? = nil, earlierPhaseCounts: [Int],
+        load: @escaping (Int) throws -> [PhaseResult]
+    ) {
         self.id = id
         self.name = name
         self.spec = spec
-        self.earlierPhases = earlierPhases
+        self.earlierPhaseCounts = earlierPhaseCounts
+        self.load = load
+    }
+
+    /// The successful results of earlier phase `phase`, in index order.
+    public func earlierPhase(_ phase: Int) throws -> [PhaseResult] { try load(phase) }
+
+    /// The successful results of every phase before the one just finished (phase 0 first), so a planner
+    /// whose later phases need early results (a dataflow over several phases) can stay stateless.
+    public var earlierPhases: [[PhaseResult]] {
+        get throws { try earlierPhaseCounts.indices.map { try load($0) } }
     }
 }
 

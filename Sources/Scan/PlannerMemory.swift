@@ -25,17 +25,20 @@ public final class PlannerMemory: @unchecked Sendable {
     /// An empty memory.
     public init() {}
 
-    /// The next tasks of `run`, given every phase's successful records so far (phase 0 first).
-    func plan(run: String, phases: [[ScanRecord]]) throws -> [TaskSpec] {
-        let counts = phases.map(\.count)
+    /// The next tasks of `run`: `counts` holds every phase's number of successful records (phase 0 first,
+    /// the newest last), `newest` the newest phase's records, and `history` reads every phase's records
+    /// (called only when this memory does not hold the earlier ones).
+    func plan(
+        run: String, counts: [Int], newest: [ScanRecord], history: () throws -> [[ScanRecord]]
+    ) throws -> [TaskSpec] {
         var entry: Entry
         if let known = lock.withLock({ entries[run] }), known.recordsPerPhase == Array(counts.dropLast()) {
             entry = known
-            let newest = phases.last ?? []
             try entry.progress.add(newest)
             count(newest.count)
         } else {
-            let all = phases.flatMap { $0 }
+            let all = try history().flatMap { $0 }
+            lock.withLock { historyReads += 1 }
             entry = Entry(recordsPerPhase: [], progress: try ScanProgress(records: all), scores: ScanScores())
             count(all.count)
         }
@@ -46,6 +49,9 @@ public final class PlannerMemory: @unchecked Sendable {
         lock.withLock { entries[run] = finished ? nil : entry }
         return planned.tasks
     }
+
+    /// Times the whole history was read because this memory did not hold it (once per run while it keeps up).
+    public private(set) var historyReads = 0
 
     private func count(_ records: Int) {
         lock.withLock { recordsFolded += records }

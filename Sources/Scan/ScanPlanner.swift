@@ -111,10 +111,12 @@ public struct ScanPlanner: RunPlanner {
 
     /// The next ready tasks, the report, or nothing.
     public func nextPhase(after phase: Int, of run: RunContext, results: [PhaseResult]) throws -> [TaskSpec] {
-        let phases = (run.earlierPhases + [results]).map { phase in
+        func records(_ phase: [PhaseResult]) -> [ScanRecord] {
             phase.map { ScanRecord(kind: $0.kind, result: $0.result) }
         }
-        return try memory.plan(run: run.id, phases: phases)
+        return try memory.plan(
+            run: run.id, counts: run.earlierPhaseCounts + [results.count], newest: records(results)
+        ) { try (run.earlierPhases + [results]).map(records) }
     }
 
     /// The tasks to run next given what has finished (every score computed afresh).

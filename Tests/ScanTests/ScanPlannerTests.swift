@@ -66,11 +66,18 @@ final class ScanPlannerTests: XCTestCase {
             next = try ScanPlanner.plan(progress, runID: "r")
             XCTAssertEqual(try ScanPlanner.plan(try ScanProgress(records: records), runID: "r"), next)
             // The remembering planner folds only the phase that just finished, and plans the same tasks.
+            // It reads earlier phases (from the coordinator's ledger) only for a run it has not seen.
             let folded = remembering.memory.recordsFolded
-            let remembered = try remembering.nextPhase(
-                after: phases.count - 1, of: RunContext(id: "r", earlierPhases: history), results: finished)
+            var reads = 0
+            let known = history
+            let lazy = RunContext(id: "r", earlierPhaseCounts: history.map(\.count)) {
+                reads += 1
+                return known[$0]
+            }
+            let remembered = try remembering.nextPhase(after: phases.count - 1, of: lazy, results: finished)
             XCTAssertEqual(remembered, next, "phase \(phases.count - 1)")
             XCTAssertEqual(remembering.memory.recordsFolded - folded, finished.count, "phase \(phases.count - 1)")
+            XCTAssertEqual(reads, 0, "phase \(phases.count - 1): no earlier phase read again")
             // A planner that has not seen the run (a restarted coordinator) folds everything, to the same plan.
             XCTAssertEqual(
                 try ScanPlanner().nextPhase(
