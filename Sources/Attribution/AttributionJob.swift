@@ -33,6 +33,8 @@ public struct AttributionJob {
         public var statistics: AttributionStatistics
         /// Seconds spent attributing (reading the shards not included).
         public var attributionSeconds: Double
+        /// Decoded bytes of the frames read from the shards (the model's selected columns only).
+        public var bytesRead: Int = 0
     }
 
     /// Attributes at most `limit` utterances of `split` in `shards` (each whole, or only `utterances` of
@@ -48,6 +50,7 @@ public struct AttributionJob {
         var remaining = limit
         var done = 0
         var seconds = 0.0
+        var bytesRead = 0
         var chunk: [[Float]] = []
         func flush() throws {
             let started = Date()
@@ -77,13 +80,14 @@ public struct AttributionJob {
                 var iterator = reader.utteranceIterator(over: clipped, columns: model.selection)
                 while let utterance = try iterator.next() {
                     chunk.append(utterance.frames)
+                    bytesRead += utterance.frames.count * MemoryLayout<Float>.stride
                     remaining -= 1
                     if chunk.count == Self.chunkSize { try flush() }
                 }
             }
         }
         if !chunk.isEmpty { try flush() }
-        return Outcome(statistics: pass.statistics, attributionSeconds: seconds)
+        return Outcome(statistics: pass.statistics, attributionSeconds: seconds, bytesRead: bytesRead)
     }
 
     /// Sorted indices grouped into maximal runs of consecutive values.

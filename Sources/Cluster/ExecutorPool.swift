@@ -30,12 +30,15 @@ final class ExecutorPool: @unchecked Sendable {
     private let wakeEndpoint: String
     private let dataRoot: DataRoot
     private let outputRoot: OutputRoot
+    /// The worker id results are stamped with.
+    private let worker: String
     private let logger: Logger
 
     init(
         threads: Int, executors: [String: any TaskExecutor], context: Context, wakeEndpoint: String, dataRoot: DataRoot,
-        outputRoot: OutputRoot, logger: Logger
+        outputRoot: OutputRoot, worker: String, logger: Logger
     ) {
+        self.worker = worker
         self.executors = executors
         self.context = context
         self.wakeEndpoint = wakeEndpoint
@@ -102,7 +105,7 @@ final class ExecutorPool: @unchecked Sendable {
         let wake = try? Socket(context, .push)
         try? wake?.connect(wakeEndpoint)
         let taskContext = TaskContext(
-            dataRoot: dataRoot, outputRoot: outputRoot, logger: logger, threadIndex: index)
+            dataRoot: dataRoot, outputRoot: outputRoot, logger: logger, threadIndex: index, worker: worker)
         while let task = next() {
             let start = DispatchTime.now().uptimeNanoseconds
             var completion = Completion(id: task.id, ok: true, result: Payload(), error: nil, seconds: 0)

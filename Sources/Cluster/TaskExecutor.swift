@@ -34,15 +34,19 @@ public struct TaskContext: Sendable {
     public var logger: Logger
     /// Which executor thread runs the task (0 ..< threads).
     public var threadIndex: Int
+    /// The worker's id (`host-pid-tag`), so that results can say where they were computed.
+    public var worker: String
 
     /// A context (workers make these; tests and local runs may too).
     public init(
-        dataRoot: DataRoot, outputRoot: OutputRoot = .currentDirectory, logger: Logger, threadIndex: Int = 0
+        dataRoot: DataRoot, outputRoot: OutputRoot = .currentDirectory, logger: Logger, threadIndex: Int = 0,
+        worker: String = "local"
     ) {
         self.dataRoot = dataRoot
         self.outputRoot = outputRoot
         self.logger = logger
         self.threadIndex = threadIndex
+        self.worker = worker
     }
 }
 

@@ -138,7 +138,7 @@ public final class Worker: @unchecked Sendable {
         }
         let pool = ExecutorPool(
             threads: configuration.threads, executors: executors, context: context, wakeEndpoint: wakeEndpoint,
-            dataRoot: DataRoot(configuration.dataRoot), outputRoot: OutputRoot(configuration.outputRoot),
+            dataRoot: DataRoot(configuration.dataRoot), outputRoot: OutputRoot(configuration.outputRoot), worker: id,
             logger: logger)
         var socket: Socket
         do { socket = try connect() } catch {

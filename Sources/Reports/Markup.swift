@@ -68,6 +68,20 @@ enum Markup {
         return (value < 0 ? "-" : "") + groups.joined(separator: "\u{202F}")
     }
 
+    /// Bytes in binary units (`512 B`, `3.2 MiB`, `1.50 GiB`); "—" when unknown.
+    static func bytes(_ value: Int?) -> String {
+        guard let value else { return "—" }
+        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+        var scaled = Double(value)
+        var unit = 0
+        while abs(scaled) >= 1024, unit < units.count - 1 {
+            scaled /= 1024
+            unit += 1
+        }
+        if unit == 0 { return "\(value) B" }
+        return String(format: scaled < 10 ? "%.2f " : "%.1f ", scaled) + units[unit]
+    }
+
     /// Seconds as `42.0 s`, `3 min 05 s` or `1 h 02 min`.
     static func duration(_ seconds: Double?) -> String {
         guard let seconds, seconds.isFinite else { return "—" }

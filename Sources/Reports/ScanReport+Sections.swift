@@ -46,7 +46,8 @@ extension ScanReport {
     func sections(includeFigures: Bool) -> [ReportSection] {
         let context = ReportContext(results: results, includeFigures: includeFigures)
         return [
-            summarySection(context), overviewSection(context), progressSection(context), scoresSection(context), keptFractionSection(context),
+            summarySection(context), overviewSection(context), progressSection(context), scoresSection(context),
+            keptFractionSection(context),
             parametersSection(context), robustnessSection(context), labelVarianceSection(context),
             selectionsSection(context), modelsSection(context),
         ]
@@ -152,13 +153,16 @@ extension ScanReport {
     func progressSection(_ context: ReportContext) -> ReportSection {
         let run = results.run
         var section = ReportSection(id: "progress", title: "Progress and timings")
-        section.intro = "Each phase of the task graph: tasks done, wall time, and task time summed over workers."
+        section.intro =
+            "Each phase of the task graph: tasks done, wall time, task time summed over workers, and the decoded "
+            + "bytes its tasks read from the data root (shared storage) and from workers' local column caches."
         if run.phases.isEmpty { section.notes.append(context.unavailable("Phase records")) }
         let rows = run.phases.map { phase in
             [
                 phase.name, phase.state.rawValue, "\(phase.tasksDone) / \(phase.tasksTotal)",
                 Markup.date(phase.startedAt), Markup.number(phase.wallSeconds, decimals: 1),
-                Markup.number(phase.taskSeconds, decimals: 1),
+                Markup.number(phase.taskSeconds, decimals: 1), Markup.bytes(phase.bytesFromDataRoot),
+                Markup.bytes(phase.bytesFromCache),
             ]
         }
         section.tables.append(
@@ -167,7 +171,25 @@ extension ScanReport {
                 columns: [
                     .init("phase"), .init("state"), .init("tasks", numeric: true), .init("started"),
                     .init("wall s", numeric: true), .init("task s", numeric: true),
+                    .init("from data root", numeric: true), .init("from cache", numeric: true),
                 ], rows: rows))
+        let shares = run.phases.flatMap { phase in (phase.workers ?? []).map { (phase.name, $0) } }
+        if Set(shares.map(\.1.worker)).count > 1 {
+            section.tables.append(
+                ReportTable(
+                    id: "workers-table", caption: "Work and reads per worker",
+                    columns: [
+                        .init("phase"), .init("worker"), .init("tasks", numeric: true), .init("task s", numeric: true),
+                        .init("from data root", numeric: true), .init("from cache", numeric: true),
+                    ],
+                    rows: shares.map { name, share in
+                        [
+                            name, share.worker.isEmpty ? "?" : share.worker, String(share.tasks),
+                            Markup.number(share.taskSeconds, decimals: 1), Markup.bytes(share.bytesFromDataRoot),
+                            Markup.bytes(share.bytesFromCache),
+                        ]
+                    }))
+        }
         if !run.failedTasks.isEmpty {
             section.notes.append("\(run.failedTasks.count) task(s) failed for good; their errors are below.")
             section.tables.append(

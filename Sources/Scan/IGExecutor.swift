@@ -33,9 +33,10 @@ public struct IGExecutor: TaskExecutor {
         let method: IntegrationMethod = body.method == .riemannRight ? .riemannRight : .gaussLegendre
         let job = AttributionJob(
             replicas: [model], method: IntegratedGradients(steps: body.steps, method: method), outputs: body.outputs)
-        let statistics = try job.run(shards: [(url, body.start..<body.end)], split: .train).statistics
+        let outcome = try job.run(shards: [(url, body.start..<body.end)], split: .train)
         return try ScanCoding.payload(
-            IGResult(key: body.key, utterances: statistics.count), arrays: [statistics.bytes])
+            IGResult(key: body.key, utterances: outcome.statistics.count, bytesFromDataRoot: outcome.bytesRead),
+            arrays: [outcome.statistics.bytes])
     }
 }
 
@@ -45,4 +46,6 @@ public struct IGResult: Codable, Equatable, Sendable {
     public var key: String
     /// Utterances attributed.
     public var utterances: Int
+    /// Decoded bytes of the frames read from the data root (absent in results of earlier builds).
+    public var bytesFromDataRoot: Int? = nil
 }

@@ -92,10 +92,17 @@ public enum ScanAssembly {
             let state: ScanResults.PhaseState =
                 done >= total ? .done : status == .failed ? .failed : done > 0 ? .running : .pending
             let timing = progress.phaseTimings[name]
-            return ScanResults.Phase(
+            var phase = ScanResults.Phase(
                 name: name, state: state, startedAt: timing?.startedAt,
                 finishedAt: state == .done ? timing?.finishedAt : nil, tasksDone: done, tasksTotal: total,
                 taskSeconds: timing?.taskSeconds ?? seconds)
+            // Bytes only for phases that read (catalog and report read headers, not frames).
+            if let timing, timing.reads != TaskReads() {
+                phase.bytesFromDataRoot = timing.reads.bytesFromDataRoot
+                phase.bytesFromCache = timing.reads.bytesFromCache
+                phase.workers = timing.workers.values.sorted { $0.worker < $1.worker }
+            }
+            return phase
         }
         var out = [phase("catalog", done: 1, total: 1)]
         if statisticsTotal > 0 { out.append(phase("statistics", done: statisticsDone, total: statisticsTotal)) }

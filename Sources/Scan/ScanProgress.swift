@@ -70,10 +70,11 @@ public struct ScanProgress {
         let payload = record.result
         if let timing = TaskTiming.read(from: payload) {
             let phase = PhaseTiming.phaseName(kind: record.kind)
+            let reads = TaskTiming.reads(from: payload)
             if phaseTimings[phase] == nil {
-                phaseTimings[phase] = PhaseTiming(timing)
+                phaseTimings[phase] = PhaseTiming(timing, reads: reads)
             } else {
-                phaseTimings[phase]?.add(timing)
+                phaseTimings[phase]?.add(timing, reads: reads)
             }
         }
         switch record.kind {

@@ -63,7 +63,9 @@ public struct StatisticsExecutor: TaskExecutor {
             names.append("histogram")
             arrays.append(histogram.serialized())
         }
-        return try ScanCoding.payload(StatisticsResult(key: body.key, partials: names, rows: rows), arrays: arrays)
+        return try ScanCoding.payload(
+            StatisticsResult(key: body.key, partials: names, rows: rows, bytesFromDataRoot: pass.bytesRead),
+            arrays: arrays)
     }
 }
 
@@ -75,6 +77,8 @@ public struct StatisticsResult: Codable, Equatable, Sendable {
     public var partials: [String]
     /// Pooled rows counted.
     public var rows: Int
+    /// Decoded bytes of the frames read from the data root (absent in results of earlier builds).
+    public var bytesFromDataRoot: Int? = nil
 }
 
 /// `scan.ksg`: the KSG mutual information of one block of dimensions against the targets, over every
@@ -108,7 +112,7 @@ public struct KSGExecutor: TaskExecutor {
         let estimator = KSGMutualInformation(neighbours: body.neighbours, noise: .seeded(body.noiseSeed), threads: 1)
         let scores = try estimator.scores(try Observations.concatenating(batches))
         return try ScanCoding.payload(
-            KSGResult(key: body.key, start: body.start, end: body.end),
+            KSGResult(key: body.key, start: body.start, end: body.end, bytesFromDataRoot: pass.bytesRead),
             arrays: scores.perTarget.map { DoubleBytes.encode($0) })
     }
 }
@@ -121,6 +125,8 @@ public struct KSGResult: Codable, Equatable, Sendable {
     public var start: Int
     /// Last dimension (exclusive).
     public var end: Int
+    /// Decoded bytes of the frames read from the data root (absent in results of earlier builds).
+    public var bytesFromDataRoot: Int? = nil
 }
 
 /// Batches kept by a pass's merge (one at a time).

@@ -6,10 +6,10 @@ import ScanModel
 extension TaskTiming {
     /// Runs `work`, then adds its timing to the result body (a JSON object) under ``key``. Spliced in as
     /// text, so the rest of the body stays byte for byte what the executor wrote.
-    public static func stamp(_ work: () throws -> Payload) throws -> Payload {
+    public static func stamp(worker: String? = nil, _ work: () throws -> Payload) throws -> Payload {
         let start = Date()
         var payload = try work()
-        let timing = TaskTiming(startedAt: start, finishedAt: Date())
+        let timing = TaskTiming(startedAt: start, finishedAt: Date(), worker: worker)
         payload.body = try timing.spliced(into: payload.body)
         return payload
     }
@@ -34,9 +34,18 @@ extension TaskTiming {
         return out
     }
 
-    /// Any result body, read only for its timing.
+    /// What the task in `payload` read (zero when its body does not say).
+    public static func reads(from payload: Payload) -> TaskReads {
+        let stamped = try? ScanCoding.decoder().decode(Stamped.self, from: payload.body)
+        return TaskReads(
+            bytesFromDataRoot: stamped?.bytesFromDataRoot ?? 0, bytesFromCache: stamped?.bytesFromCache ?? 0)
+    }
+
+    /// Any result body, read only for its timing and what it read.
     private struct Stamped: Decodable {
         var timing: TaskTiming?
+        var bytesFromDataRoot: Int?
+        var bytesFromCache: Int?
     }
 }
 
@@ -53,6 +62,6 @@ public struct TimedExecutor: TaskExecutor {
 
     /// Runs the inner executor and stamps its result.
     public func execute(_ task: TaskInput, context: TaskContext) throws -> Payload {
-        try TaskTiming.stamp { try inner.execute(task, context: context) }
+        try TaskTiming.stamp(worker: context.worker) { try inner.execute(task, context: context) }
     }
 }

@@ -121,6 +121,12 @@ extension ScanResults {
         public var tasksTotal: Int
         /// Summed task time across workers, seconds (wall time is `finishedAt - startedAt`).
         public var taskSeconds: Double?
+        /// Decoded bytes its tasks read from the data root (absent when its tasks did not say).
+        public var bytesFromDataRoot: Int?
+        /// Decoded bytes its tasks read from workers' column caches.
+        public var bytesFromCache: Int?
+        /// What each worker did in it, by worker id (absent when its tasks did not say).
+        public var workers: [WorkerShare]?
 
         /// Creates a phase record.
         public init(
@@ -135,6 +141,9 @@ extension ScanResults {
             self.tasksTotal = tasksTotal
             self.taskSeconds = taskSeconds
         }
+
+        /// Bytes read from the data root by its busiest worker (the figure the column cache bounds).
+        public var maxBytesFromDataRootPerWorker: Int? { workers?.map(\.bytesFromDataRoot).max() }
 
         /// Wall time from the first task's start to the last one's end, when both are known.
         public var wallSeconds: Double? {

@@ -31,6 +31,11 @@ public final class ShardPass {
     /// Frames per unit (rounded to whole chunk rows).
     let framesPerRead: Int
     let progress: (String) -> Void
+    private let counted = ReadCounter()
+
+    /// Decoded bytes of the frames this pass has read so far (only the columns asked for), over every `run`:
+    /// what a task reports as read from the data root.
+    public var bytesRead: Int { counted.total }
 
     /// A pass over `sources` in order. `targetColumns` picks the targets paired with each row (all when
     /// nil); `opened` lends readers the caller already has (by file name), which the pass does not close.
@@ -69,6 +74,7 @@ public final class ShardPass {
         let merger = UnitMerger<Result>(
             cutter: cutter, compute: compute, merge: merge, merged: { units.merged(through: $0) })
 
+        let counted = self.counted
         let done = DispatchGroup()
         for index in 0..<threads {
             done.enter()
@@ -85,6 +91,7 @@ public final class ShardPass {
                             let frames = UnsafeMutableBufferPointer(rebasing: whole[0..<(unit.rows.count * width)])
                             try unit.reader.readFrameRows(
                                 unit.rows, columns: columns, into: frames, decodingThreads: 1)
+                            counted.add(frames.count * MemoryLayout<Float>.stride)
                             return try cutter.cut(unit, frames: UnsafeBufferPointer(frames), compute: compute)
                         }
                         merger.submit(unit.sequence, .success(result))
@@ -118,4 +125,14 @@ public struct PassSource: Sendable {
         self.url = url
         self.utterances = utterances
     }
+}
+
+/// Bytes read by a pass's threads, summed under a lock (once per unit: a few per second per thread).
+private final class ReadCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var bytes = 0
+
+    func add(_ count: Int) { lock.withLock { bytes += count } }
+
+    var total: Int { lock.withLock { bytes } }
 }

@@ -142,6 +142,13 @@ final class ShardPassTests: XCTestCase {
             XCTAssertEqual(rows.targets, targets)
             XCTAssertEqual(rows.features.count, features.count)
             for (x, y) in zip(rows.features, features) { XCTAssertEqual(x, y, accuracy: 1e-12) }
+            // What it says it read: only the three columns, every train frame of the range, whole chunk rows
+            // around it at most (never the whole shard's width or more than its frames).
+            let rowBytes = columns.count * MemoryLayout<Float>.stride
+            let trainFrames = written[range].filter { $0.split == .train }.map(\.frames.count).reduce(0, +)
+            XCTAssertEqual(pass.bytesRead % rowBytes, 0)
+            XCTAssertGreaterThanOrEqual(pass.bytesRead, trainFrames * rowBytes)
+            XCTAssertLessThanOrEqual(pass.bytesRead, written.map(\.frames.count).reduce(0, +) * rowBytes)
         }
         let outside = ShardPass(
             sources: [PassSource(url: directory.path("pass-1.h5"), utterances: 80..<91)], split: .train,

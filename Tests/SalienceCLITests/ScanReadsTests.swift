@@ -1,0 +1,55 @@
+import Foundation
+import Reports
+import ScanModel
+import Shards
+import TestSupport
+import XCTest
+
+/// results.json and the report say what each phase and each worker read from the data root (issue 17): the
+/// figure that shows whether shared storage is read once per worker or once per task.
+extension ScanClusterTests {
+    func testResultsSayWhatEachPhaseAndWorkerReadFromTheDataRoot() throws {
+        let url = try writeSpec(smallSpec(output: "out-reads", methods: [.ccs, .pca]), "reads.toml")
+        let run = try scan(url, workers: 2)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let results = try ScanResults.load(contentsOf: scratch.path("out-reads/results.json"))
+
+        // Frames of the dataset, read through HDF5 here (what a pass must at least read: every train frame).
+        var trainFrames = 0
+        var allFrames = 0
+        var width = 0
+        let catalog = try DatasetCatalog(directory: dataRoot.appendingPathComponent("syn"))
+        let clean = catalog.shards(condition: ShardFormat.cleanCondition)
+        XCTAssertEqual(clean.count, 3)
+        for shard in clean {
+            let reader = try ShardReader(url: catalog.url(of: shard))
+            allFrames += reader.frameCount
+            width = reader.dimension
+            trainFrames += reader.utterances(in: .train).map { reader.frameRange(ofUtterance: $0).count }.reduce(0, +)
+        }
+        let bytesPerFrame = width * MemoryLayout<Float>.stride
+
+        let statistics = try XCTUnwrap(results.run.phase("statistics"))
+        let statisticsBytes = try XCTUnwrap(statistics.bytesFromDataRoot)
+        XCTAssertGreaterThanOrEqual(statisticsBytes, trainFrames * bytesPerFrame, "every train frame is read")
+        // Whole chunk rows around each task's utterance range: never more than twice the dataset in one pass.
+        XCTAssertLessThanOrEqual(statisticsBytes, 2 * allFrames * bytesPerFrame)
+
+        let grid = try XCTUnwrap(results.run.phase("grid"))
+        let modelBytes = results.models.compactMap(\.bytesFromDataRoot)
+        XCTAssertEqual(modelBytes.count, results.models.count, "every model says what it read")
+        XCTAssertEqual(grid.bytesFromDataRoot, modelBytes.reduce(0, +), "the phase is the sum of its models")
+        XCTAssertEqual(grid.bytesFromCache, 0, "these workers have no --cache-dir")
+
+        let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? ""
+        for phase in [statistics, grid] {
+            let shares = try XCTUnwrap(phase.workers, phase.name)
+            XCTAssertEqual(shares.map(\.tasks).reduce(0, +), phase.tasksDone, phase.name)
+            XCTAssertEqual(shares.map(\.bytesFromDataRoot).reduce(0, +), phase.bytesFromDataRoot, phase.name)
+            XCTAssertLessThanOrEqual(shares.count, 2, phase.name)
+            for share in shares { XCTAssertTrue(share.worker.hasPrefix(host), "\(share.worker) on \(host)") }
+        }
+        let html = try String(contentsOf: scratch.path("out-reads/report.html"), encoding: .utf8)
+        XCTAssertTrue(html.contains("from data root"), "the phases table shows the bytes")
+    }
+}
