@@ -102,7 +102,9 @@ public final class ClusterClient {
             request: id, name: submission.name, planner: submission.planner,
             specFrames: submission.spec?.frames.count ?? 0,
             leaseSeconds: submission.leaseSeconds,
-            tasks: submission.tasks.map { SubmitTask(kind: $0.kind, arrays: $0.payload.arrays.count) })
+            tasks: submission.tasks.map {
+                SubmitTask(kind: $0.kind, arrays: $0.payload.arrays.count, affinity: $0.affinity)
+            })
         let reply = try request(.submit, body, frames: frames, id: id)
         return try reply.decodeBody(SubmittedBody.self, peer: endpoint).run
     }

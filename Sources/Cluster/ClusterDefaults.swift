@@ -5,6 +5,8 @@ public enum ClusterDefaults {
     /// Heartbeat period in both directions. The ZeroMQ guide's Paranoid Pirate pattern (chapter 4)
     /// heartbeats every 1 s...
     public static let heartbeatInterval: TimeInterval = 1.0
+    /// Data keys remembered per host for task affinity (a scan of 25 layers x a few datasets fits).
+    public static let affinitiesPerHost = 32
     /// ...and presumes a peer dead after 3 missed heartbeats ("liveness" 3).
     public static let heartbeatLiveness = 3
     /// Silence after which a peer is presumed dead.

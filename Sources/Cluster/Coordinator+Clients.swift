@@ -37,7 +37,7 @@ extension Coordinator {
                 TaskRecord(
                     LedgerPendingTask(
                         id: taskID, run: id, phase: 0, index: index, kind: spec.kind, payload: spec.payload,
-                        failures: 0, sameErrors: 0, lastError: nil)))
+                        failures: 0, sameErrors: 0, lastError: nil, affinity: spec.affinity)))
         }
         logger.info(
             "run submitted",

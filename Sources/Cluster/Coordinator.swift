@@ -62,6 +62,10 @@ public final class Coordinator: @unchecked Sendable {
     var workers: [Data: WorkerRecord] = [:]
     var tasks: [Int64: TaskRecord] = [:]
     var queues: [String: TaskQueue] = [:]
+    /// The data keys (`TaskSpec.affinity`) each host's workers were given, most recent last (at most
+    /// `ClusterDefaults.affinitiesPerHost`): where local caches are warm. Per host, because the workers of
+    /// one machine share its cache directory.
+    var affinityByHost: [String: [String]] = [:]
     var runs: [String: RunRecord] = [:]
     var runOrder: [String] = []
     var batch = LedgerBatch()

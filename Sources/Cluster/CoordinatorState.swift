@@ -50,6 +50,8 @@ final class TaskRecord {
     var holder: String?
     /// Worker routing id -> lease start time. More than one holder only for a re-issued straggler.
     var leases: [Data: Double] = [:]
+    /// The planner's data key (`TaskSpec.affinity`).
+    let affinity: String?
     /// Whether it sits in its kind's queue.
     var queued = false
     /// Whether a straggler copy was already issued.
@@ -66,6 +68,7 @@ final class TaskRecord {
         sameErrors = task.sameErrors
         lastError = task.lastError
         holder = task.holder
+        affinity = task.affinity
     }
 }
 
@@ -115,31 +118,5 @@ final class RunRecord {
         let oldest = Int(now - ClusterDefaults.throughputWindow)
         let count = completionsPerSecond.reduce(0) { $0 + ($1.key > oldest ? $1.value : 0) }
         return Double(count) / ClusterDefaults.throughputWindow
-    }
-}
-
-/// FIFO of task ids for one kind. Entries whose task was since leased or finished are skipped lazily.
-struct TaskQueue {
-    private var items: [Int64] = []
-    private var head = 0
-    /// Retried tasks go first.
-    private var retries: [Int64] = []
-
-    var isEmpty: Bool { head == items.count && retries.isEmpty }
-
-    mutating func append(_ id: Int64) { items.append(id) }
-
-    mutating func pushFront(_ id: Int64) { retries.append(id) }
-
-    mutating func popFirst() -> Int64? {
-        if let id = retries.popLast() { return id }
-        guard head < items.count else { return nil }
-        let id = items[head]
-        head += 1
-        if head > 4096 && head * 2 > items.count {
-            items.removeFirst(head)
-            head = 0
-        }
-        return id
     }
 }

@@ -39,6 +39,8 @@ struct LedgerPendingTask {
     /// Who the task was last sent to (`WorkerRecord.holder`), so that after a restart a reattaching worker
     /// gets back only leases that were its own.
     var holder: String? = nil
+    /// The planner's data key (`TaskSpec.affinity`), kept so that preferences survive a restart.
+    var affinity: String? = nil
 }
 
 /// What one poll cycle changes, written in one transaction before anything is acknowledged.
@@ -118,11 +120,11 @@ final class Ledger {
 
     private func insertTasks(_ db: Database, run: String, phase: Int, tasks: [TaskSpec]) throws -> [Int64] {
         let statement = try db.cachedStatement(
-            sql: "INSERT INTO tasks (run, phase, idx, kind, payload) VALUES (?, ?, ?, ?, ?)")
+            sql: "INSERT INTO tasks (run, phase, idx, kind, payload, affinity) VALUES (?, ?, ?, ?, ?, ?)")
         var ids: [Int64] = []
         ids.reserveCapacity(tasks.count)
         for (index, task) in tasks.enumerated() {
-            try statement.execute(arguments: [run, phase, index, task.kind, task.payload.blob])
+            try statement.execute(arguments: [run, phase, index, task.kind, task.payload.blob, task.affinity])
             ids.append(db.lastInsertedRowID)
         }
         return ids
@@ -237,7 +239,7 @@ final class Ledger {
             let rows = try SQLRequest<Row>(
                 literal: """
                     SELECT t.id, t.run, t.phase, t.idx, t.kind, t.payload, t.failures, t.same_errors, t.last_error,
-                        t.holder
+                        t.holder, t.affinity
                     FROM tasks t JOIN runs r ON r.id = t.run
                     WHERE t.state = \(LedgerTaskState.pending) AND r.state = \(RunState.running) ORDER BY t.id
                     """
@@ -252,7 +254,7 @@ final class Ledger {
                     LedgerPendingTask(
                         id: id, run: row["run"], phase: row["phase"], index: row["idx"], kind: row["kind"],
                         payload: payload, failures: row["failures"], sameErrors: row["same_errors"],
-                        lastError: row["last_error"], holder: row["holder"]))
+                        lastError: row["last_error"], holder: row["holder"], affinity: row["affinity"]))
             }
             return tasks
         }

@@ -113,6 +113,12 @@ enum LedgerSchema {
                 try db.execute(sql: "ALTER TABLE tasks ADD COLUMN holder TEXT")
             }
         }
+        // The planner's data key of a task, so that the coordinator's preference survives a restart.
+        migrator.registerMigration("v3 task affinity") { db in
+            if try !db.columns(in: "tasks").contains(where: { $0.name == "affinity" }) {
+                try db.execute(sql: "ALTER TABLE tasks ADD COLUMN affinity TEXT")
+            }
+        }
         return migrator
     }
 

@@ -61,10 +61,15 @@ public struct TaskSpec: Sendable, Equatable {
     public var kind: String
     /// The input.
     public var payload: Payload
+    /// What data the task reads, as a key the planner chooses (e.g. the dataset a training task reads): the
+    /// coordinator prefers giving a task to a worker that already ran tasks of the same key, whose local
+    /// caches hold that data. A preference only: no task waits for a particular worker.
+    public var affinity: String?
 
     /// A task of `kind` with `payload`.
-    public init(kind: String, payload: Payload) {
+    public init(kind: String, payload: Payload, affinity: String? = nil) {
         self.kind = kind
         self.payload = payload
+        self.affinity = affinity
     }
 }

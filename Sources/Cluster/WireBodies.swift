@@ -81,6 +81,8 @@ struct HeartbeatBody: Codable, PlainKeys {
 struct SubmitTask: Codable {
     var kind: String
     var arrays: Int
+    /// Optional data key (`TaskSpec.affinity`): prefer workers on hosts that ran tasks with the same key.
+    var affinity: String? = nil
 }
 
 /// SUBMIT: a new run.

@@ -146,6 +146,7 @@ enum WireDecoder {
         if let planner = body.planner { try checkName(planner, "planner", message, peer: peer) }
         for (index, task) in submitted.enumerated() {
             try checkName(task.kind, "tasks[\(index)].kind", message, peer: peer)
+            if let affinity = task.affinity { try checkName(affinity, "tasks[\(index)].affinity", message, peer: peer) }
             try check(
                 task.arrays, in: 0...ClusterDefaults.maximumArraysPerPayload, "tasks[\(index)].arrays", message,
                 peer: peer)
@@ -171,7 +172,8 @@ enum WireDecoder {
         let tasks = submitted.map { task -> TaskSpec in
             defer { offset += 1 + task.arrays }
             return TaskSpec(
-                kind: task.kind, payload: Payload(frames: message.frames[offset..<offset + 1 + task.arrays]))
+                kind: task.kind, payload: Payload(frames: message.frames[offset..<offset + 1 + task.arrays]),
+                affinity: task.affinity)
         }
         return Submission(body: body, spec: spec, tasks: tasks, leaseSeconds: leaseSeconds)
     }

@@ -176,7 +176,10 @@ public struct ScanGraph {
                 var withBaseline = body
                 withBaseline.isIGBaseline = methods.any(\.attribution) && body.key == baselineKey
                 let arrays = projection.map { [DoubleBytes.encode($0.mean), DoubleBytes.encode($0.components)] } ?? []
-                tasks.append(try PlannedTask(ScanTaskKind.train, withBaseline, arrays: arrays))
+                // Grid tasks prefer a machine whose column cache already holds the dataset.
+                tasks.append(
+                    try PlannedTask(
+                        ScanTaskKind.train, withBaseline, arrays: arrays, affinity: "dataset:\(body.dataset)"))
             }
         }
         return tasks
@@ -190,9 +193,11 @@ public struct PlannedTask {
     /// The task as the cluster runs it.
     public var task: TaskSpec
 
-    /// A task of `kind` with `body` and `arrays`.
-    public init<Body: ScanTaskBody>(_ kind: String, _ body: Body, arrays: [[UInt8]] = []) throws {
+    /// A task of `kind` with `body` and `arrays`, preferring workers that hold the data `affinity` names.
+    public init<Body: ScanTaskBody>(
+        _ kind: String, _ body: Body, arrays: [[UInt8]] = [], affinity: String? = nil
+    ) throws {
         key = body.key
-        task = TaskSpec(kind: kind, payload: try ScanCoding.payload(body, arrays: arrays))
+        task = TaskSpec(kind: kind, payload: try ScanCoding.payload(body, arrays: arrays), affinity: affinity)
     }
 }

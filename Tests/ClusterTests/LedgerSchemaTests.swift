@@ -53,7 +53,7 @@ final class LedgerSchemaTests: XCTestCase {
         XCTAssertEqual(try ledger.loadPendingTasks().first?.holder, "w1", "the v2 column was added")
         XCTAssertEqual(
             try query(path, "SELECT identifier FROM grdb_migrations ORDER BY identifier"),
-            "v1 runs and tasks\nv2 task holder")
+            "v1 runs and tasks\nv2 task holder\nv3 task affinity")
         XCTAssertEqual(try query(path, "PRAGMA application_id"), String(LedgerSchema.applicationID))
         XCTAssertEqual(try ledger.phaseCounts(run: "old").first?.done, 1)
         _ = try Ledger(directory: scratch.url)  // reopening a current ledger changes nothing and succeeds

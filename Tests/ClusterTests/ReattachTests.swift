@@ -93,7 +93,7 @@ final class ReattachTests: XCTestCase {
 
 /// One end of the wire protocol driven by hand: a DEALER posing as a worker or a ROUTER posing as the
 /// coordinator. Every wait is bounded; heartbeats are answered so the real peer never presumes it dead.
-private final class WirePeer {
+final class WirePeer {
     let socket: Socket
     private let isRouter: Bool
     private var lastHeartbeat = Date.distantPast
