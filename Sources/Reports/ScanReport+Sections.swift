@@ -46,8 +46,10 @@ extension ScanReport {
     func sections(includeFigures: Bool) -> [ReportSection] {
         let context = ReportContext(results: results, includeFigures: includeFigures)
         return [
-            summarySection(context), overviewSection(context), progressSection(context), scoresSection(context), keptFractionSection(context),
-            parametersSection(context), robustnessSection(context), labelVarianceSection(context),
+            summarySection(context), overviewSection(context), progressSection(context), scoresSection(context),
+            keptFractionSection(context),
+            parametersSection(context), learningCurvesSection(context), robustnessSection(context),
+            labelVarianceSection(context),
             selectionsSection(context), modelsSection(context),
         ]
     }
