@@ -20,12 +20,12 @@ extension LineChart {
         let items: [(String, LegendKind)] =
             series.filter { !$0.name.isEmpty && $0.inLegend }.map { ($0.legendLabel ?? $0.name, .series($0)) }
             + references.map { ($0.name, .reference($0)) }
-        guard !items.isEmpty else { return ([], 0, 0) }
+        guard !items.isEmpty else { return ([], legend == .beside ? legendColumn ?? 0 : 0, 0) }
         let plotLeft = 62.0
         let right = 18.0
         switch legend {
         case .beside:
-            let column = 28 + (items.map { SVGCanvas.textWidth($0.0) }.max() ?? 0) + 12
+            let column = legendColumn ?? (28 + (items.map { SVGCanvas.textWidth($0.0) }.max() ?? 0) + 12)
             let x = width - right - column + 16
             let entries = items.enumerated().map { LegendEntry(name: $1.0, kind: $1.1, x: x, row: Double($0)) }
             return (entries, column, Double(items.count) * 18 + 8)

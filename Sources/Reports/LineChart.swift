@@ -65,6 +65,9 @@ struct LineChart {
     var legend = LegendPlacement.below
     /// A name unique in the page (the figure's file name): the clip path's id derives from it.
     var id = "chart"
+    /// A fixed width for the legend beside the plot (nil: as wide as its longest entry), so panels of small
+    /// multiples keep one plot width whatever their legends say.
+    var legendColumn: Double? = nil
 
     private let left = 62.0
     private let right = 18.0

@@ -99,14 +99,14 @@ extension ScanReport {
         if !rings.isEmpty {
             dev.append(
                 LineChart.Series(
-                    name: "best at last epoch", color: Palette.vermillion, points: rings, showLine: false,
+                    name: "best at last epoch", color: Palette.black, points: rings, showLine: false,
                     marker: .circle, hollow: true))
         }
         let panelWidth = 520.0
         let devChart = LineChart(
             title: "\(method.rawValue): dev \(context.primary.label)", xLabel: "epoch",
             yLabel: "dev \(context.primary.label)", series: dev, width: panelWidth + 170, plotHeight: 220,
-            legend: .beside)
+            legend: .beside, legendColumn: 170)
         let lossChart = LineChart(
             title: "\(method.rawValue): training loss", xLabel: "epoch", yLabel: "train loss", series: loss,
             width: 400, plotHeight: 220)

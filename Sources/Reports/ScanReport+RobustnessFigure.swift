@@ -35,7 +35,7 @@ extension ScanReport {
             title: "Drop in test \(context.primary.label) on distorted conditions — \(mode.rawValue)",
             yLabel: "distorted − clean",
             groups: cells.map { $0.method == .full ? "full" : "\($0.method.rawValue) \($0.rule.label)" },
-            series: series, width: min(1160, max(600, 80 + Double(cells.count) * groupWidth)))
+            series: series, width: min(1100, max(700, 80 + Double(cells.count) * groupWidth * 2)))
         var caption =
             "Label variance \(mode.rawValue): per method and selection rule (bars in the method's colour), one bar "
             + "per condition ("
