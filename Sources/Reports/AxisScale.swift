@@ -45,6 +45,12 @@ struct AxisScale {
         return stride(from: first, through: last, by: 1).map { $0 * step }.map { abs($0) < step * 1e-9 ? 0 : $0 }
     }
 
+    /// Whether a value lies on the axis (its ends included, with a little slack for rounding).
+    func contains(_ value: Double) -> Bool {
+        let slack = (upper - lower) * 1e-9
+        return value >= lower - slack && value <= upper + slack
+    }
+
     /// The pixel of a data value.
     func pixel(_ value: Double) -> Double {
         guard upper > lower else { return pixelLower }

@@ -1,4 +1,8 @@
 /// A grouped bar chart with error bars and a zero line (bars may be negative), legend underneath.
+///
+/// Bars take their series' colour, or, when a series gives one colour per group (``Series/groupColors``),
+/// the group's: then the groups carry the colour (e.g. the method, as in every other plot) and the series
+/// are told apart by opacity, which the legend shows in grey.
 struct BarChart {
     /// One bar per group.
     struct Series {
@@ -8,6 +12,10 @@ struct BarChart {
         var values: [Double?]
         /// One half-width error per group (nil: no error bar).
         var errors: [Double?]
+        /// A colour per group overriding `color` (nil: every bar in `color`).
+        var groupColors: [String]? = nil
+        /// Fill opacity of this series' bars.
+        var opacity = 1.0
     }
 
     var title: String
@@ -65,9 +73,11 @@ struct BarChart {
                 guard groupIndex < item.values.count, let value = item.values[groupIndex] else { continue }
                 let x = start + Double(seriesIndex) * barWidth
                 let y = yScale.pixel(value)
+                let colors = item.groupColors ?? []
                 canvas.rect(
-                    x + 0.5, min(y, zero), barWidth - 1, abs(zero - y), fill: item.color, cssClass: "bar",
-                    title: "\(group), \(item.name): \(Markup.number(value))")
+                    x + 0.5, min(y, zero), barWidth - 1, abs(zero - y),
+                    fill: groupIndex < colors.count ? colors[groupIndex] : item.color, opacity: item.opacity,
+                    cssClass: "bar", title: "\(group), \(item.name): \(Markup.number(value))")
                 if groupIndex < item.errors.count, let error = item.errors[groupIndex], error > 0 {
                     let middle = x + barWidth / 2
                     canvas.line(
@@ -94,7 +104,7 @@ struct BarChart {
                 row += 1
             }
             let y = plotBottom + axisBottom + row * 18 + 8
-            canvas.rect(x, y - 5, 12, 10, fill: item.color)
+            canvas.rect(x, y - 5, 12, 10, fill: item.groupColors == nil ? item.color : "#555", opacity: item.opacity)
             canvas.text(x + 17, y + 3.8, item.name, size: 11, fill: "#333", cssClass: "legend-label")
             x += entryWidth
         }

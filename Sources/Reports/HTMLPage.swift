@@ -36,7 +36,10 @@ enum HTMLPage {
                 for figure in section.figures {
                     html.append("<figure>")
                     html.append(figure.svg)
-                    html.append("<figcaption>\(Markup.escape(figure.caption))</figcaption>")
+                    let file = "\(ScanReport.figuresFolder)/\(Markup.escape(figure.name))"
+                    html.append(
+                        "<figcaption>\(Markup.escape(figure.caption)) <span class=\"figure-files\">"
+                            + "<a href=\"\(file).svg\">SVG</a> · <a href=\"\(file).csv\">data</a></span></figcaption>")
                     html.append("</figure>")
                 }
                 html.append("</div>")
@@ -76,6 +79,8 @@ enum HTMLPage {
         figure svg { display: block; max-width: 100%; height: auto; }
         figcaption { width: 0; min-width: 100%; box-sizing: border-box; font-size: 12px; color: #555;
           padding: 6px 10px 2px; }
+        .figure-files { white-space: nowrap; }
+        .figure-files a { color: #0b5cad; text-decoration: none; }
         .table-wrap { overflow-x: auto; margin: 10px 0 16px; }
         table.data { border-collapse: collapse; font-size: 12.5px; font-variant-numeric: tabular-nums; }
         table.data caption { text-align: left; font-weight: 600; padding: 4px 0 6px; color: #333; }

@@ -3,6 +3,12 @@ import ScanModel
 /// Colours and marker shapes of the plots: the Okabe–Ito palette (Okabe & Ito, "Color Universal Design",
 /// 2008), distinguishable with the common colour-vision deficiencies; each method keeps one colour and one
 /// marker in every plot, so the shape still tells methods apart in greyscale.
+///
+/// The methods take blue, vermillion, sky blue, reddish purple and bluish green. Orange is left out of
+/// them on purpose: next to vermillion it reads as the same colour in thin lines (issue 18 saw `mis` and
+/// `mis-hist` as one), and yellow is too light on white. The closest remaining pair under simulated
+/// deuteranopia is bluish green against random's grey, which also differ in marker (cross) and dash;
+/// `ReportsTests` checks the distances.
 enum Palette {
     static let blue = "#0072B2"
     static let vermillion = "#D55E00"
@@ -22,7 +28,7 @@ enum Palette {
         switch method {
         case .ccs: return blue
         case .mis: return vermillion
-        case .misHist: return orange
+        case .misHist: return skyBlue
         case .pca: return reddishPurple
         case .ig: return bluishGreen
         case .random: return grey

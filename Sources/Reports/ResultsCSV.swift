@@ -7,8 +7,8 @@ enum ResultsCSV {
     static let leadingColumns = ["method", "rule", "ratio", "threshold", "k", "seed", "label_variance", "decoder"]
     /// The columns after them.
     static let trailingColumns = [
-        "params", "params_ratio", "seconds_to_best", "seconds_total", "best_epoch", "epochs_trained", "model_path",
-        "task_id",
+        "params", "params_ratio", "seconds_to_best", "seconds_total", "best_epoch", "epochs_trained",
+        "best_epoch_is_last", "model_path", "task_id",
     ]
 
     /// The metric keys in column order.
@@ -34,7 +34,8 @@ enum ResultsCSV {
             values += keys.map { key in byKey[key].map { "\($0)" } ?? "" }
             values += [
                 String(model.params), "\(model.paramsRatio)", "\(model.secondsToBest)", "\(model.secondsTotal)",
-                String(model.bestEpoch), String(model.epochsTrained), model.modelPath ?? "", model.taskId ?? "",
+                String(model.bestEpoch), String(model.epochsTrained), String(model.reachedBestAtLastEpoch),
+                model.modelPath ?? "", model.taskId ?? "",
             ]
             lines.append(values.map(field).joined(separator: ","))
         }

@@ -29,14 +29,17 @@ struct SVGCanvas {
                 + "stroke=\"\(stroke)\" stroke-width=\"\(Self.c(width))\"\(dashAttribute)\(classAttribute)/>")
     }
 
-    mutating func polyline(_ points: [(Double, Double)], stroke: String, width: Double = 1.8, dash: String? = nil) {
+    mutating func polyline(
+        _ points: [(Double, Double)], stroke: String, width: Double = 1.8, dash: String? = nil, opacity: Double = 1
+    ) {
         guard points.count >= 2 else { return }
         let list = points.map { "\(Self.c($0.0)),\(Self.c($0.1))" }.joined(separator: " ")
         let dashAttribute = dash.map { " stroke-dasharray=\"\($0)\"" } ?? ""
+        let opacityAttribute = opacity < 1 ? " stroke-opacity=\"\(Self.c(opacity))\"" : ""
         body.append(
             "<polyline class=\"series-line\" points=\"\(list)\" fill=\"none\" stroke=\"\(stroke)\" "
-                + "stroke-width=\"\(Self.c(width))\" stroke-linejoin=\"round\" stroke-linecap=\"round\"\(dashAttribute)/>"
-        )
+                + "stroke-width=\"\(Self.c(width))\" stroke-linejoin=\"round\" stroke-linecap=\"round\""
+                + "\(dashAttribute)\(opacityAttribute)/>")
     }
 
     mutating func polygon(_ points: [(Double, Double)], fill: String, opacity: Double) {
@@ -124,9 +127,11 @@ struct SVGCanvas {
         return "</\(name)>"
     }
 
-    /// The finished `<svg>` element, with a `<title>` for screen readers.
-    func render(title: String, cssClass: String = "chart") -> String {
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"\(cssClass)\" role=\"img\" "
+    /// The finished `<svg>` element, with a `<title>` for screen readers; `origin` places it inside another
+    /// `<svg>` (a panel of small multiples).
+    func render(title: String, cssClass: String = "chart", origin: (x: Double, y: Double)? = nil) -> String {
+        let place = origin.map { "x=\"\(Self.c($0.x))\" y=\"\(Self.c($0.y))\" " } ?? ""
+        return "<svg xmlns=\"http://www.w3.org/2000/svg\" \(place)class=\"\(cssClass)\" role=\"img\" "
             + "viewBox=\"0 0 \(Self.c(width)) \(Self.c(height))\" width=\"\(Self.c(width))\" "
             + "height=\"\(Self.c(height))\" font-family=\"system-ui, -apple-system, 'Segoe UI', Roboto, "
             + "'Helvetica Neue', Arial, sans-serif\">\n<title>\(Markup.escape(title))</title>\n"

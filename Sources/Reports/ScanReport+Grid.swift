@@ -3,13 +3,18 @@ import ScanModel
 
 extension ScanReport {
     /// Metric against kept fraction per method, mean ± std over seeds, with the full-width decoder and the
-    /// random selection as references; one plot per label-variance mode.
+    /// random selection as references; one wide plot per label-variance mode, legend beside it.
+    ///
+    /// The y-axis covers the selection methods and the full-width decoder only: a random quarter of the
+    /// dimensions can score far below them with a wide spread, and an axis stretched to cover it flattens
+    /// every method into a sliver (issue 18: −0.2–1.0 for methods within 0.70–0.83). Random is still drawn
+    /// where it fits; points below the axis are marked at its edge with their value, and the caption gives
+    /// random's numbers. Captions say only what the plot draws.
     func keptFractionSection(_ context: ReportContext) -> ReportSection {
         var section = ReportSection(id: "kept-fraction", title: "Metric versus kept fraction")
         section.intro =
             "Test \(context.primary.label) of the decoder retrained on each selection, mean over seeds with ±1 "
-            + "standard deviation. Filled markers: top-ratio selections; hollow: threshold rules. The dashed black "
-            + "line is the full-width decoder (band ±1 std); grey crosses are random selections of the same size."
+            + "standard deviation."
         if context.summaries.isEmpty {
             section.notes.append(context.unavailable("Trained models", phase: "grid"))
             return section
@@ -21,49 +26,8 @@ extension ScanReport {
                     + "those, and a cell's seed count says how many of its seeds are in.")
         }
         for mode in context.modes where context.includeFigures {
-            let cells = context.summaries.filter { $0.cell.labelVariance == mode }
-            var series: [LineChart.Series] = []
-            var references: [LineChart.Reference] = []
-            for method in Set(cells.map(\.cell.method)).sorted() {
-                let mine = cells.filter { $0.cell.method == method }
-                if method == .full {
-                    if let full = mine.first, let statistics = full.metrics[context.testKey] {
-                        references.append(
-                            LineChart.Reference(
-                                name: "full (all \(context.dimension))", y: statistics.mean,
-                                lower: statistics.std.map { statistics.mean - $0 },
-                                upper: statistics.std.map { statistics.mean + $0 }, color: Palette.black))
-                    }
-                    continue
-                }
-                let ratioPoints = mine.filter { $0.cell.rule.ratio != nil }.compactMap { point($0, context) }
-                    .sorted { $0.x < $1.x }
-                if !ratioPoints.isEmpty {
-                    series.append(
-                        LineChart.Series(
-                            name: method.rawValue, color: Palette.color(method), points: ratioPoints,
-                            marker: Palette.marker(method), dash: method == .random ? "5 4" : nil))
-                }
-                let thresholdPoints = mine.filter { $0.cell.rule.threshold != nil }.compactMap { point($0, context) }
-                if !thresholdPoints.isEmpty {
-                    series.append(
-                        LineChart.Series(
-                            name: "\(method.rawValue) thresholds", color: Palette.color(method),
-                            points: thresholdPoints, showLine: false, marker: Palette.marker(method), hollow: true))
-                }
-            }
-            let chart = LineChart(
-                title: "\(context.metricLabel(context.testKey)) vs kept fraction — \(mode.rawValue)",
-                xLabel: "kept fraction k / D", yLabel: "test \(context.primary.label)", series: series,
-                references: references, width: 570, xDomain: 0...1)
-            section.figures.append(
-                .init(
-                    svg: chart.render(),
-                    caption:
-                        "Label variance \(mode.rawValue): \(context.metricLabel(context.testKey)), mean ± std over "
-                        + "seeds, against the fraction of the \(context.dimension) dimensions kept."))
+            section.figures.append(keptFractionFigure(context, mode: mode))
         }
-
         section.tables += context.modes.map { headlineTable(context, mode: $0) }
 
         let targets = results.run.dataset.targets
@@ -130,15 +94,6 @@ extension ScanReport {
             rows: rows)
     }
 
-    private func point(_ summary: ScanResults.SeedSummary, _ context: ReportContext) -> LineChart.Point? {
-        guard let statistics = summary.metrics[context.testKey] else { return nil }
-        let spread = statistics.std ?? 0
-        return LineChart.Point(
-            x: context.keptFraction(summary.k), y: statistics.mean, lower: statistics.mean - spread,
-            upper: statistics.mean + spread,
-            note: "\(summary.cell): \(Markup.number(statistics.mean)) ± \(Markup.number(statistics.std))")
-    }
-
     /// Metric against parameter count per method (mean over seeds), one plot per label-variance mode.
     func parametersSection(_ context: ReportContext) -> ReportSection {
         var section = ReportSection(id: "parameters", title: "Metric versus model size")
@@ -160,19 +115,23 @@ extension ScanReport {
                         note: "\(summary.cell): \(Markup.count(Int(summary.params.mean))) parameters, "
                             + Markup.number(statistics.mean))
                 }.sorted { $0.x < $1.x }
+                // Random leaves the axis to the methods, as in the kept-fraction plot.
+                let isRandom = method.traits.selection == .random
                 series.append(
                     LineChart.Series(
                         name: method.rawValue, color: Palette.color(method), points: points,
-                        showLine: method != .full,
-                        marker: Palette.marker(method), dash: method == .random ? "5 4" : nil, lineWidth: 1.2))
+                        showLine: method != .full, marker: Palette.marker(method), dash: isRandom ? "5 4" : nil,
+                        lineWidth: 1.2, keepsAxis: !isRandom))
             }
             let chart = LineChart(
                 title: "Test \(context.primary.label) vs parameters — \(mode.rawValue)", xLabel: "trainable parameters",
-                yLabel: "test \(context.primary.label)", series: series, width: 570)
+                yLabel: "test \(context.primary.label)", series: series, width: 1100, plotHeight: 300, legend: .beside)
+            let offAxis = chart.csv().contains(",false\n")
             section.figures.append(
                 .init(
-                    svg: chart.render(),
-                    caption: "Label variance \(mode.rawValue): each marker is one grid cell (mean over seeds)."))
+                    name: "parameters-\(mode.rawValue)", chart: chart,
+                    caption: "Label variance \(mode.rawValue): each marker is one grid cell (mean over seeds)"
+                        + (offAxis ? "; random points below the axis are marked at its edge with their value." : ".")))
         }
         let rows = context.summaries.map { summary -> [String] in
             [

@@ -25,31 +25,9 @@ extension ScanReport {
                     + "utterances (marked \"no\" below).")
         }
         for mode in context.modes where context.includeFigures {
-            let mine = summaries.filter {
-                $0.cell.labelVariance == mode && $0.cell.rule.threshold == nil
+            if let figure = robustnessFigure(context, summaries: summaries, distorted: distorted, mode: mode) {
+                section.figures.append(figure)
             }
-            let cells = Array(Set(mine.map(\.cell))).sorted()
-            guard !cells.isEmpty else { continue }
-            let conditions = distorted.filter { condition in mine.contains { $0.condition == condition } }
-            let series = conditions.enumerated().map { index, condition in
-                BarChart.Series(
-                    name: condition, color: Palette.sequence[(index + 1) % Palette.sequence.count],
-                    values: cells.map { cell in
-                        mine.first { $0.cell == cell && $0.condition == condition }?.drop.mean
-                    },
-                    errors: cells.map { cell in
-                        mine.first { $0.cell == cell && $0.condition == condition }?.drop.std
-                    })
-            }
-            let groupWidth = Double(conditions.count) * 9 + 10
-            let chart = BarChart(
-                title: "Drop in test \(context.primary.label) on distorted conditions — \(mode.rawValue)",
-                yLabel: "distorted − clean", groups: cells.map { "\($0.method.rawValue) \($0.rule.label)" },
-                series: series, width: min(1160, max(600, 80 + Double(cells.count) * groupWidth)))
-            section.figures.append(
-                .init(
-                    svg: chart.render(),
-                    caption: "Label variance \(mode.rawValue): per method and kept fraction, one bar per condition."))
         }
         let rows = summaries.map { summary -> [String] in
             [
@@ -90,7 +68,8 @@ extension ScanReport {
             return section
         }
         if context.includeFigures {
-            let shown = comparisons.filter { $0.rule.threshold == nil }
+            // Cells on all D dimensions are the full-width decoder whatever their method: drawn once, as `full`.
+            let shown = comparisons.filter { $0.method == .full || ($0.rule.ratio.map { $0 < 1 } ?? true) }
             let groupWidth = 2 * 9 + 10.0
             let chart = BarChart(
                 title: "Test \(context.primary.label): std-aux vs off", yLabel: "test \(context.primary.label)",
@@ -105,8 +84,11 @@ extension ScanReport {
                 ], width: min(1160, max(600, 80 + Double(shown.count) * groupWidth)))
             section.figures.append(
                 .init(
-                    svg: chart.render(),
-                    caption: "Per method and kept fraction: label variance on (blue) and off (orange)."))
+                    name: "label-variance", chart: chart,
+                    caption: "Per method and selection rule: label variance on (blue) and off (orange)."
+                        + (shown.count < comparisons.count
+                            ? " Cells that keep all \(context.dimension) dimensions are drawn once, as full; the table "
+                                + "has each." : "")))
         }
         let rows = comparisons.map { comparison -> [String] in
             [
@@ -171,7 +153,7 @@ extension ScanReport {
                     .init("test \(context.primary.rawValue)", numeric: true), .init("params", numeric: true),
                     .init("params ratio", numeric: true), .init("s to best", numeric: true),
                     .init("s total", numeric: true), .init("best epoch", numeric: true), .init("epochs", numeric: true),
-                    .init("model"),
+                    .init("converged"), .init("model"),
                 ],
                 rows: models.map { model in
                     [
@@ -180,7 +162,8 @@ extension ScanReport {
                         Markup.number(model[context.testKey]), Markup.count(model.params),
                         Markup.number(model.paramsRatio, decimals: 3), Markup.number(model.secondsToBest, decimals: 1),
                         Markup.number(model.secondsTotal, decimals: 1), String(model.bestEpoch),
-                        String(model.epochsTrained), model.modelPath ?? "—",
+                        String(model.epochsTrained),
+                        model.reachedBestAtLastEpoch ? "no — best at last epoch" : "yes", model.modelPath ?? "—",
                     ]
                 }, collapsed: true))
         return section

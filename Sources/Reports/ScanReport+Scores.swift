@@ -43,7 +43,7 @@ extension ScanReport {
                 let band = curve.stdAcross.map { "±1 std across \($0)" } ?? "no spread recorded"
                 section.figures.append(
                     .init(
-                        svg: chart.render(),
+                        name: "scores-\(method.rawValue)", chart: chart,
                         caption: "\(method.rawValue): \(curve.quantity) of \(sorted.count) dimensions, sorted; \(band)."
                     ))
             }
@@ -91,7 +91,7 @@ extension ScanReport {
                     xDomain: 1...Double(max(context.dimension, 2)))
                 section.figures.append(
                     .init(
-                        svg: chart.render(),
+                        name: "scores-normalised", chart: chart,
                         caption: "Every method's sorted scores divided by its top score: how quickly saliency decays."))
             }
         }

@@ -48,7 +48,8 @@ extension ScanReport {
         return [
             summarySection(context), overviewSection(context), progressSection(context), scoresSection(context),
             keptFractionSection(context),
-            parametersSection(context), robustnessSection(context), labelVarianceSection(context),
+            parametersSection(context), learningCurvesSection(context), robustnessSection(context),
+            labelVarianceSection(context),
             selectionsSection(context), modelsSection(context),
         ]
     }

@@ -41,7 +41,9 @@ public enum ScanAssembly {
                 selections += try graph.selections(of: method, scores: nil, seed: 0)
                 continue
             }
-            guard let curve = scores.curve(method, quantity: quantity) else { continue }
+            guard let curve = scores.curve(method, quantity: quantity, targets: catalog.dataset.targets) else {
+                continue
+            }
             curves.append(curve)
             selections += try graph.selections(
                 of: method, scores: traits.selection == .scores ? curve.mean : nil, seed: 0)

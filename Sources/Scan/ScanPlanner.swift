@@ -20,15 +20,21 @@ public struct ScanScores {
     public init() {}
 
     /// The score curve of a method with scores (nil until its scores are complete): its per-dimension
-    /// mean (what selections rank), the spread it has, and for IG the signed mean. The one place a method's
-    /// scores are read; the rest of what a method is lives in ``ScanSpec/Method/traits``.
-    public func curve(_ method: ScanSpec.Method, quantity: String) -> ScanResults.ScoreCurve? {
+    /// mean (what selections rank), the spread it has, for IG the signed mean, and per target (named by
+    /// `targets`, the dataset's targets in score order) where the method scores each target. The one place a
+    /// method's scores are read; the rest of what a method is lives in ``ScanSpec/Method/traits``.
+    public func curve(_ method: ScanSpec.Method, quantity: String, targets: [String] = []) -> ScanResults.ScoreCurve? {
         func perDimension(_ scores: DimensionScores?) -> ScanResults.ScoreCurve? {
             guard let scores else { return nil }
             let several = scores.perTarget.count > 1
+            // Named only when the names line up with the score rows; unnamed rows would mislead a reader.
+            let named =
+                targets.count == scores.perTarget.count
+                ? zip(targets, scores.perTarget).map { ScanResults.TargetScores(target: $0, scores: $1) } : nil
             return ScanResults.ScoreCurve(
                 method: method, quantity: quantity, mean: scores.mean,
-                std: several ? ScanAssembly.spread(scores.perTarget) : nil, stdAcross: several ? "targets" : nil)
+                std: several ? ScanAssembly.spread(scores.perTarget) : nil, stdAcross: several ? "targets" : nil,
+                perTarget: named)
         }
         switch method {
         case .ccs: return perDimension(ccs)

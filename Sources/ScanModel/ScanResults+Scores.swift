@@ -14,11 +14,15 @@ extension ScanResults {
         public var stdAcross: String?
         /// IG's signed mean attribution, kept beside the mean of absolute values.
         public var signedMean: [Double]?
+        /// The scores against each target on its own, in the dataset's target order, when the method scores
+        /// per target (`ccs`, `mis`, `mis-hist`): `mean` is their average, so a reader can see which target a
+        /// dimension is salient for. Absent in files written before it existed, and for PCA and IG.
+        public var perTarget: [TargetScores]?
 
         /// Creates a score curve.
         public init(
             method: ScanSpec.Method, quantity: String, mean: [Double], std: [Double]? = nil, stdAcross: String? = nil,
-            signedMean: [Double]? = nil
+            signedMean: [Double]? = nil, perTarget: [TargetScores]? = nil
         ) {
             self.method = method
             self.quantity = quantity
@@ -26,11 +30,26 @@ extension ScanResults {
             self.std = std
             self.stdAcross = stdAcross
             self.signedMean = signedMean
+            self.perTarget = perTarget
         }
 
         /// Dimensions by descending score, ties to the lower index (methods.md, "Selections").
         public var ranking: [Int] {
             mean.indices.sorted { mean[$0] != mean[$1] ? mean[$0] > mean[$1] : $0 < $1 }
+        }
+    }
+
+    /// One target's scores, one per dimension in dimension order.
+    public struct TargetScores: Codable, Equatable, Sendable {
+        /// The target's name in the dataset.
+        public var target: String
+        /// The score of each dimension against this target alone.
+        public var scores: [Double]
+
+        /// Creates one target's scores.
+        public init(target: String, scores: [Double]) {
+            self.target = target
+            self.scores = scores
         }
     }
 

@@ -164,6 +164,14 @@ public struct TrainedModelResult: Codable, Equatable, Sendable {
     /// Decoded frame bytes the task read from the data root (the shards) and from its worker's column cache.
     public var bytesFromDataRoot: Int?
     public var bytesFromCache: Int?
+    /// Whether the best dev metric came at the last epoch trained: early stopping never saw it get worse, so
+    /// the model may not have converged (more epochs could help). Written for every model so a reader of
+    /// `results.json` need not know the rule; nil only in files written before it existed (then
+    /// ``reachedBestAtLastEpoch`` computes it from `bestEpoch` and `epochsTrained`).
+    public var bestEpochIsLast: Bool?
+    /// The training run epoch by epoch (train loss and dev metric), as the training job recorded it; nil in
+    /// files written before it existed.
+    public var learningCurve: [EpochPoint]?
 
     /// Creates a model result.
     public init(
@@ -187,6 +195,17 @@ public struct TrainedModelResult: Codable, Equatable, Sendable {
         self.bestEpoch = bestEpoch
         self.epochsTrained = epochsTrained
         self.modelPath = modelPath
+        self.bestEpochIsLast = Self.isLast(bestEpoch: bestEpoch, of: epochsTrained)
+    }
+
+    /// The flag ``bestEpochIsLast``, also for files that predate it.
+    public var reachedBestAtLastEpoch: Bool {
+        bestEpochIsLast ?? Self.isLast(bestEpoch: bestEpoch, of: epochsTrained)
+    }
+
+    /// A model that trained at least one epoch and kept the weights of its last one.
+    static func isLast(bestEpoch: Int, of epochsTrained: Int) -> Bool {
+        epochsTrained > 0 && bestEpoch >= epochsTrained
     }
 
     /// The value for `key`, if the model has it.

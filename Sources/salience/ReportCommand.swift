@@ -67,6 +67,12 @@ struct ReportCommand: ParsableCommand {
         let written = try ScanReport(results: scan).write(to: directory)
         let state = scan.run.status.isInProgress ? " (in progress: partial report)" : ""
         print("report for run \(scan.run.id), \(scan.run.status.rawValue)\(state): \(scan.models.count) models")
-        for url in written { print("  \(url.path)") }
+        // The four files by name; the figures (an SVG and a CSV each) as one line, not forty.
+        let main = written.prefix(ScanReport.fileNames.count)
+        for url in main { print("  \(url.path)") }
+        if written.count > main.count {
+            let folder = directory.appendingPathComponent(ScanReport.figuresFolder).path
+            print("  \(folder)/: \((written.count - main.count) / 2) figures, each as .svg and .csv")
+        }
     }
 }

@@ -80,9 +80,8 @@ final class ScanReportTests: XCTestCase {
     private static let runningHTML = ScanReport(results: ScanResultsFixture.running).html()
 
     private let sectionIDs = [
-        "summary", "overview", "progress", "scores", "kept-fraction", "parameters", "robustness", "label-variance",
-        "selections",
-        "models",
+        "summary", "overview", "progress", "scores", "kept-fraction", "parameters", "learning-curves", "robustness",
+        "label-variance", "selections", "models",
     ]
 
     private func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(values.count) }
@@ -99,7 +98,14 @@ final class ScanReportTests: XCTestCase {
         let keep = ProcessInfo.processInfo.environment["SALIENCE_REPORT_KEEP"].map { URL(fileURLWithPath: $0) }
         let out = (keep ?? scratch.url).appendingPathComponent("finished")
         let written = try ScanReport(results: ScanResultsFixture.finished).write(to: out)
-        XCTAssertEqual(written.map(\.lastPathComponent), ScanReport.fileNames)
+        XCTAssertEqual(Array(written.map(\.lastPathComponent).prefix(4)), ScanReport.fileNames)
+        // Then one SVG and one CSV per figure of the page, in figures/.
+        let figures = try PageReader.read(Self.finishedHTML).counts["figure"] ?? 0
+        XCTAssertEqual(written.count, 4 + 2 * figures)
+        for url in written.dropFirst(4) {
+            XCTAssertEqual(url.deletingLastPathComponent().lastPathComponent, ScanReport.figuresFolder)
+            XCTAssertTrue(FileManager.default.fileExists(atPath: url.path), url.path)
+        }
         XCTAssertEqual(
             try ScanResults.load(contentsOf: out.appendingPathComponent("results.json")), ScanResultsFixture.finished)
         if let keep {
@@ -111,14 +117,17 @@ final class ScanReportTests: XCTestCase {
         let page = try PageReader.read(Self.finishedHTML)
         for id in sectionIDs { XCTAssertTrue(page.ids.contains(id), "section \(id)") }
         // 5 score curves + 1 normalised overlay; per mode (2): kept fraction, parameters, robustness; 1 label
-        // variance chart.
-        XCTAssertEqual(page.counts["svg"], 5 + 1 + 2 * 3 + 1)
-        XCTAssertEqual(page.counts["figure"], page.counts["svg"])
+        // variance chart; learning curves of 7 methods, each one figure of 2 panels (nested <svg>s).
+        XCTAssertEqual(page.counts["figure"], 5 + 1 + 2 * 3 + 1 + 7)
+        XCTAssertEqual(page.counts["svg"], 5 + 1 + 2 * 3 + 1 + 7 * 3)
         XCTAssertEqual(page.counts["script"], nil)
         // Bands: one per score curve with a spread (ccs, mis, mis-hist, ig).
         XCTAssertEqual(Self.finishedHTML.components(separatedBy: "class=\"band\"").count - 1, 4)
-        // Robustness bars: (6 methods x 4 ratios + full) x 2 conditions x 2 modes; label variance: 25 x 2.
-        XCTAssertEqual(Self.finishedHTML.components(separatedBy: "class=\"bar\"").count - 1, 25 * 2 * 2 + 25 * 2)
+        // Robustness bars, per mode: 6 methods x 3 ratios below 1, 4 scoring methods x 2 thresholds, and the
+        // full-width decoder once (the 6 ratio-1.0 cells are it too), x 2 conditions x 2 modes; label
+        // variance: the same 27 cells x 2 modes.
+        let cells = 6 * 3 + 4 * 2 + 1
+        XCTAssertEqual(Self.finishedHTML.components(separatedBy: "class=\"bar\"").count - 1, cells * 2 * 2 + cells * 2)
     }
 
     func testHTMLNeedsNoNetworkAndNoScripts() {
@@ -126,9 +135,12 @@ final class ScanReportTests: XCTestCase {
             let withoutNamespace = html.replacingOccurrences(of: "xmlns=\"http://www.w3.org/2000/svg\"", with: "")
             XCTAssertFalse(withoutNamespace.contains("http://"))
             XCTAssertFalse(withoutNamespace.contains("https://"))
-            for forbidden in ["<script", "<link", "@import", "url(", " src=", "<iframe", "@font-face"] {
+            for forbidden in ["<script", "<link", "@import", " src=", "<iframe", "@font-face"] {
                 XCTAssertFalse(html.contains(forbidden), forbidden)
             }
+            // url(…) only as a reference inside the page (a clip path), never to a resource.
+            XCTAssertEqual(
+                html.components(separatedBy: "url(").count, html.components(separatedBy: "url(#").count)
         }
     }
 
@@ -315,17 +327,17 @@ final class ScanReportTests: XCTestCase {
         XCTAssertEqual(
             Array(header.prefix(8)), ["method", "rule", "ratio", "threshold", "k", "seed", "label_variance", "decoder"])
         XCTAssertEqual(
-            Array(header.suffix(8)),
+            Array(header.suffix(9)),
             [
                 "params", "params_ratio", "seconds_to_best", "seconds_total", "best_epoch", "epochs_trained",
-                "model_path", "task_id",
+                "best_epoch_is_last", "model_path", "task_id",
             ])
         XCTAssertTrue(header.contains("test.clean.mean.ccc"))
         XCTAssertTrue(header.contains("test.clean[babble-snr5].valence.ccc"))
         XCTAssertTrue(header.contains("dev.reverb-t60[reverb-t60].mean.ccc"))
         XCTAssertEqual(lines.count, 1 + results.models.count)
         let metricColumns = Set(results.models.flatMap { $0.metrics.map(\.key.description) })
-        XCTAssertEqual(header.count, 16 + metricColumns.count)
+        XCTAssertEqual(header.count, 17 + metricColumns.count)
 
         // Every row: the model's own numbers, exactly (the CSV prints round-tripping decimals).
         let column = Dictionary(uniqueKeysWithValues: header.enumerated().map { ($1, $0) })
@@ -339,6 +351,8 @@ final class ScanReportTests: XCTestCase {
             XCTAssertEqual(Int(fields[column["k"] ?? 0]), model.k)
             XCTAssertEqual(Int(fields[column["params"] ?? 0]), model.params)
             XCTAssertEqual(Double(fields[column["params_ratio"] ?? 0]), model.paramsRatio)
+            XCTAssertEqual(
+                fields[column["best_epoch_is_last"] ?? 0], model.bestEpoch == model.epochsTrained ? "true" : "false")
             for value in model.metrics {
                 XCTAssertEqual(Double(fields[column[value.key.description] ?? 0]), value.value)
             }

@@ -2,7 +2,6 @@ import Foundation
 import TestFixtures
 import XCTest
 
-
 @testable import ScanModel
 
 final class ScanResultsTests: XCTestCase {

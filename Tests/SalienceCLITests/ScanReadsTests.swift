@@ -51,5 +51,19 @@ extension ScanClusterTests {
         }
         let html = try String(contentsOf: scratch.path("out-reads/report.html"), encoding: .utf8)
         XCTAssertTrue(html.contains("from data root"), "the phases table shows the bytes")
+
+        // The real file, with its new keys, against the published schema (jsonschema in the reference venv).
+        let schema = TestEnvironment.packageRoot.appendingPathComponent("docs/salience-scan-results.v1.schema.json")
+        let validator = """
+            import json, sys, jsonschema
+            validator = jsonschema.Draft202012Validator(json.load(open(sys.argv[1])))
+            errors = list(validator.iter_errors(json.load(open(sys.argv[2]))))
+            print("ok" if not errors else "%s at %s" % (errors[0].message, list(errors[0].absolute_path)))
+            """
+        if let check = try runReferencePython(
+            validator, arguments: [schema.path, scratch.path("out-reads/results.json").path])
+        {
+            XCTAssertEqual(check.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "ok", check.stderr)
+        }
     }
 }

@@ -54,6 +54,7 @@ public enum ScanResultsFixture {
 
     public static func make(seed: UInt64 = 7, inProgress: Bool = false) -> ScanResults {
         var rng = SplitMix64(state: seed)
+        var curveRNG = SplitMix64(state: seed &+ 0x5EED)
         let spec = spec
         let d = dimension
 
@@ -65,7 +66,16 @@ public enum ScanResultsFixture {
         {
             let mean = salience.map { max(0, scale * ($0 + 0.08 * rng.normal())) }
             let std = spread.map { s in mean.map { $0 * s * (0.6 + 0.4 * Double.random(in: 0..<1, using: &rng)) } }
-            return ScanResults.ScoreCurve(method: method, quantity: quantity, mean: mean, std: std, stdAcross: across)
+            // Two targets at mean ± std: their average is `mean` and their population spread `std`, as the scan's.
+            let perTarget = std.flatMap { std in
+                across == "targets"
+                    ? [
+                        ScanResults.TargetScores(target: targets[0], scores: zip(mean, std).map { $0 + $1 }),
+                        ScanResults.TargetScores(target: targets[1], scores: zip(mean, std).map { $0 - $1 }),
+                    ] : nil
+            }
+            return ScanResults.ScoreCurve(
+                method: method, quantity: quantity, mean: mean, std: std, stdAcross: across, perTarget: perTarget)
         }
         curves.append(curve(.ccs, "mean |r| over targets", scale: 0.45, spread: 0.3, across: "targets"))
         curves.append(curve(.mis, "MI (nats), KSG k = 3", scale: 0.2, spread: 0.25, across: "targets"))
@@ -189,7 +199,22 @@ public enum ScanResultsFixture {
                         if method == .pca { params += d * k }
                         let seconds = 8 + Double(params) / 4000 * (1 + 0.1 * rng.normal())
                         let bestEpoch = Int.random(in: 6...18, using: &rng)
-                        let epochs = min(bestEpoch + 5, 50)
+                        // About one model in eight still improves at its last epoch (not converged); drawn from
+                        // its own stream so the metrics above stay what they were.
+                        let converged = Double.random(in: 0..<1, using: &curveRNG) >= 0.125
+                        let epochs = converged ? min(bestEpoch + 5, 50) : bestEpoch
+                        let best = metrics.first { $0.key == .init(split: .dev, metric: .ccc) }?.value ?? 0.5
+                        let curve = (1...epochs).map { epoch -> EpochPoint in
+                            let e = Double(epoch)
+                            // Rises to `best` at bestEpoch, then sags a little; the loss falls throughout.
+                            let dev =
+                                best - 0.3 * pow(Double(bestEpoch - min(epoch, bestEpoch)) / Double(bestEpoch), 2)
+                                - 0.004 * Double(max(0, epoch - bestEpoch))
+                            return EpochPoint(
+                                epoch: epoch, trainLoss: 0.35 + 0.6 * exp(-e / 4) + 0.01 * curveRNG.normal(),
+                                devMetric: epoch == bestEpoch ? best : dev - 0.001 - 0.002 * abs(curveRNG.normal()),
+                                learningRate: epoch > bestEpoch + 2 ? 0.0005 : 0.001)
+                        }
                         models.append(
                             TrainedModelResult(
                                 taskId: "grid-\(method.rawValue)-\(rule)-\(seed)-\(mode.rawValue)", method: method,
@@ -199,6 +224,7 @@ public enum ScanResultsFixture {
                                 secondsTotal: (seconds * 1000).rounded() / 1000, bestEpoch: bestEpoch,
                                 epochsTrained: epochs,
                                 modelPath: "models/\(method.rawValue)/\(rule)/seed\(seed)-\(mode.rawValue).h5"))
+                        models[models.count - 1].learningCurve = curve
                     }
                 }
             }
