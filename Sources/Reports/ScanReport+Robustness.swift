@@ -163,7 +163,8 @@ extension ScanReport {
                         Markup.number(model.paramsRatio, decimals: 3), Markup.number(model.secondsToBest, decimals: 1),
                         Markup.number(model.secondsTotal, decimals: 1), String(model.bestEpoch),
                         String(model.epochsTrained),
-                        model.reachedBestAtLastEpoch ? "no — best at last epoch" : "yes", model.modelPath ?? "—",
+                        model.reachedBestAtLastEpoch ? "no — best at last epoch" : "yes",
+                        (model.modelPath ?? "—") + (model.sameModelAs.map { " (the model of \($0))" } ?? ""),
                     ]
                 }, collapsed: true))
         return section

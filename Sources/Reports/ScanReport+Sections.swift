@@ -77,9 +77,13 @@ extension ScanReport {
         let spec = run.spec
         var section = ReportSection(id: "overview", title: "Overview")
         let expected = expectedModelCount(context)
+        let shared = results.models.count(where: \.isShared)
+        let sharing =
+            shared == 0
+            ? "" : " (\(results.models.count - shared) trained; \(shared) cells reuse the same model of another cell)"
         section.intro =
             "Run \(run.id) on \(dataset.directory): \(run.status.rawValue). \(results.models.count) of \(expected) "
-            + "models trained; metrics are \(context.primary.label) unless a column says otherwise, "
+            + "models trained\(sharing); metrics are \(context.primary.label) unless a column says otherwise, "
             + "averaged over targets where no target is named."
         if context.inProgress {
             let done = run.phases.filter { $0.state == .done }.count
@@ -104,7 +108,7 @@ extension ScanReport {
         rows += [
             ["started", Markup.date(run.startedAt)], ["finished", Markup.date(run.finishedAt)],
             ["wall time", Markup.duration(run.finishedAt.map { $0.timeIntervalSince(run.startedAt) })],
-            ["models trained", "\(results.models.count) of \(expected)"],
+            ["models trained", "\(results.models.count) of \(expected)\(sharing)"],
         ]
         section.tables.append(
             ReportTable(

@@ -48,13 +48,44 @@ public enum ScanAssembly {
             selections += try graph.selections(
                 of: method, scores: traits.selection == .scores ? curve.mean : nil, seed: 0)
         }
-        let models = progress.models.sorted {
+        let models = (progress.models + (try sharedModels(progress, graph: graph, scores: scores))).sorted {
             ($0.method, $0.rule, $0.seed, $0.labelVariance) < ($1.method, $1.rule, $1.seed, $1.labelVariance)
         }
         let run = ScanResults.Run(
             id: runID, spec: spec, dataset: catalog.dataset, startedAt: catalog.submittedAt, finishedAt: finishedAt,
-            status: status, phases: phases(progress, graph: graph, status: status), failedTasks: failedTasks)
+            status: status,
+            phases: phases(progress, graph: graph, status: status, shared: models.count(where: \.isShared)),
+            failedTasks: failedTasks)
         return ScanResults(run: run, scoreCurves: curves, selections: selections, models: models)
+    }
+
+    /// The cells whose model another cell trained (``ScanPlanner/sharedTraining``), each as a copy of that
+    /// model's result under the cell's own method, rule and seed, once that model is done.
+    static func sharedModels(_ progress: ScanProgress, graph: ScanGraph, scores: ScanScores) throws
+        -> [TrainedModelResult]
+    {
+        let pending = try ScanPlanner.pendingTasks(progress, graph: graph, scores: scores)
+        guard !pending.aliases.isEmpty else { return [] }
+        var trained: [String: TrainedModelResult] = [:]
+        for model in progress.models {
+            trained[
+                TrainTask.key(
+                    method: model.method, rule: model.rule, seed: model.seed, labelVariance: model.labelVariance)] =
+                model
+        }
+        var shared: [TrainedModelResult] = []
+        for task in pending.ready {
+            guard let trainerKey = pending.aliases[task.key], let trainer = trained[trainerKey] else { continue }
+            let body = try ScanCoding.decode(TrainTask.self, from: task.task.payload, what: "scan.train task")
+            var copy = trainer
+            copy.taskId = nil
+            copy.method = body.method
+            copy.rule = body.rule
+            copy.k = body.k
+            copy.sameModelAs = "\(trainer.method.rawValue):\(trainer.rule)"
+            shared.append(copy)
+        }
+        return shared
     }
 
     /// Population standard deviation across targets, per dimension.
@@ -67,7 +98,7 @@ public enum ScanAssembly {
     }
 
     /// Phase records with done/total counts (totals of the grid are known once the scores are).
-    static func phases(_ progress: ScanProgress, graph: ScanGraph, status: ScanResults.RunStatus)
+    static func phases(_ progress: ScanProgress, graph: ScanGraph, status: ScanResults.RunStatus, shared: Int = 0)
         -> [ScanResults.Phase]
     {
         let pieces = graph.utteranceRanges.count
@@ -111,7 +142,7 @@ public enum ScanAssembly {
         if methods.any(\.attribution) { out.append(phase("ig", done: progress.igTasks, total: pieces)) }
         out.append(
             phase(
-                "grid", done: progress.models.count, total: gridTotal,
+                "grid", done: progress.models.count + shared, total: gridTotal,
                 seconds: progress.models.reduce(0) { $0 + $1.secondsTotal }))
         out.append(phase("report", done: progress.reported ? 1 : 0, total: 1))
         return out

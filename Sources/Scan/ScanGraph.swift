@@ -192,6 +192,9 @@ public struct PlannedTask {
     public var key: String
     /// The task as the cluster runs it.
     public var task: TaskSpec
+    /// For a train task: what the model it trains depends on (columns, seed, mode; nil for a projection),
+    /// so that two grid cells asking for the same model train it once.
+    public var trainingIdentity: String?
 
     /// A task of `kind` with `body` and `arrays`, preferring workers that hold the data `affinity` names.
     public init<Body: ScanTaskBody>(
@@ -199,5 +202,10 @@ public struct PlannedTask {
     ) throws {
         key = body.key
         task = TaskSpec(kind: kind, payload: try ScanCoding.payload(body, arrays: arrays), affinity: affinity)
+        if let train = body as? TrainTask, !train.projected {
+            trainingIdentity =
+                "\(train.dataset)|\(train.seed)|\(train.labelVariance.rawValue)|"
+                + train.columns.map(String.init).joined(separator: ",")
+        }
     }
 }

@@ -141,7 +141,7 @@ public struct ScanPlanner: RunPlanner {
         let graph = ScanGraph(catalog: catalog)
         let scores = try progress.scores(graph, reusing: known ?? ScanScores())
         let pending = try pendingTasks(progress, graph: graph, scores: scores)
-        let ready = pending.ready.filter { !progress.done.contains($0.key) }
+        let ready = pending.ready.filter { !progress.done.contains($0.key) && pending.aliases[$0.key] == nil }
         if !ready.isEmpty { return (ready.map(\.task), scores) }
         guard pending.waiting == 0 else {
             throw ScanError.inconsistentResults("\(pending.waiting) task group(s) wait for inputs that cannot come")
@@ -155,8 +155,38 @@ public struct ScanPlanner: RunPlanner {
         return ([report.task], scores)
     }
 
-    /// Every task whose inputs are complete (done or not), and how many groups still wait for inputs.
+    /// Every task whose inputs are complete (done or not), how many groups still wait for inputs, and the
+    /// train tasks not to run because another cell's task trains the same model (alias key -> that key).
     static func pendingTasks(
+        _ progress: ScanProgress, graph: ScanGraph, scores: ScanScores
+    ) throws -> (ready: [PlannedTask], waiting: Int, aliases: [String: String]) {
+        let (ready, waiting) = try unsharedPendingTasks(progress, graph: graph, scores: scores)
+        return (ready, waiting, sharedTraining(ready, done: progress.done, baseline: graph.baselineKey))
+    }
+
+    /// Train tasks that would train a model another task already trains (the same columns, seed and mode:
+    /// ratio 1.0 of every method is the full-width model), each mapped to the key of the one that trains it.
+    /// A task already done is preferred as the trainer, then the first in plan order, so the answer does not
+    /// change as later phases add tasks; the IG baseline is always trained under its own key.
+    static func sharedTraining(_ tasks: [PlannedTask], done: Set<String>, baseline: String) -> [String: String] {
+        var trainer: [String: String] = [:]
+        for task in tasks where done.contains(task.key) {
+            if let identity = task.trainingIdentity, trainer[identity] == nil { trainer[identity] = task.key }
+        }
+        var aliases: [String: String] = [:]
+        for task in tasks {
+            guard let identity = task.trainingIdentity else { continue }
+            if let key = trainer[identity] {
+                if key != task.key, !done.contains(task.key), task.key != baseline { aliases[task.key] = key }
+            } else {
+                trainer[identity] = task.key
+            }
+        }
+        return aliases
+    }
+
+    /// Every task whose inputs are complete (done or not), and how many groups still wait for inputs.
+    static func unsharedPendingTasks(
         _ progress: ScanProgress, graph: ScanGraph, scores: ScanScores
     ) throws -> (ready: [PlannedTask], waiting: Int) {
         var ready = [PlannedTask]()

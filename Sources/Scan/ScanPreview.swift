@@ -35,8 +35,11 @@ public struct ScanPreview: Sendable {
     public var datasetBytes: Double
     public var dimension: Int
 
-    /// Every model of the grid.
+    /// Every model of the grid (one per cell, seed and mode).
     public var models: Int { methods.reduce(0) { $0 + $1.perRule.reduce(0) { $0 + $1.models } } }
+    /// Models actually trained: cells of every column (full, and ratio 1.0 of any method) share one model
+    /// per seed and mode.
+    public var trainings: Int
 
     /// The preview of `spec` on the dataset it names under `dataRoot`.
     /// - Throws: the catalog task's errors (a bad dataset, a spec that does not fit it) with their reasons.
@@ -81,15 +84,23 @@ public struct ScanPreview: Sendable {
         let perCell = spec.training.seeds.count * catalog.labelVariance.count
         var models: [MethodModels] = []
         var gridBytes = 0.0
+        // Cells of every column (full, ratio 1.0 of any method but PCA's projection) are one model per seed and
+        // mode: the first trains it, the others reuse it (the planner's shared training).
+        var everyColumnTrained = false
+        var shared = 0
         func add(_ method: ScanSpec.Method, rule: String, k: Int, cells: Int = 1) {
             let count = cells * perCell
+            let reuses = k == d && method.traits.selection != .components && everyColumnTrained
+            if k == d && method.traits.selection != .components { everyColumnTrained = true }
+            if reuses { shared += count }
+            let label = reuses ? rule + " (shared)" : rule
             if let index = models.firstIndex(where: { $0.method == method }) {
-                models[index].perRule.append((rule, count))
+                models[index].perRule.append((label, count))
             } else {
-                models.append(MethodModels(method: method, perRule: [(rule, count)]))
+                models.append(MethodModels(method: method, perRule: [(label, count)]))
             }
-            // Every model reads its k columns of every kept shard (all splits and conditions).
-            gridBytes += Double(count) * gridFrames * Double(k * MemoryLayout<Float>.stride)
+            // Every model trained reads its k columns of every kept shard (all splits and conditions).
+            if !reuses { gridBytes += Double(count) * gridFrames * Double(k * MemoryLayout<Float>.stride) }
         }
         for method in spec.selection.methods {
             switch method.traits.selection {
@@ -106,16 +117,22 @@ public struct ScanPreview: Sendable {
             }
         }
         // IG's baseline is the full-width cell of the first seed and mode, trained once when `full` is not asked.
+        // (It trains first, so a method's every-column cell of that seed and mode reuses it instead.)
         if methods.any(\.attribution) && !methods.contains(where: { $0.traits.selection == .full }) {
             models.append(MethodModels(method: .full, perRule: [("IG baseline", 1)]))
-            gridBytes += gridFrames * Double(d * MemoryLayout<Float>.stride)
+            if everyColumnTrained {
+                shared += 1
+            } else {
+                gridBytes += gridFrames * Double(d * MemoryLayout<Float>.stride)
+            }
         }
         let total = models.reduce(0) { $0 + $1.perRule.reduce(0) { $0 + $1.models } }
-        phases.append(Phase(name: "grid", tasks: total, bytes: gridBytes))
+        phases.append(Phase(name: "grid", tasks: total - shared, bytes: gridBytes))
         phases.append(Phase(name: "report", tasks: 1, bytes: 0))
         return ScanPreview(
             phases: phases, methods: models, modes: catalog.labelVariance, seeds: spec.training.seeds.count,
-            datasetBytes: Double(shards.reduce(0) { $0 + $1.frames }) * bytesPerFrame, dimension: d)
+            datasetBytes: Double(shards.reduce(0) { $0 + $1.frames }) * bytesPerFrame, dimension: d,
+            trainings: total - shared)
     }
 
     /// The preview as the lines `salience scan --dry-run` prints.
@@ -125,7 +142,8 @@ public struct ScanPreview: Sendable {
         }
         var lines = [
             "dataset: D = \(dimension), \(size(datasetBytes)) of frames (decoded float32, every shard)",
-            "grid: \(models) models (\(seeds) seed(s) x \(modes.map(\.rawValue).joined(separator: ", ")))",
+            "grid: \(models) models (\(seeds) seed(s) x \(modes.map(\.rawValue).joined(separator: ", "))), "
+                + "\(trainings) trained (cells of every column share one model per seed and mode)",
         ]
         for method in methods {
             lines.append(

@@ -172,6 +172,13 @@ public struct TrainedModelResult: Codable, Equatable, Sendable {
     /// The training run epoch by epoch (train loss and dev metric), as the training job recorded it; nil in
     /// files written before it existed.
     public var learningCurve: [EpochPoint]?
+    /// When this cell's model is another cell's (the same columns, seed and mode: ratio 1.0 of a method is the
+    /// full-width model), the grid cell that trained it (`method:rule`); the metrics, times and file are that
+    /// model's, counted once in totals. Nil for a model trained for this cell.
+    public var sameModelAs: String?
+
+    /// Whether this cell reuses another cell's model (``sameModelAs``).
+    public var isShared: Bool { sameModelAs != nil }
 
     /// Creates a model result.
     public init(

@@ -117,7 +117,7 @@ final class ScanPlannerTests: XCTestCase {
             previewed("statistics"),
             handedOut.filter { $0.kind == ScanTaskKind.statistics || $0.kind == ScanTaskKind.ksg }.count)
         XCTAssertEqual(previewed("ig"), handedOut.filter { $0.kind == ScanTaskKind.ig }.count)
-        XCTAssertEqual(previewed("grid"), results.models.count)
+        XCTAssertEqual(previewed("grid"), handedOut.filter { $0.kind == ScanTaskKind.train }.count)
         XCTAssertEqual(preview.models, results.models.count)
     }
 }
