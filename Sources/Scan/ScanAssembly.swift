@@ -103,24 +103,9 @@ public enum ScanAssembly {
     {
         let pieces = graph.utteranceRanges.count
         let methods = graph.methods
-        let statisticsTotal =
-            (graph.needsPassA ? pieces : 0) + (methods.any(\.histogramPass) ? pieces : 0)
-            + (methods.any(\.dimensionBlocks) ? graph.dimensionBlocks.count : 0)
+        let statisticsTotal = graph.statisticsTaskCount
         let statisticsDone = progress.statisticsA + progress.statisticsB + progress.ksgBlocks.count
-        let seeds = graph.spec.training.seeds.count
-        let modes = graph.catalog.labelVariance.count
-        var cells = 0
-        for method in methods {
-            switch method.traits.selection {
-            case .full: cells += 1
-            case .random, .components: cells += graph.spec.selection.ratios.count
-            case .scores: cells += graph.spec.selection.ratios.count + graph.spec.selection.thresholds.count
-            }
-        }
-        // The IG baseline is the full-width cell of the first seed and mode: one more model when `full` is not
-        // itself in the grid.
-        let baselineOnly = methods.any(\.attribution) && !methods.contains { $0.traits.selection == .full }
-        let gridTotal = max(progress.models.count, cells * seeds * modes + (baselineOnly ? 1 : 0))
+        let gridTotal = max(progress.models.count + shared, graph.modelCount)
         func phase(_ name: String, done: Int, total: Int, seconds: Double? = nil) -> ScanResults.Phase {
             let state: ScanResults.PhaseState =
                 done >= total ? .done : status == .failed ? .failed : done > 0 ? .running : .pending
