@@ -95,7 +95,9 @@ final class PortableBinaryTests: XCTestCase {
             packages.isSuperset(of: ["libzmq5", "libhdf5-103-1", "libsqlite3-0", "libdeflate0"]), "\(packages)")
         XCTAssertTrue(packages.contains { $0.hasPrefix("libopenblas0") }, "\(packages)")
         let readme = try String(contentsOf: top.appendingPathComponent("README.md"), encoding: .utf8)
-        XCTAssertTrue(readme.contains("apt-get install --no-install-recommends libdeflate0"), readme)
+        let install = try XCTUnwrap(
+            readme.split(separator: "\n").first { $0.contains("apt-get install --no-install-recommends") }, readme)
+        XCTAssertTrue(packages.allSatisfy { install.contains($0) }, "the README's apt line: \(install)")
     }
 
     /// The control first: the development build cannot start there (the namespace really hides the runtime);
@@ -105,7 +107,8 @@ final class PortableBinaryTests: XCTestCase {
         let salience = top.appendingPathComponent("bin/salience").path
         let control = try withoutToolchain([TestEnvironment.salienceBinary.path, "--version"])
         XCTAssertNotEqual(control.status, 0, "the development build started without its toolchain: \(control.stdout)")
-        XCTAssertTrue(control.stderr.contains("libswiftCore.so"), control.stderr)
+        XCTAssertTrue(
+            control.stderr.contains("error while loading shared libraries: libswift"), control.stderr)
 
         let version = try withoutToolchain([salience, "--version"])
         XCTAssertEqual(version.status, 0, version.stderr)
