@@ -104,7 +104,8 @@ public final class ClusterClient {
             leaseSeconds: submission.leaseSeconds,
             tasks: submission.tasks.map {
                 SubmitTask(kind: $0.kind, arrays: $0.payload.arrays.count, affinity: $0.affinity)
-            })
+            },
+            version: SalienceVersion.current)
         let reply = try request(.submit, body, frames: frames, id: id)
         return try reply.decodeBody(SubmittedBody.self, peer: endpoint).run
     }
@@ -112,24 +113,27 @@ public final class ClusterClient {
     /// Every run's status (or one run's).
     public func status(run: String? = nil) throws -> StatusReport {
         let id = newRequestID()
-        let reply = try request(.status, RunRequestBody(request: id, run: run), id: id)
+        let reply = try request(
+            .status, RunRequestBody(request: id, run: run, version: SalienceVersion.current), id: id)
         return try reply.decodeBody(StatusReport.self, peer: endpoint)
     }
 
     /// The connected workers.
     public func workers() throws -> WorkersReport {
         let id = newRequestID()
-        return try request(.workers, RunRequestBody(request: id, run: nil), id: id).decodeBody(
-            WorkersReport.self, peer: endpoint)
+        return try request(.workers, RunRequestBody(request: id, run: nil, version: SalienceVersion.current), id: id)
+            .decodeBody(
+                WorkersReport.self, peer: endpoint)
     }
 
     /// Cancels a run; returns its state afterwards.
     @discardableResult
     public func cancel(run: String) throws -> RunState {
         let id = newRequestID()
-        return try request(.cancel, RunRequestBody(request: id, run: run), id: id).decodeBody(
-            CancelledBody.self, peer: endpoint
-        ).state
+        return try request(.cancel, RunRequestBody(request: id, run: run, version: SalienceVersion.current), id: id)
+            .decodeBody(
+                CancelledBody.self, peer: endpoint
+            ).state
     }
 
     /// One page of finished tasks of `run` with ids above `after`; `next` is nil after the last page.
@@ -137,7 +141,10 @@ public final class ClusterClient {
         records: [TaskResultRecord], next: Int64?, state: RunState
     ) {
         let id = newRequestID()
-        let reply = try request(.results, ResultsRequestBody(request: id, run: run, after: after, limit: limit), id: id)
+        let reply = try request(
+            .results,
+            ResultsRequestBody(
+                request: id, run: run, after: after, limit: limit, version: SalienceVersion.current), id: id)
         let page = try reply.decodeBody(ResultsPageBody.self, peer: endpoint)
         var offset = 0
         var records: [TaskResultRecord] = []

@@ -6,6 +6,9 @@ public enum ClusterError: Error, CustomStringConvertible, Equatable {
     case malformedMessage(peer: String, reason: String)
     /// A message with a protocol version this build does not speak.
     case unsupportedVersion(peer: String, version: UInt8)
+    /// A worker or client of another build than the coordinator's (`theirs` nil: it did not say, being older
+    /// than the version field), refused at HELLO or at the request `command`.
+    case versionMismatch(peer: String, command: String, theirs: String?, ours: String)
     /// The coordinator did not answer in time.
     case timeout(endpoint: String, seconds: Double)
     /// The coordinator answered with an error.
@@ -34,11 +37,23 @@ public enum ClusterError: Error, CustomStringConvertible, Equatable {
     /// Anything else the runtime refuses, with a reason.
     case invalid(String)
 
+    /// The ERROR code a `versionMismatch` is answered with; a worker that gets it stops (it can never be
+    /// admitted), a client reports it.
+    public static let versionMismatchCode = "version-mismatch"
+
     public var description: String {
         switch self {
         case .malformedMessage(let peer, let reason): return "malformed message from \(peer): \(reason)"
         case .unsupportedVersion(let peer, let version):
             return "unsupported protocol version \(version) from \(peer) (this build speaks \(WireProtocol.version))"
+        case .versionMismatch(let peer, let command, let theirs, let ours):
+            let said =
+                theirs.map { "it runs salience \($0)" }
+                ?? "its \(command) carries no build version (a salience build older than version checks, or a "
+                + "client that does not send 'version')"
+            return "refused \(peer): \(said), this coordinator runs salience \(ours); every worker and client "
+                + "of a cluster must run the same build (compare `salience --version`; cluster/PROTOCOL.md, "
+                + "\"Build versions\")"
         case .timeout(let endpoint, let seconds):
             return "no reply from the coordinator at \(endpoint) within \(seconds) s (is it running? right key?)"
         case .coordinatorError(let code, let message): return "coordinator refused (\(code)): \(message)"

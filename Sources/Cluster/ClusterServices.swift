@@ -22,7 +22,8 @@ public struct CoordinatorService: Service {
     }
 }
 
-/// A worker as a `Service`: on graceful shutdown it says BYE (its leases go back at once) and stops.
+/// A worker as a `Service`: on graceful shutdown it says BYE (its leases go back at once) and stops; refused
+/// for its build, it throws the refusal.
 public struct WorkerService: Service {
     /// The worker it runs.
     public let worker: Worker
@@ -38,6 +39,8 @@ public struct WorkerService: Service {
         } onGracefulShutdown: {
             worker.stop()
         }
+        // A worker the coordinator will never admit fails its command (exit status 1, both versions said).
+        if let refusal = worker.refusal { throw refusal }
     }
 }
 

@@ -52,6 +52,7 @@ extension Coordinator {
             let code: String
             switch error {
             case .unsupportedVersion: code = "unsupported-version"
+            case .versionMismatch: code = ClusterError.versionMismatchCode
             case .malformedMessage: code = "malformed"
             case .unknownRun: code = "unknown-run"
             case .unknownKind: code = "unknown-planner"

@@ -16,6 +16,9 @@ struct HelloBody: Codable {
     var kinds: [String]
     /// Tasks it holds from an earlier connection (still running or waiting to run).
     var running: [Int64]
+    /// Its build (`SalienceVersion.current`); the coordinator refuses any other, and its absence (a build
+    /// from before the field).
+    var version: String? = nil
 }
 
 /// WELCOME: the coordinator accepts a worker.
@@ -94,9 +97,11 @@ struct SubmitBody: Codable, PlainKeys {
     var specFrames: Int?
     var leaseSeconds: Double?
     var tasks: [SubmitTask]?
+    /// The client's build, as in HELLO.
+    var version: String? = nil
 
     enum CodingKeys: String, CodingKey {
-        case request, name, planner, tasks
+        case request, name, planner, tasks, version
         case specFrames = "spec_frames"
         case leaseSeconds = "lease_seconds"
     }
@@ -113,6 +118,8 @@ struct SubmittedBody: Codable {
 struct RunRequestBody: Codable {
     var request: String?
     var run: String?
+    /// The client's build, as in HELLO.
+    var version: String? = nil
 }
 
 /// RESULTS request: a page of results of `run` with task ids above `after`.
@@ -121,6 +128,8 @@ struct ResultsRequestBody: Codable {
     var run: String
     var after: Int64?
     var limit: Int?
+    /// The client's build, as in HELLO.
+    var version: String? = nil
 }
 
 /// One finished task inside a RESULTS reply; when `ok`, its payload is `1 + arrays` frames.

@@ -31,6 +31,16 @@ enum WireDecoder {
         }
     }
 
+    /// Refuses a HELLO or client request whose build version is not this build's, or that has none. Called
+    /// last, so that a malformed message is still answered as malformed.
+    static func checkVersion(_ version: String?, _ message: WireMessage, peer: String) throws {
+        guard version == SalienceVersion.current else {
+            throw ClusterError.versionMismatch(
+                peer: peer, command: message.command.rawValue, theirs: version.map { String($0.prefix(64)) },
+                ours: SalienceVersion.current)
+        }
+    }
+
     /// Commands that carry no data frames refuse any (a STATUS with frames is not a STATUS).
     static func expectNoDataFrames(_ message: WireMessage, peer: String) throws {
         guard message.frames.isEmpty else {
@@ -65,6 +75,7 @@ enum WireDecoder {
         try checkName(hello.worker, "worker", message, peer: peer)
         try checkName(hello.host, "host", message, peer: peer)
         for kind in hello.kinds { try checkName(kind, "kind", message, peer: peer) }
+        try checkVersion(hello.version, message, peer: peer)
         return hello
     }
 
@@ -175,6 +186,7 @@ enum WireDecoder {
                 kind: task.kind, payload: Payload(frames: message.frames[offset..<offset + 1 + task.arrays]),
                 affinity: task.affinity)
         }
+        try checkVersion(body.version, message, peer: peer)
         return Submission(body: body, spec: spec, tasks: tasks, leaseSeconds: leaseSeconds)
     }
 
@@ -183,6 +195,7 @@ enum WireDecoder {
         try expectNoDataFrames(message, peer: peer)
         let body = try message.decodeBody(RunRequestBody.self, peer: peer)
         if let run = body.run { try checkName(run, "run", message, peer: peer) }
+        try checkVersion(body.version, message, peer: peer)
         return body
     }
 
@@ -191,6 +204,7 @@ enum WireDecoder {
         let body = try message.decodeBody(ResultsRequestBody.self, peer: peer)
         try checkName(body.run, "run", message, peer: peer)
         try check(body.after ?? 0, in: 0...Int64.max, "after", message, peer: peer)
+        try checkVersion(body.version, message, peer: peer)
         return body
     }
 

@@ -49,6 +49,7 @@ public final class Worker: @unchecked Sendable {
     private let context: Context
     private let stopLock = NSLock()
     private var stopRequested = false
+    private var refusalError: ClusterError?
     private let stoppedSignal = DispatchSemaphore(value: 0)
     private var started = false
 
@@ -90,6 +91,10 @@ public final class Worker: @unchecked Sendable {
 
     private var shouldStop: Bool { stopLock.withLock { stopRequested } }
 
+    /// Why the coordinator refused this worker for good (another build), once it has; the worker then stops
+    /// by itself. Safe from any thread.
+    public var refusal: ClusterError? { stopLock.withLock { refusalError } }
+
     /// Blocks until the worker has stopped.
     public func waitUntilStopped() {
         guard started else { return }
@@ -127,7 +132,7 @@ public final class Worker: @unchecked Sendable {
             HelloBody(
                 worker: id, host: ProcessInfo.processInfo.hostName, pid: Int(getpid()), threads: configuration.threads,
                 window: configuration.window, credit: max(0, configuration.window - busy.count),
-                kinds: executors.keys.sorted(), running: held.sorted()), on: socket)
+                kinds: executors.keys.sorted(), running: held.sorted(), version: SalienceVersion.current), on: socket)
     }
 
     private func loop() {
@@ -257,6 +262,15 @@ public final class Worker: @unchecked Sendable {
             let body = try? message.decodeBody(ErrorBody.self, peer: "coordinator")
             if body?.code == "unknown-worker" {
                 if Worker.now() - lastHello > 0.2 { hello(on: socket, pool: pool) }
+            } else if body?.code == ClusterError.versionMismatchCode {
+                // Another build can never be admitted: stop, and let the command fail with both versions,
+                // rather than saying HELLO again forever.
+                let refusal = ClusterError.coordinatorError(code: body?.code ?? "", message: body?.message ?? "")
+                logger.error("coordinator refused this worker's build", metadata: ["error": "\(refusal)"])
+                stopLock.withLock {
+                    refusalError = refusal
+                    stopRequested = true
+                }
             } else {
                 logger.warning(
                     "coordinator error",

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Cluster
 import Foundation
 import Learn
 import Numerics
@@ -9,6 +10,8 @@ struct Salience: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "salience",
         abstract: "Find the task-relevant subspace of pretrained embeddings, and prove it by retraining.",
+        // Every node of a cluster must run the same build; the coordinator checks it (SalienceVersion).
+        version: SalienceVersion.current,
         subcommands: [
             CoordinatorCommand.self,
             WorkerCommand.self,

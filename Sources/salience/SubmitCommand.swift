@@ -45,23 +45,33 @@ struct RunFile: Decodable {
     }
 }
 
-/// `salience submit`: sends a run to a coordinator (or to a local embedded cluster).
+/// `salience submit`: sends a run to a coordinator (or to a local embedded cluster): a run description
+/// (JSON), or a scan spec (`.toml`), which goes the way `salience scan SPEC --to` sends it (`ScanRunner`),
+/// so that one command serves both in scripts and batch jobs (ops/slurm).
 struct SubmitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "submit",
-        abstract: "Submit a run described by a JSON file; prints the run id.",
+        abstract: "Submit a scan spec (.toml) or a run described by a JSON file; prints the run id.",
         discussion: """
-            The file: {"name": "...", "planner": "flat", "lease_seconds": 600, "tasks": [{"kind": "cluster.spin",
-            "u64": [0, 100000]}, {"kind": "cluster.read", "text": "relative/path"}, {"kind": "...", "base64": "...",
-            "arrays_base64": ["..."]}]}. With --local N the run goes to an embedded cluster of N worker
-            processes that is shut down afterwards.
+            A file ending in .toml is a scan spec (cluster/scan-example.toml): it is checked, submitted to the \
+            coordinator's scan planner as `salience scan SPEC --to` does, and with --wait followed with \
+            progress lines until its report is written (relative output directories resolve under each \
+            worker's --output-root).
+
+            Any other file is a run description: {"name": "...", "planner": "flat", "lease_seconds": 600, \
+            "tasks": [{"kind": "cluster.spin", "u64": [0, 100000]}, {"kind": "cluster.read", "text": \
+            "relative/path"}, {"kind": "...", "base64": "...", "arrays_base64": ["..."]}]}.
+
+            With --local N the run goes to an embedded cluster of N worker processes that is shut down \
+            afterwards.
 
             Examples:
+              salience submit scan.toml --to tcp://head-node:5555 --wait
               salience submit run.json --to tcp://head-node:5555
               salience submit run.json --local 2 --data-root .
             """)
 
-    @Argument(help: "The run description (JSON).")
+    @Argument(help: "The scan spec (.toml) or run description (JSON).")
     var file: String
 
     @OptionGroup var connection: CoordinatorConnectionOptions
@@ -79,7 +89,12 @@ struct SubmitCommand: ParsableCommand {
         if let local, local < 1 || local > 64 { throw ValidationError("--local must be between 1 and 64.") }
     }
 
+    /// Whether `file` is a scan spec rather than a run description: by its extension, so that a broken
+    /// spec is reported as a spec (field and reason), not as invalid JSON.
+    var isScanSpec: Bool { URL(fileURLWithPath: file).pathExtension.lowercased() == "toml" }
+
     func run() throws {
+        if isScanSpec { return try submitScan() }
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: file)) } catch {
             throw ValidationError("cannot read \(file): \(error.localizedDescription)")
@@ -88,7 +103,8 @@ struct SubmitCommand: ParsableCommand {
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         let runFile: RunFile
         do { runFile = try decoder.decode(RunFile.self, from: data) } catch {
-            throw ValidationError("\(file) is not a valid run description: \(error)")
+            throw ValidationError(
+                "\(file) is not a valid run description (JSON; a scan spec must end in .toml): \(error)")
         }
         let submission = try runFile.submission(file: file)
         if let local {
@@ -112,5 +128,24 @@ struct SubmitCommand: ParsableCommand {
             print(StatusCommand.render(status))
             if status.state != .completed { throw ExitCode.failure }
         }
+    }
+
+    /// A scan spec: submitted (and with `--wait` followed to its report) by the same `ScanRunner` as
+    /// `salience scan`; with `--local`, run on an embedded cluster like `salience scan --workers`.
+    private func submitScan() throws {
+        let spec = try ScanRunner.loadSpec(file)
+        let runner = ScanRunner()
+        if let local {
+            let outcome = try runner.runEmbedded(spec, dataRoot: URL(fileURLWithPath: dataRoot), workers: local)
+            if outcome.status != .succeeded { throw ExitCode.failure }
+            return
+        }
+        let client = try connection.client()
+        let (run, submitted) = try runner.submit(spec, client: client, absolutizingOutput: false)
+        print(run)
+        fflush(stdout)  // a batch script reading a pipe learns the run id now, not at exit
+        guard wait else { return }
+        let outcome = try runner.follow(run: run, client: client, spec: spec, submittedAt: submitted)
+        if outcome.status != .succeeded { throw ExitCode.failure }
     }
 }

@@ -48,7 +48,7 @@ final class AffinityTests: XCTestCase {
                     .hello,
                     HelloBody(
                         worker: name, host: "host-\(name)", pid: 1, threads: 1, window: 2, credit: 2,
-                        kinds: ["cluster.spin"], running: [])))
+                        kinds: ["cluster.spin"], running: [], version: SalienceVersion.current)))
             return peer
         }
         // Task ids of a fresh ledger are 1, 2, ... in submission order: odd ids read dataset a, even ids b.

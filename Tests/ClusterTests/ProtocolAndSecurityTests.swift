@@ -16,7 +16,7 @@ final class ProtocolAndSecurityTests: XCTestCase {
         try harness.startWorker("w1", threads: 2)
         let script = TestEnvironment.packageRoot.appendingPathComponent(
             "Tests/ClusterTests/Python/submit_and_status.py")
-        let result = try runProcess(python, [script.path, harness.endpoint, "40", "5000"])
+        let result = try runProcess(python, [script.path, harness.endpoint, "40", "5000", SalienceVersion.current])
         XCTAssertEqual(result.status, 0, result.stdout + result.stderr)
         let line = try XCTUnwrap(result.stdout.split(separator: "\n").last)
         let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])

@@ -65,6 +65,6 @@ final class RawPeer {
     )
         -> String
     {
-        #"{"worker":"\#(name)","host":"test","pid":1,"threads":1,"window":\#(window),"credit":\#(credit),"kinds":\#(kinds),"running":\#(running)}"#
+        #"{"worker":"\#(name)","host":"test","pid":1,"threads":1,"window":\#(window),"credit":\#(credit),"kinds":\#(kinds),"running":\#(running),"version":"\#(SalienceVersion.current)"}"#
     }
 }

@@ -168,7 +168,7 @@ final class WirePeer {
             .hello,
             HelloBody(
                 worker: "hand-worker", host: "test", pid: 1, threads: 1, window: 2, credit: 2,
-                kinds: ["cluster.spin"], running: running))
+                kinds: ["cluster.spin"], running: running, version: SalienceVersion.current))
     }
 
     /// The ids of the next `count` tasks sent to this worker.

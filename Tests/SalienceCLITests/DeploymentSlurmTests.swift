@@ -37,7 +37,7 @@ final class DeploymentSlurmTests: XCTestCase {
             esac
             shift
         done
-        echo "${options[*]} :: $1 $2" >>"$FAKE_SRUN_LOG"
+        echo "${options[*]} :: $*" >>"$FAKE_SRUN_LOG"
         pids=()
         for ((task = 0; task < ntasks; task++)); do
             SLURM_PROCID=$task "$@" &
@@ -134,6 +134,8 @@ final class DeploymentSlurmTests: XCTestCase {
         let port = try DeploymentHarness.freePort()
         var environment = try jobEnvironment(nodes: ["localhost"], cpus: 3, port: port)
         environment["SALIENCE_DATA_ROOT"] = try harness.directory("data").path
+        // The job's main makes the output root; these functions run without it.
+        environment["SALIENCE_OUTPUT_ROOT"] = try harness.directory("runs").path
         let cluster = Self.template("salience-cluster.sbatch").path
         let workers = Self.template("salience-workers.sbatch").path
         let endpoint = "tcp://localhost:\(port)"
@@ -232,6 +234,72 @@ final class DeploymentSlurmTests: XCTestCase {
             try client.runState(run) == "completed"
         }
         XCTAssertEqual(workload.problems(resultsJSONLines: try client.results(run)), [])
+    }
+
+    /// The route issue 18 found broken: a job given a scan spec (TOML) starts the coordinator and workers with
+    /// the template's own command lines (workers with --data-root and --output-root), submits the spec with
+    /// `salience submit SPEC --wait`, follows it to a finished report, which the workers wrote under the
+    /// output root, and exits 0. What is not Slurm here is only `srun` and `scontrol` (stand-ins above).
+    func testClusterJobRunsAScanSpecToAFinishedReport() throws {
+        let port = try DeploymentHarness.freePort()
+        var environment = try jobEnvironment(nodes: ["localhost", "node-b"], cpus: 1, port: port)
+        let data = try harness.directory("data")
+        let outputRoot = harness.path("runs")  // made by the job
+        environment["SALIENCE_DATA_ROOT"] = data.path
+        environment["SALIENCE_OUTPUT_ROOT"] = outputRoot.path
+        let synth = try harness.salience([
+            "dataset", "synth", data.appendingPathComponent("syn").path, "--utterances", "60", "--dim", "8",
+            "--relevant", "4", "--shards", "1",
+        ])
+        XCTAssertEqual(synth.status, 0, synth.stderr)
+        // A user's spec: relative dataset (under the data root) and output (under the output root).
+        let spec = harness.path("tiny-scan.toml")
+        try """
+        name = "slurm-scan"
+        [dataset]
+        directory = "syn"
+        [selection]
+        methods = ["ccs", "full"]
+        ratios = [0.5]
+        thresholds = []
+        [decoder]
+        kind = "gru-ff"
+        gru_units = 2
+        gru_layers = 1
+        ff_units = 2
+        dropout = 0.0
+        [training]
+        seeds = [1]
+        epochs = 1
+        label_variance = ["off"]
+        [output]
+        directory = "scans/tiny"
+        """.write(to: spec, atomically: true, encoding: .utf8)
+
+        let job = try harness.launch(
+            "job", bash(), [Self.template("salience-cluster.sbatch").path, spec.path], environment: environment)
+        try harness.waitForExit(job, "the job", timeout: 180)
+        let output = harness.log("job")
+        XCTAssertEqual(job.terminationStatus, 0, output)
+        let report = outputRoot.appendingPathComponent("scans/tiny/report.html")
+        XCTAssertTrue(output.contains("succeeded"), output)
+        XCTAssertTrue(
+            output.contains("report: \(report.path)"), "the printed report path is the workers' one\n\(output)")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: report.path), output)
+        let results = try XCTUnwrap(
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: outputRoot.appendingPathComponent("scans/tiny/results.json"))) as? [String: Any])
+        let run = try XCTUnwrap(results["run"] as? [String: Any], "\(results.keys)")
+        XCTAssertEqual(run["status"] as? String, "succeeded")
+        XCTAssertEqual((results["models"] as? [Any])?.count, 2, "ccs at 0.5 and the full-width model")
+        XCTAssertEqual(harness.strayProcessIDs(), [], "processes left after the job:\n\(output)")
+        // The workers ran with the template's roots (their command lines are logged by the fake srun).
+        let calls = (try? String(contentsOf: harness.path("srun-calls.log"), encoding: .utf8)) ?? ""
+        XCTAssertTrue(calls.contains("--nodelist=node-b --cpus-per-task=1 :: "), calls)
+        XCTAssertTrue(
+            calls.contains(
+                "worker --connect tcp://localhost:\(port) --data-root \(data.path) --output-root \(outputRoot.path)"),
+            calls)
     }
 
     /// A job without a run file serves; a job-array element adds a worker to it; SIGTERM (scancel, or the

@@ -1,6 +1,7 @@
 """Drives the coordinator with pyzmq exactly as cluster/PROTOCOL.md describes: submit a run of
 cluster.spin tasks, poll STATUS until it completes, page through RESULTS, and check every result
-against numpy's own SplitMix64. Prints one JSON line; exits 1 on any mismatch."""
+against numpy's own SplitMix64. Every request carries the build version given as the fourth argument
+(PROTOCOL.md, section 2a). Prints one JSON line; exits 1 on any mismatch."""
 import json
 import struct
 import sys
@@ -9,7 +10,7 @@ import time
 import numpy as np
 import zmq
 
-endpoint, count, iterations = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+endpoint, count, iterations, version = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 HEADER = b"SLC\x01"
 sock = zmq.Context().socket(zmq.DEALER)
 sock.setsockopt(zmq.RCVTIMEO, 10000)
@@ -17,7 +18,7 @@ sock.connect(endpoint)
 
 
 def call(command, body, frames=()):
-    sock.send_multipart([HEADER, command, json.dumps(body).encode(), *frames])
+    sock.send_multipart([HEADER, command, json.dumps({**body, "version": version}).encode(), *frames])
     header, reply_command, reply, *data = sock.recv_multipart()
     assert header == HEADER, header
     return reply_command.decode(), json.loads(reply), data
