@@ -30,6 +30,7 @@ extension Coordinator {
         let ids = try ledger.createRun(ledgerRun, tasks: first)
         let run = RunRecord(ledgerRun)
         run.phases[0] = (first.count, 0, 0)
+        for spec in first { run.kinds[spec.kind, default: KindCounts()].total += 1 }
         runs[id] = run
         runOrder.append(id)
         for (index, (taskID, spec)) in zip(ids, first).enumerated() {
@@ -59,6 +60,34 @@ extension Coordinator {
         return counts
     }
 
+    /// Progress by the run's parts (the planner's groups, else one per kind) and the whole run's ETA: every
+    /// part's remaining tasks times its mean task time, shared over the connected workers' slots.
+    func groupProgress(of run: RunRecord) -> (groups: [GroupStatus], eta: Double?) {
+        let planned =
+            planners[run.planner]?.progressGroups(run: run.id)
+            ?? run.kinds.keys.sorted().map { ProgressGroup(name: $0, kinds: [$0], total: run.kinds[$0]?.total ?? 0) }
+        var groups: [GroupStatus] = []
+        var work = 0.0
+        var timable = true
+        for group in planned {
+            let counts = group.kinds.compactMap { run.kinds[$0] }
+            let created = counts.reduce(0) { $0 + $1.total }
+            let done = counts.reduce(0) { $0 + $1.done }
+            let failed = counts.reduce(0) { $0 + $1.failed }
+            let timed = counts.reduce(0) { $0 + $1.timed }
+            let mean = timed > 0 ? counts.reduce(0) { $0 + $1.seconds } / Double(timed) : nil
+            let total = max(group.total, created)
+            groups.append(GroupStatus(name: group.name, total: total, done: done, failed: failed, meanSeconds: mean))
+            let left = total - done - failed
+            if left > 0, group.countsInETA {
+                if let mean { work += Double(left) * mean } else { timable = false }
+            }
+        }
+        let slots = workers.values.reduce(0) { $0 + max(1, $1.threads) }
+        let eta = run.state == .running && timable && slots > 0 ? work / Double(slots) : nil
+        return (groups, eta)
+    }
+
     /// The status of every run (or of `only`).
     func statusReport(only: String?) throws -> StatusReport {
         let now = Coordinator.now()
@@ -79,13 +108,14 @@ extension Coordinator {
             let failed = phases.reduce(0) { $0 + $1.failed }
             let throughput = run.throughput(now: now)
             let remaining = total - done - failed
-            statuses.append(
-                RunStatus(
-                    id: id, name: run.name, planner: run.planner, state: run.state, error: run.error, phases: phases,
-                    total: total, done: done, leased: phases.reduce(0) { $0 + $1.leased },
-                    queued: phases.reduce(0) { $0 + $1.queued }, failed: failed, throughput: throughput,
-                    etaSeconds: run.state == .running && throughput > 0 ? Double(remaining) / throughput : nil,
-                    failures: failed > 0 ? try ledger.failures(run: id, limit: 10) : []))
+            var status = RunStatus(
+                id: id, name: run.name, planner: run.planner, state: run.state, error: run.error, phases: phases,
+                total: total, done: done, leased: phases.reduce(0) { $0 + $1.leased },
+                queued: phases.reduce(0) { $0 + $1.queued }, failed: failed, throughput: throughput,
+                etaSeconds: run.state == .running && throughput > 0 ? Double(remaining) / throughput : nil,
+                failures: failed > 0 ? try ledger.failures(run: id, limit: 10) : [])
+            (status.groups, status.etaRunSeconds) = groupProgress(of: run)
+            statuses.append(status)
         }
         if let only, statuses.isEmpty { throw ClusterError.unknownRun(only) }
         return StatusReport(

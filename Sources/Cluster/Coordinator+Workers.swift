@@ -112,6 +112,7 @@ extension Coordinator {
             task.leases.removeAll()
             tasks[task.id] = nil
             runs[task.run]?.phases[task.phase]?.failed += 1
+            runs[task.run]?.kinds[task.kind, default: KindCounts()].failed += 1
             runsToCheck.insert(task.run)
         } else {
             logger.info(
@@ -166,6 +167,9 @@ extension Coordinator {
                 tasks[task.id] = nil
                 if let run = runs[task.run] {
                     run.phases[task.phase]?.done += 1
+                    run.kinds[task.kind, default: KindCounts()].done += 1
+                    run.kinds[task.kind]?.seconds += sender.seconds
+                    run.kinds[task.kind]?.timed += 1
                     run.recordCompletion(now: now, seconds: sender.seconds)
                     runsToCheck.insert(run.id)
                 }
@@ -378,6 +382,7 @@ extension Coordinator {
         guard let ids = try ledger.addPhase(run: run.id, phase: phase, tasks: specs) else { return }
         run.phase = phase
         run.phases[phase] = (specs.count, 0, 0)
+        for spec in specs { run.kinds[spec.kind, default: KindCounts()].total += 1 }
         for (index, (id, spec)) in zip(ids, specs).enumerated() {
             enqueue(
                 TaskRecord(

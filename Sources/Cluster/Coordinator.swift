@@ -115,6 +115,9 @@ public final class Coordinator: @unchecked Sendable {
             for counts in try ledger.phaseCounts(run: run.id) {
                 record.phases[counts.phase] = (counts.total, counts.done, counts.failed)
             }
+            for counts in try ledger.kindCounts(run: run.id) {
+                record.kinds[counts.kind] = KindCounts(total: counts.total, done: counts.done, failed: counts.failed)
+            }
             runs[run.id] = record
             runOrder.append(run.id)
             if record.state == .running { runsToCheck.insert(run.id) }

@@ -72,6 +72,15 @@ final class TaskRecord {
     }
 }
 
+/// One task kind's counts within a run.
+struct KindCounts {
+    var total = 0
+    var done = 0
+    var failed = 0
+    var seconds = 0.0
+    var timed = 0
+}
+
 /// A run's state in memory (the ledger holds the durable copy).
 final class RunRecord {
     let id: String
@@ -84,6 +93,9 @@ final class RunRecord {
     var phase: Int
     /// Per phase: total, done, failed.
     var phases: [Int: (total: Int, done: Int, failed: Int)] = [:]
+    /// Per task kind: tasks created, done and failed, and the summed time of those timed since this
+    /// coordinator started (for STATUS's groups and the whole-run ETA).
+    var kinds: [String: KindCounts] = [:]
     /// Completions per whole second, for throughput.
     var completionsPerSecond: [Int: Int] = [:]
     /// Sum and count of reported task durations, for the straggler threshold.

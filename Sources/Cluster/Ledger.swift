@@ -273,6 +273,19 @@ final class Ledger {
         }
     }
 
+    /// Per task kind of `run`: (kind, total, done, failed).
+    func kindCounts(run: String) throws -> [(kind: String, total: Int, done: Int, failed: Int)] {
+        try read("count task kinds of run \(run)") { db in
+            try SQLRequest<Row>(
+                literal: """
+                    SELECT kind, COUNT(*) AS total, SUM(state = \(LedgerTaskState.done)) AS done,
+                        SUM(state = \(LedgerTaskState.failed)) AS failed
+                    FROM tasks WHERE run = \(run) GROUP BY kind ORDER BY kind
+                    """
+            ).fetchAll(db).map { ($0["kind"], $0["total"], $0["done"], $0["failed"]) }
+        }
+    }
+
     /// Failed tasks of `run` (at most `limit`).
     func failures(run: String, limit: Int) throws -> [TaskFailure] {
         try read("failures of run \(run)") { db in

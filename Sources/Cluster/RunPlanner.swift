@@ -80,11 +80,39 @@ public protocol RunPlanner: Sendable {
     /// The tasks of phase `phase + 1`, given every result of `phase` in index order; empty when the run is
     /// complete.
     func nextPhase(after phase: Int, of run: RunContext, results: [PhaseResult]) throws -> [TaskSpec]
+    /// The run's parts with their final task counts, when the planner knows them (nil: per kind, as created).
+    func progressGroups(run: String) -> [ProgressGroup]?
 }
 
 extension RunPlanner {
     /// By default the submitted tasks are phase 0.
     public func firstPhase(of run: RunContext, submitted: [TaskSpec]) throws -> [TaskSpec] { submitted }
+
+    /// By default progress is shown per task kind, counting the tasks created so far.
+    public func progressGroups(run: String) -> [ProgressGroup]? { nil }
+}
+
+/// A part of a run as its users name it (a scan's `statistics`, `ig`, `grid`), with the task kinds it
+/// is made of and how many tasks it will have in all, counting those later phases have not created yet: what
+/// STATUS shows progress and the whole run's ETA by.
+public struct ProgressGroup: Sendable, Equatable {
+    /// The name users know it by.
+    public var name: String
+    /// The task kinds counted in it.
+    public var kinds: [String]
+    /// Its tasks, all phases included.
+    public var total: Int
+    /// Whether its remaining tasks count in the whole-run ETA (false for a run's bookkeeping tasks, which
+    /// take seconds and would otherwise keep the ETA unknown until they have run once).
+    public var countsInETA: Bool
+
+    /// A group.
+    public init(name: String, kinds: [String], total: Int, countsInETA: Bool = true) {
+        self.name = name
+        self.kinds = kinds
+        self.total = total
+        self.countsInETA = countsInETA
+    }
 }
 
 /// The built-in planner for a flat list of tasks: one phase, exactly what was submitted.

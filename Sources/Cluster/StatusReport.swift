@@ -16,6 +16,29 @@ public struct PhaseStatus: Codable, Sendable, Equatable {
     public var failed: Int
 }
 
+/// Progress of one part of a run (``ProgressGroup``).
+public struct GroupStatus: Codable, Sendable, Equatable {
+    /// Its name (`statistics`, `grid`, ... or a task kind).
+    public var name: String
+    /// Tasks in it, future phases included when its planner knows them.
+    public var total: Int
+    /// Tasks with an accepted result.
+    public var done: Int
+    /// Tasks failed for good.
+    public var failed: Int
+    /// Mean task time of its finished tasks, seconds (nil before the first, or after a restart).
+    public var meanSeconds: Double?
+
+    /// A group's progress.
+    public init(name: String, total: Int, done: Int, failed: Int, meanSeconds: Double?) {
+        self.name = name
+        self.total = total
+        self.done = done
+        self.failed = failed
+        self.meanSeconds = meanSeconds
+    }
+}
+
 /// One failed task, as `status` reports it.
 public struct TaskFailure: Codable, Sendable, Equatable {
     /// The task id.
@@ -50,6 +73,11 @@ public struct RunStatus: Codable, Sendable, Equatable {
     public var throughput: Double
     /// Seconds until the known tasks are done at that rate (nil when unknown).
     public var etaSeconds: Double?
+    /// Progress by the run's parts (its planner's groups, else one per task kind), future phases included.
+    public var groups: [GroupStatus]? = nil
+    /// Seconds until the whole run is done: every part's remaining tasks at its mean task time, over the
+    /// connected workers' slots (nil until every unfinished part has a finished task to time).
+    public var etaRunSeconds: Double? = nil
     /// Failed tasks (the first few).
     public var failures: [TaskFailure]
 }

@@ -19,6 +19,9 @@ public final class PlannerMemory: @unchecked Sendable {
 
     private let lock = NSLock()
     private var entries: [String: Entry] = [:]
+    /// Progress groups of runs whose last phase was planned (their entries are gone), the newest 64, so that
+    /// STATUS of a finished run still names its parts.
+    private var finishedGroups: [(run: String, groups: [ProgressGroup])] = []
     /// Records folded since this memory was made (how much decoding and merging planning cost).
     public private(set) var recordsFolded = 0
 
@@ -46,12 +49,43 @@ public final class PlannerMemory: @unchecked Sendable {
         let planned = try ScanPlanner.plan(entry.progress, runID: run, scores: entry.scores)
         entry.scores = planned.scores
         let finished = planned.tasks.isEmpty
-        lock.withLock { entries[run] = finished ? nil : entry }
+        let groups = finished ? entry.progress.catalog.map(Self.groups) : nil
+        lock.withLock {
+            entries[run] = finished ? nil : entry
+            if let groups {
+                finishedGroups.append((run, groups))
+                if finishedGroups.count > 64 { finishedGroups.removeFirst() }
+            }
+        }
         return planned.tasks
     }
 
     /// Times the whole history was read because this memory did not hold it (once per run while it keeps up).
     public private(set) var historyReads = 0
+
+    /// The parts of `run` as the report names them, with their final task counts from the catalog, while
+    /// this memory holds the run (from its first plan after the catalog until its report is planned).
+    func progressGroups(run: String) -> [ProgressGroup]? {
+        let (catalog, finished) = lock.withLock {
+            (entries[run]?.progress.catalog, finishedGroups.last { $0.run == run }?.groups)
+        }
+        if let finished { return finished }
+        return catalog.map(Self.groups)
+    }
+
+    /// A scan's parts as the report names them, with their task counts from the catalog.
+    static func groups(_ catalog: CatalogResult) -> [ProgressGroup] {
+        let graph = ScanGraph(catalog: catalog)
+        return [
+            ProgressGroup(name: "catalog", kinds: [ScanTaskKind.catalog], total: 1, countsInETA: false),
+            ProgressGroup(
+                name: "statistics", kinds: [ScanTaskKind.statistics, ScanTaskKind.ksg],
+                total: graph.statisticsTaskCount),
+            ProgressGroup(name: "ig", kinds: [ScanTaskKind.ig], total: graph.igTaskCount),
+            ProgressGroup(name: "grid", kinds: [ScanTaskKind.train], total: graph.trainTaskCount),
+            ProgressGroup(name: "report", kinds: [ScanTaskKind.report], total: 1, countsInETA: false),
+        ].filter { $0.total > 0 }
+    }
 
     private func count(_ records: Int) {
         lock.withLock { recordsFolded += records }

@@ -115,6 +115,9 @@ public struct ScanPlanner: RunPlanner {
         return submitted
     }
 
+    /// The scan's parts as the report names them, with their final task counts (once the catalog is in).
+    public func progressGroups(run: String) -> [ProgressGroup]? { memory.progressGroups(run: run) }
+
     /// The next ready tasks, the report, or nothing.
     public func nextPhase(after phase: Int, of run: RunContext, results: [PhaseResult]) throws -> [TaskSpec] {
         func records(_ phase: [PhaseResult]) -> [ScanRecord] {

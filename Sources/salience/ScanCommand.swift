@@ -168,26 +168,19 @@ struct ScanRunner {
     /// from the ledger, so that the user still has one.
     func follow(run: String, client: ClusterClient, spec: ScanSpec, submittedAt: Date) throws -> Outcome {
         let started = Date()
-        var lastLine = ""
+        var display = ScanProgressDisplay()
         var final: RunStatus
         let retry = CoordinatorRetry(endpoint: client.endpoint)
         while true {
             guard let status = try retry.run("status", { try client.status(run: run) }).runs.first else {
                 throw ClusterError.unknownRun(run)
             }
-            if !quiet, let current = status.phases.last {
-                let eta = status.etaSeconds.map { String(format: "%.0f s", $0) } ?? "?"
-                let line = String(
-                    format: "scan: phase %d: %d/%d tasks | run %d/%d known | %.2f tasks/s | ETA %@ | %.0f s",
-                    current.phase, current.done, current.total, status.done, status.total, status.throughput, eta,
-                    Date().timeIntervalSince(started))
-                let key = "\(current.phase) \(current.done) \(status.done) \(status.failed)"
-                if key != lastLine {
-                    log(line)
-                    lastLine = key
-                }
-            }
+            if !quiet { display.show(status, elapsed: Date().timeIntervalSince(started)) }
             if status.state.isFinal {
+                if !quiet {
+                    display.show(status, elapsed: Date().timeIntervalSince(started), now: .distantFuture)
+                    display.finish()
+                }
                 final = status
                 break
             }
@@ -205,11 +198,15 @@ struct ScanRunner {
         }
         let seconds = Date().timeIntervalSince(started)
         if !quiet {
+            let shared = results.models.count(where: \.isShared)
             for phase in results.run.phases where phase.tasksDone > 0 {
+                let tasks =
+                    phase.name == "grid" && shared > 0
+                    ? "\(phase.tasksDone - shared) models trained for \(phase.tasksDone) cells"
+                    : "\(phase.tasksDone) tasks"
                 log(
-                    String(
-                        format: "scan: %@ took %.1f s (%d tasks, %.1f task-seconds)", phase.name,
-                        phase.wallSeconds ?? 0, phase.tasksDone, phase.taskSeconds ?? 0))
+                    "scan: \(phase.name) took " + String(format: "%.1f s (", phase.wallSeconds ?? 0) + tasks
+                        + String(format: ", %.1f task-seconds)", phase.taskSeconds ?? 0))
             }
             for failure in results.run.failedTasks { log("scan: FAILED \(failure.summary): \(failure.error)") }
         }

@@ -173,7 +173,7 @@ final class ScanClusterTests: XCTestCase {
                 if count < 0 && errno == EINTR { continue }
                 if count <= 0 { break }
                 text += String(decoding: buffer[0..<count], as: UTF8.self)
-                if !killed.done, text.contains("scan: phase 0:"),
+                if !killed.done, text.contains("scan: catalog 0/1"),
                     let child = childProcesses(of: process.processIdentifier).first
                 {
                     kill(child, SIGSTOP)

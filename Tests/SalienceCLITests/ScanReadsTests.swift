@@ -67,3 +67,28 @@ extension ScanClusterTests {
         }
     }
 }
+
+/// What `salience scan` prints while it follows a run (issue 18, item 10): the parts by the report's names
+/// with totals known from the catalog (future phases included), the share done and a whole-run ETA.
+extension ScanClusterTests {
+    func testProgressNamesThePartsWithWholeRunTotalsAndEndsAtEveryTaskDone() throws {
+        let url = try writeSpec(smallSpec(output: "out-progress", methods: [.ccs, .pca]), "progress.toml")
+        let run = try scan(url, workers: 2)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let results = try ScanResults.load(contentsOf: scratch.path("out-progress/results.json"))
+        let lines = run.stderr.split(separator: "\n").map(String.init).filter { $0.contains(" % | ") }
+        XCTAssertFalse(lines.isEmpty, run.stderr)
+        let statistics = try XCTUnwrap(results.run.phase("statistics")).tasksTotal
+        let trained = results.models.filter { !$0.isShared }.count
+        let last = try XCTUnwrap(lines.last)
+        XCTAssertTrue(last.contains("statistics \(statistics)/\(statistics)"), last)
+        XCTAssertTrue(last.contains("grid \(trained)/\(trained)"), last)
+        XCTAssertTrue(last.contains("| 100 % | completed |"), last)
+        // The grid's total is the whole grid's on every line (from the catalog), although its tasks are
+        // created over several phases (full width first, then each method's once its scores are in).
+        for line in lines where line.contains("grid ") {
+            XCTAssertTrue(line.contains("/\(trained)"), "\(line)\n\(lines.joined(separator: "\n"))")
+        }
+        XCTAssertFalse(run.stderr.contains("phase 2:"), "no phase numbers: \(run.stderr)")
+    }
+}
