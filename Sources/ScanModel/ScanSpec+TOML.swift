@@ -18,14 +18,17 @@ extension ScanSpec {
     ]
 
     /// Reads a spec file; see ``parse(toml:source:)``.
-    public static func load(contentsOf url: URL) throws -> ScanSpec {
+    /// `adjust` runs on the spec as read, before it is validated (e.g. a local run resolving its paths).
+    public static func load(
+        contentsOf url: URL, adjusting adjust: (inout ScanSpec) -> Void = { _ in }
+    ) throws -> ScanSpec {
         let text: String
         do {
             text = try String(contentsOf: url, encoding: .utf8)
         } catch {
             throw ScanSpecError.unreadable(path: url.path, reason: error.localizedDescription)
         }
-        return try parse(toml: text, source: url.path)
+        return try parse(toml: text, source: url.path, adjusting: adjust)
     }
 
     /// Parses a spec from TOML and validates it (``validate()``).
@@ -33,7 +36,9 @@ extension ScanSpec {
     /// - Throws: ``ScanSpecError/syntax(source:message:line:column:)`` for TOML that does not parse, or
     ///   ``ScanSpecError/invalid(source:problems:)`` with every problem found: unknown keys, values of the
     ///   wrong type, unknown words, and values out of range.
-    public static func parse(toml: String, source: String = "scan spec") throws -> ScanSpec {
+    public static func parse(
+        toml: String, source: String = "scan spec", adjusting adjust: (inout ScanSpec) -> Void = { _ in }
+    ) throws -> ScanSpec {
         if let problem = ScanSpecTOMLPrecheck.problem(in: toml, source: source) { throw problem }
         let root: TOMLTable
         do {
@@ -44,7 +49,8 @@ extension ScanSpec {
                 column: error.source.begin.column)
         }
         var reader = SpecTOMLReader()
-        let spec = reader.read(root)
+        var spec = reader.read(root)
+        adjust(&spec)
         // Range checks run even when reading found problems, so that all of them are reported at once; a
         // field the reader already refused is not reported twice.
         let refused = Set(reader.problems.map(\.field))

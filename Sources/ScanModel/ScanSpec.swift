@@ -151,7 +151,8 @@ public struct ScanSpec: Codable, Equatable, Sendable {
 
     /// `[output]`: where the run's report, results and models go.
     public struct Output: Codable, Equatable, Sendable {
-        /// The output directory (relative paths are taken from where the scan is submitted).
+        /// The output directory: for a local run relative to the spec file's folder; sent to a remote
+        /// coordinator as written, where workers resolve it under their `--output-root`.
         public var directory: String = ScanSpecDefaults.outputDirectory
 
         /// Creates the section with its defaults.

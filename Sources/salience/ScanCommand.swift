@@ -51,6 +51,9 @@ struct ScanCommand: ParsableCommand {
     @Flag(help: "Print no progress lines.")
     var quiet = false
 
+    @Flag(help: "Replace the results and report a finished scan left in the [output] directory.")
+    var overwrite = false
+
     @Flag(
         help: """
             Print what the scan would do — models per method and rule, tasks and bytes read per phase, from the \
@@ -67,17 +70,10 @@ struct ScanCommand: ParsableCommand {
     }
 
     func run() throws {
-        let spec = try ScanRunner.loadSpec(self.spec)
-        if dryRun {
-            do {
-                print(try ScanPreview.make(spec: spec, dataRoot: DataRoot(URL(fileURLWithPath: dataRoot))).text)
-            } catch {
-                throw CommandFailure("\(self.spec): \(error)")
-            }
-            return
-        }
-        let runner = ScanRunner(quiet: quiet)
         if let endpoint {
+            let spec = try ScanRunner.loadSpec(self.spec)
+            if dryRun { throw ValidationError("--dry-run reads the dataset's headers here: run it without --to.") }
+            let runner = ScanRunner(quiet: quiet)
             let client = try curve.client(endpoint: endpoint)
             let (run, submitted) = try runner.submit(spec, client: client, absolutizingOutput: false)
             print("scan: submitted run \(run) to \(endpoint)")
@@ -87,138 +83,27 @@ struct ScanCommand: ParsableCommand {
             if outcome.status != .succeeded { throw ExitCode.failure }
             return
         }
-        let outcome = try runner.runEmbedded(
-            spec, dataRoot: URL(fileURLWithPath: dataRoot), outputRoot: outputRoot.map { URL(fileURLWithPath: $0) },
+        let local = try ScanRunner.loadLocalSpec(self.spec, dataRoot: URL(fileURLWithPath: dataRoot))
+        if dryRun {
+            do {
+                print(try ScanPreview.make(spec: local.spec, dataRoot: DataRoot(local.dataRoot)).text)
+            } catch {
+                throw CommandFailure("\(self.spec): \(error)")
+            }
+            return
+        }
+        let results = URL(fileURLWithPath: local.spec.output.directory).appendingPathComponent("results.json")
+        if !overwrite, FileManager.default.fileExists(atPath: results.path) {
+            let earlier = (try? ScanResults.load(contentsOf: results)).map {
+                " (run \($0.run.id), \($0.run.status.rawValue), \($0.models.count) models)"
+            }
+            throw CommandFailure(
+                "\(results.deletingLastPathComponent().path) already holds a scan's results\(earlier ?? ""); "
+                    + "give --overwrite to replace them, or another [output] directory")
+        }
+        let outcome = try ScanRunner(quiet: quiet).runEmbedded(
+            local.spec, dataRoot: local.dataRoot, outputRoot: outputRoot.map { URL(fileURLWithPath: $0) },
             workers: workers)
         if outcome.status != .succeeded { throw ExitCode.failure }
-    }
-}
-
-/// The work of `salience scan` and `salience demo`: submit, follow with progress lines, write the report.
-struct ScanRunner {
-    var quiet = false
-
-    /// What a followed run ended as.
-    struct Outcome {
-        var run: String
-        var status: ScanResults.RunStatus
-        var reportDirectory: URL
-        var seconds: Double
-    }
-
-    /// Reads and validates a spec; its problems, each field with its reason, are the command's failure.
-    static func loadSpec(_ path: String) throws -> ScanSpec {
-        do {
-            return try ScanSpec.load(contentsOf: URL(fileURLWithPath: path))
-        } catch let error as ScanSpecError {
-            throw CommandFailure(error.description)
-        }
-    }
-
-    /// The spec with its output directory made absolute (relative paths are from where the scan is submitted).
-    static func absolutized(_ spec: ScanSpec) -> ScanSpec {
-        var copy = spec
-        copy.output.directory = URL(fileURLWithPath: spec.output.directory).standardizedFileURL.path
-        return copy
-    }
-
-    /// Submits; returns the run id and the submission time. A spec read from a file was checked when it
-    /// was read (`loadSpec`); the coordinator's planner checks every submission again (the trust boundary),
-    /// and its problems come back as the submission's error. With `absolutizingOutput` the output directory
-    /// is made absolute from here (embedded clusters share this directory); without, it goes as written, and
-    /// a remote worker resolves a relative one under its own `--output-root`.
-    func submit(_ spec: ScanSpec, client: ClusterClient, absolutizingOutput: Bool) throws -> (String, Date) {
-        let submitted = Date()
-        let task = TaskSpec(
-            kind: ScanTaskKind.catalog,
-            payload: try ScanCoding.payload(
-                CatalogTask(spec: absolutizingOutput ? Self.absolutized(spec) : spec, submittedAt: submitted)))
-        let run = try client.submit(
-            RunSubmission(name: spec.name, planner: ScanPlanner.name, tasks: [task]))
-        return (run, submitted)
-    }
-
-    /// Runs `spec` on an embedded cluster of `workers` local processes, whose writes are confined to
-    /// `outputRoot` (nil: the spec's output directory, made here, which is all a scan writes).
-    func runEmbedded(_ spec: ScanSpec, dataRoot: URL, outputRoot: URL? = nil, workers: Int) throws -> Outcome {
-        let outputDirectory = URL(fileURLWithPath: Self.absolutized(spec).output.directory)
-        if let outputRoot {
-            // The report this process writes at the end obeys the same root as the workers.
-            do { _ = try OutputRoot(outputRoot).resolve(outputDirectory.path) } catch {
-                throw ValidationError("\(error)")
-            }
-        } else {
-            try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
-        }
-        let options = EmbeddedCluster.Options(
-            workers: workers, executable: URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath(),
-            dataRoot: dataRoot, outputRoot: outputRoot ?? outputDirectory, planners: [ScanPlanner.name: ScanPlanner()])
-        if !quiet { log("scan: starting an embedded cluster (coordinator + \(workers) worker processes)") }
-        return try EmbeddedCluster.with(options: options, logger: commandLogger("salience.scan", level: .error)) {
-            cluster in
-            let client = try cluster.client()
-            let (run, submitted) = try submit(spec, client: client, absolutizingOutput: true)
-            return try follow(run: run, client: client, spec: spec, submittedAt: submitted)
-        }
-    }
-
-    /// Polls the run, printing a line per change (phase, tasks done/total, rate, ETA); at its end prints each
-    /// phase's time (from the task timings the results carry) and where the report is. The graph's last
-    /// task writes the report; only a run that ended without it (failed or cancelled) gets it written here,
-    /// from the ledger, so that the user still has one.
-    func follow(run: String, client: ClusterClient, spec: ScanSpec, submittedAt: Date) throws -> Outcome {
-        let started = Date()
-        var display = ScanProgressDisplay()
-        var final: RunStatus
-        let retry = CoordinatorRetry(endpoint: client.endpoint)
-        while true {
-            guard let status = try retry.run("status", { try client.status(run: run) }).runs.first else {
-                throw ClusterError.unknownRun(run)
-            }
-            if !quiet { display.show(status, elapsed: Date().timeIntervalSince(started)) }
-            if status.state.isFinal {
-                if !quiet {
-                    display.show(status, elapsed: Date().timeIntervalSince(started), now: .distantFuture)
-                    display.finish()
-                }
-                final = status
-                break
-            }
-            Thread.sleep(forTimeInterval: 0.25)
-        }
-        let results = try retry.run("results") {
-            try ScanResults.fromCoordinator(
-                client: client, run: run, spec: Self.absolutized(spec), startedAt: submittedAt)
-        }
-        let directory = URL(fileURLWithPath: Self.absolutized(spec).output.directory)
-        let reported = results.run.phase("report")?.state == .done
-        if !reported {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            _ = try ScanReport(results: results).write(to: directory)
-        }
-        let seconds = Date().timeIntervalSince(started)
-        if !quiet {
-            let shared = results.models.count(where: \.isShared)
-            for phase in results.run.phases where phase.tasksDone > 0 {
-                let tasks =
-                    phase.name == "grid" && shared > 0
-                    ? "\(phase.tasksDone - shared) models trained for \(phase.tasksDone) cells"
-                    : "\(phase.tasksDone) tasks"
-                log(
-                    "scan: \(phase.name) took " + String(format: "%.1f s (", phase.wallSeconds ?? 0) + tasks
-                        + String(format: ", %.1f task-seconds)", phase.taskSeconds ?? 0))
-            }
-            for failure in results.run.failedTasks { log("scan: FAILED \(failure.summary): \(failure.error)") }
-        }
-        print(
-            String(
-                format: "scan: run %@ %@ in %.1f s; %d models; report: %@", run, results.run.status.rawValue, seconds,
-                results.models.count, directory.appendingPathComponent("report.html").path))
-        if let error = final.error, results.run.status == .failed { log("scan: the run failed: \(error)") }
-        return Outcome(run: run, status: results.run.status, reportDirectory: directory, seconds: seconds)
-    }
-
-    private func log(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 }

@@ -229,18 +229,20 @@ final class ScanClusterTests: XCTestCase {
         while Date() < deadline {
             let report = try runProcess(
                 TestEnvironment.salienceBinary,
-                ["report", run, "--to", endpoint, "--out", scratch.path("out-remote").path])
+                ["report", run, "--to", endpoint, "--out", scratch.path("out-rebuilt").path])
             XCTAssertEqual(report.status, 0, report.stderr)
             status = try ScanResults.load(
-                contentsOf: scratch.path("out-remote").appendingPathComponent("results.json")
+                contentsOf: scratch.path("out-rebuilt").appendingPathComponent("results.json")
             ).run.status
             if !status.isInProgress { break }
             Thread.sleep(forTimeInterval: 0.5)
         }
         XCTAssertEqual(status, .succeeded)
         try assertSameAnswer("out-remote", expected)
+        // Rebuilt into a folder of its own: the worker's report task writes the spec's folder at the run's end,
+        // which would race with (and overwrite) a rebuild written there.
         let rebuilt = try ScanResults.load(
-            contentsOf: scratch.path("out-remote").appendingPathComponent("results.json"))
+            contentsOf: scratch.path("out-rebuilt").appendingPathComponent("results.json"))
         try assertPhaseTimings(rebuilt.run, equalTo: rawPhaseTimings(endpoint: endpoint, run: run))
         XCTAssertNotNil(rebuilt.run.phase("report")?.wallSeconds, "the rebuilt report times its own phase")
     }
@@ -307,10 +309,9 @@ final class ScanClusterTests: XCTestCase {
         XCTAssertNotEqual(result.status, 0)
         XCTAssertTrue(result.stderr.contains(shard.lastPathComponent), result.stderr)
         XCTAssertTrue(result.stderr.contains("not an HDF5 file"), result.stderr)
-        let results = try ScanResults.load(contentsOf: scratch.path("out-bad").appendingPathComponent("results.json"))
-        XCTAssertEqual(results.run.status, .failed)
-        XCTAssertTrue(results.models.isEmpty && results.scoreCurves.isEmpty)
-        XCTAssertTrue(results.run.failedTasks.contains { $0.error.contains(shard.lastPathComponent) })
+        // Failed at the catalog: the error is the whole story, so no report of nothing and no empty folder.
+        XCTAssertTrue(result.stdout.contains("no report"), result.stdout)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: scratch.path("out-bad").path))
     }
 
     func testASpecNamingATargetTheShardsLackFailsNamingTheField() throws {
@@ -320,9 +321,7 @@ final class ScanClusterTests: XCTestCase {
         XCTAssertNotEqual(result.status, 0)
         XCTAssertTrue(result.stderr.contains("dataset.targets[0]"), result.stderr)
         XCTAssertTrue(result.stderr.contains("arousal-typo"), result.stderr)
-        let results = try ScanResults.load(
-            contentsOf: scratch.path("out-target").appendingPathComponent("results.json"))
-        XCTAssertEqual(results.run.status, .failed)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: scratch.path("out-target").path))
     }
 
     func testABadSpecFailsAtSubmissionWithFieldAndReason() throws {

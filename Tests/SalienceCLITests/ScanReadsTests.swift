@@ -92,3 +92,30 @@ extension ScanClusterTests {
         XCTAssertFalse(run.stderr.contains("phase 2:"), "no phase numbers: \(run.stderr)")
     }
 }
+
+/// Paths of a local scan mean what they mean to `scores` and `train` (issue 18, item 11).
+extension ScanClusterTests {
+    func testALocalScanTakesAnAbsoluteDatasetOutputNextToTheSpecAndRefusesToOverwrite() throws {
+        var spec = smallSpec(output: "unused", methods: [.ccs])
+        spec.dataset.directory = dataRoot.appendingPathComponent("syn").path  // absolute
+        spec.output.directory = "relative-out"
+        let folder = scratch.path("specs")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let url = folder.appendingPathComponent("abs.toml")
+        try spec.tomlText().write(to: url, atomically: true, encoding: .utf8)
+        // Started from the test's own directory, without --data-root.
+        let first = try runProcess(TestEnvironment.salienceBinary, ["scan", url.path, "--workers", "1", "--quiet"])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let output = folder.appendingPathComponent("relative-out")
+        XCTAssertTrue(
+            FileManager.default.fileExists(atPath: output.appendingPathComponent("results.json").path),
+            "the output is next to the spec: \(first.stdout)")
+        let again = try runProcess(TestEnvironment.salienceBinary, ["scan", url.path, "--workers", "1", "--quiet"])
+        XCTAssertNotEqual(again.status, 0)
+        XCTAssertTrue(again.stderr.contains("already holds a scan's results"), again.stderr)
+        XCTAssertTrue(again.stderr.contains("--overwrite"), again.stderr)
+        let replaced = try runProcess(
+            TestEnvironment.salienceBinary, ["scan", url.path, "--workers", "1", "--quiet", "--overwrite"])
+        XCTAssertEqual(replaced.status, 0, replaced.stderr)
+    }
+}
