@@ -166,7 +166,7 @@ struct ScanRunner {
             }
             for failure in results.run.failedTasks { log("scan: FAILED \(failure.summary): \(failure.error)") }
         }
-        let where_ =
+        let reportLine =
             reported || catalogued
             ? "report: " + directory.appendingPathComponent("report.html").path
             : "no report (the run failed before its dataset was catalogued)"
@@ -174,7 +174,7 @@ struct ScanRunner {
             String(
                 format: "scan: run %@ %@ in %.1f s; %d models; ", run, results.run.status.rawValue, seconds,
                 results.models.count)
-                + where_)
+                + reportLine)
         if let error = final.error, results.run.status == .failed { log("scan: the run failed: \(error)") }
         return Outcome(run: run, status: results.run.status, reportDirectory: directory, seconds: seconds)
     }
