@@ -10,7 +10,7 @@ struct PredictCommand: ParsableCommand {
         abstract: "Predict every utterance of a dataset with a trained model; write a CSV.",
         discussion: """
             The CSV has one row per utterance and condition: id, condition, split, then one column per output \
-            (each target; with std-aux also <target>_spread). Binary targets are probabilities. Example:
+            (each target; with std-aux, nll or distribution also <target>_spread, the predicted rater spread). Binary targets are probabilities. Example:
               salience predict model.h5 ../shared/datasets/vader-minilm --out predictions.csv
             """)
 
@@ -37,7 +37,7 @@ struct PredictCommand: ParsableCommand {
             throw CommandFailure("\(dataset) is not a usable dataset:\n\(error.description)")
         }
         var columns = trained.targets
-        if trained.labelVariance == .stdAux { columns += trained.targets.map { "\($0)_spread" } }
+        if trained.labelVariance.predictsSpread { columns += trained.targets.map { "\($0)_spread" } }
         var csv = (["id", "condition", "split"] + columns).joined(separator: ",") + "\n"
         var rows = 0
         var sets: [(String, Split, UtteranceSet)] = Split.allCases.compactMap { split in
