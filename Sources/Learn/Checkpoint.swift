@@ -40,6 +40,11 @@ public enum Checkpoint {
         try file.writeAttribute("task", .string(model.task.rawValue))
         try file.writeAttribute("targets", .strings(model.targets))
         try file.writeAttribute("label_variance", .string(model.labelVariance.rawValue))
+        // Only modes with fitted head parameters write them, so files of the other modes stay as they were.
+        if !model.head.varianceFloor.isEmpty || !model.head.binCentres.isEmpty {
+            try file.writeAttribute(
+                "label_variance_head", .string(String(decoding: try encoder.encode(model.head), as: UTF8.self)))
+        }
         try file.writeAttribute("dataset_width", .int(model.datasetWidth))
         try file.writeDataset("selection", model.selection.map { Int64($0) })
         let normalization = try file.createGroup("normalization")
@@ -79,6 +84,18 @@ public enum Checkpoint {
             guard let modeName = try file.readAttribute("label_variance").stringValue,
                 let mode = LabelVarianceMode(rawValue: modeName)
             else { throw bad("unknown label_variance") }
+            var head = LabelVarianceHead(mode: mode, task: task, targets: targets.count)
+            if try file.hasAttribute("label_variance_head") {
+                guard let text = try file.readAttribute("label_variance_head").stringValue else {
+                    throw bad("label_variance_head is not a string")
+                }
+                head = try JSONDecoder().decode(LabelVarianceHead.self, from: Data(text.utf8))
+            }
+            guard head.mode == mode, head.targets == targets.count, head.decoderOutputs == config.outputCount else {
+                throw bad(
+                    "label variance \(mode.rawValue) with \(targets.count) targets needs \(head.decoderOutputs) "
+                        + "decoder outputs, and the decoder has \(config.outputCount)")
+            }
             guard let datasetWidth = try file.readAttribute("dataset_width").intValue else {
                 throw bad("dataset_width missing")
             }
@@ -104,7 +121,7 @@ public enum Checkpoint {
                 p.value = try dataset.read(as: Float.self)
             }
             return TrainedModel(
-                decoder: decoder, task: task, targets: targets, labelVariance: mode, selection: selection,
+                decoder: decoder, task: task, targets: targets, head: head, selection: selection,
                 datasetWidth: datasetWidth)
         } catch let error as LearnError {
             throw error

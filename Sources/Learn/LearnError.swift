@@ -1,7 +1,8 @@
 /// Errors of the training core, each naming what and where.
 public enum LearnError: Error, CustomStringConvertible, Equatable {
-    /// std-aux was asked for but the dataset has neither `ratings` nor `label_std`.
-    case noRaterSpread(dataset: String)
+    /// A label-variance mode that needs rater spread was asked for, and the dataset has neither `ratings` nor
+    /// `label_std`.
+    case noRaterSpread(dataset: String, mode: LabelVarianceMode = .stdAux)
     /// A split has no utterances.
     case emptySplit(String)
     /// A selection index is not below the dataset's width.
@@ -18,8 +19,9 @@ public enum LearnError: Error, CustomStringConvertible, Equatable {
     /// A one-sentence explanation.
     public var description: String {
         switch self {
-        case .noRaterSpread(let dataset):
-            return "\(dataset): --label-variance std-aux needs `ratings` or `label_std`; use --label-variance off"
+        case .noRaterSpread(let dataset, let mode):
+            return "\(dataset): --label-variance \(mode.rawValue) needs `ratings` or `label_std`, and the shards have "
+                + "neither; use --label-variance off"
         case .emptySplit(let split):
             return "the \(split) split has no utterances"
         case .selectionOutOfRange(let index, let width, let source):

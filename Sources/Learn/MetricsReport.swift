@@ -26,12 +26,25 @@ extension MetricEntry {
     public static func evaluate(
         _ model: TrainedModel, clean: [Split: UtteranceSet], distorted: [String: [Split: UtteranceSet]]
     ) -> [MetricEntry] {
+        evaluate(
+            targets: model.targets, task: model.task, outputs: model.outputCount, clean: clean, distorted: distorted
+        ) { set, _, _ in model.predict(set) }
+    }
+
+    /// Every metric of any predictor (a model, a fusion of models) on the same sets as above, so that every
+    /// system is evaluated alike. `predict` gets a set, its split and the condition of the embeddings it holds,
+    /// and returns `[set.count, outputs]` with the T means first.
+    public static func evaluate(
+        targets: [String], task: TaskKind, outputs: Int, clean: [Split: UtteranceSet],
+        distorted: [String: [Split: UtteranceSet]],
+        predict: (_ set: UtteranceSet, _ split: Split, _ condition: String) throws -> [Float]
+    ) rethrows -> [MetricEntry] {
         var entries = [MetricEntry]()
-        func add(_ set: UtteranceSet, split: Split, condition: String, utterances: String?) {
+        func add(_ set: UtteranceSet, split: Split, condition: String, utterances: String?) throws {
             guard set.count > 0 else { return }
             let evaluation = Evaluation(
-                predictions: model.predict(set), outputs: model.outputCount, set: set, targets: model.targets,
-                task: model.task)
+                predictions: try predict(set, split, condition), outputs: outputs, set: set, targets: targets,
+                task: task)
             for (metric, values) in evaluation.metrics.sorted(by: { $0.key < $1.key }) {
                 for (target, value) in values.sorted(by: { $0.key < $1.key }) {
                     entries.append(
@@ -43,14 +56,16 @@ extension MetricEntry {
             }
         }
         for split in Split.allCases {
-            if let set = clean[split] { add(set, split: split, condition: ShardFormat.cleanCondition, utterances: nil) }
+            if let set = clean[split] {
+                try add(set, split: split, condition: ShardFormat.cleanCondition, utterances: nil)
+            }
         }
         for (condition, splits) in distorted.sorted(by: { $0.key < $1.key }) {
             for split in Split.allCases {
                 guard let set = splits[split] else { continue }
-                add(set, split: split, condition: condition, utterances: nil)
+                try add(set, split: split, condition: condition, utterances: nil)
                 if let cleanSet = clean[split] {
-                    add(
+                    try add(
                         cleanSet.restricted(to: Set(set.ids)), split: split, condition: ShardFormat.cleanCondition,
                         utterances: condition)
                 }

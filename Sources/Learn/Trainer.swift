@@ -82,21 +82,26 @@ public final class Trainer {
     ) throws -> TrainingOutcome {
         guard train.count > 0 else { throw LearnError.emptySplit("train") }
         guard dev.count > 0 else { throw LearnError.emptySplit("dev") }
-        if config.labelVariance == .stdAux && train.spreads == nil {
-            throw LearnError.noRaterSpread(dataset: datasetName)
+        if config.labelVariance.needsRaterSpread && train.spreads == nil {
+            throw LearnError.noRaterSpread(dataset: datasetName, mode: config.labelVariance)
         }
         // Parallelism is over replicas (DataParallel), so BLAS itself runs single-threaded.
         BLASThreads.set(1)
         let start = Date()
         let targetCount = train.targetCount
-        let outputs = decoderConfig.outputCount
+        let head = LabelVarianceHead.fitted(mode: config.labelVariance, task: task, train: train)
+        guard head.decoderOutputs == decoderConfig.outputCount else {
+            throw LearnError.invalidSetting(
+                "the decoder has \(decoderConfig.outputCount) outputs, and label variance "
+                    + "\(config.labelVariance.rawValue) with \(targetCount) targets needs \(head.decoderOutputs)")
+        }
         let decoder = SequenceDecoder<Float>(config: decoderConfig, seed: config.seed)
         decoder.setStandardization(Standardization(fitting: train))
         let model = TrainedModel(
-            decoder: decoder, task: task, targets: targets, labelVariance: config.labelVariance,
-            selection: selection, datasetWidth: datasetWidth)
-        let loss = config.labelVariance.loss(
-            targets: targetCount, meanLoss: config.meanLoss(for: task), spreadWeight: config.spreadWeight)
+            decoder: decoder, task: task, targets: targets, head: head, selection: selection,
+            datasetWidth: datasetWidth)
+        let objective = TrainingObjective(
+            head: head, meanLoss: config.meanLoss(for: task), spreadWeight: config.spreadWeight, train: train)
         let adam = Adam(parameters: decoder.parameters, learningRate: config.learningRate, threads: config.threads)
         let parallel = DataParallel(master: decoder, count: config.threads)
         // One stream for shuffling and dropout, separate from initialisation's (seeded by the same seed).
@@ -117,19 +122,9 @@ public final class Trainer {
             var lossSum = 0.0
             let batches = epochBatches(train, &generator)
             for (k, indices) in batches.enumerated() {
-                var targetMatrix = [Float](repeating: 0, count: indices.count * outputs)
-                for (row, i) in indices.enumerated() {
-                    for t in 0..<targetCount {
-                        targetMatrix[row * outputs + t] = train.labels[i * targetCount + t]
-                        if config.labelVariance == .stdAux, let spreads = train.spreads {
-                            targetMatrix[row * outputs + targetCount + t] = spreads[i * targetCount + t]
-                        }
-                    }
-                }
                 let seeds = (0..<config.threads).map { _ in generator.next() }
                 let predictions = parallel.forward(train, indices, training: true, seeds: seeds)
-                let (value, gradient) = loss.evaluate(
-                    predictions: predictions, targets: targetMatrix, columns: outputs)
+                let (value, gradient) = objective.evaluate(predictions: predictions, indices: indices)
                 guard value.isFinite, predictions.allSatisfy(\.isFinite) else {
                     stopReason = .diverged
                     message =
@@ -144,10 +139,9 @@ public final class Trainer {
                 parallel.synchronize()
             }
             let trainSeconds = Date().timeIntervalSince(epochStart)
-            var devOutputs = parallel.predict(dev, batchSize: config.batchSize)
-            model.activate(&devOutputs)
+            let devOutputs = model.head.report(parallel.predict(dev, batchSize: config.batchSize))
             let devMetric = Evaluation(
-                predictions: devOutputs, outputs: outputs, set: dev, targets: targets, task: task
+                predictions: devOutputs, outputs: model.outputCount, set: dev, targets: targets, task: task
             ).selectionValue(for: task)
             let improved = devMetric > bestMetric
             let elapsed = Date().timeIntervalSince(start)

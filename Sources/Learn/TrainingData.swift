@@ -95,7 +95,8 @@ public struct TrainingData {
         let block = try source.frames(utterances: 0..<reader.utteranceCount, columns: columns)
         return UtteranceSet(
             width: columns?.count ?? reader.dimension, frames: block.values, offsets: block.rowOffsets,
-            labels: reader.labels, spreads: spreads(reader), ids: reader.ids, targetCount: reader.targetCount)
+            labels: reader.labels, spreads: spreads(reader), ids: reader.ids, targetCount: reader.targetCount,
+            ratings: reader.ratings, raterCount: reader.header.raterCount ?? 0)
     }
 
     /// One shard's utterances restricted to `columns`, their frames appended to `store` in blocks of whole
@@ -106,7 +107,8 @@ public struct TrainingData {
         let reader = source.reader
         var set = UtteranceSet(
             width: store.width, frames: [], offsets: Array(reader.offsets), labels: reader.labels,
-            spreads: spreads(reader), ids: reader.ids, targetCount: reader.targetCount)
+            spreads: spreads(reader), ids: reader.ids, targetCount: reader.targetCount, ratings: reader.ratings,
+            raterCount: reader.header.raterCount ?? 0)
         set.store = store
         set.storeRows.reserveCapacity(reader.utteranceCount)
         var first = 0
@@ -148,6 +150,10 @@ extension UtteranceSet {
             out.offsets += part.offsets.dropFirst().map { $0 + base }
             out.labels += part.labels
             out.spreads = out.spreads.flatMap { mine in part.spreads.map { mine + $0 } }
+            // Ratings are kept only when every part has them from the same number of raters.
+            out.ratings =
+                part.raterCount == out.raterCount ? out.ratings.flatMap { mine in part.ratings.map { mine + $0 } } : nil
+            if out.ratings == nil { out.raterCount = 0 }
             out.ids += part.ids
         }
         return out

@@ -102,11 +102,19 @@ public struct TrainingJob {
                 "loss bce needs 0/1 targets, and \(datasetName) is a \(task.rawValue) dataset")
         }
         let mode = labelVariance ?? (train.spreads != nil ? .stdAux : .off)
-        if mode == .stdAux && train.spreads == nil { throw LearnError.noRaterSpread(dataset: datasetName) }
+        if mode.needsRaterSpread && train.spreads == nil {
+            throw LearnError.noRaterSpread(dataset: datasetName, mode: mode)
+        }
+        if mode.needsRegression && task != .regression {
+            throw LearnError.invalidSetting(
+                "label-variance \(mode.rawValue) models ratings on a scale, and \(datasetName) is a "
+                    + "\(task.rawValue) dataset; use std-aux, weighted or off")
+        }
         let kind = decoder ?? (task == .binary ? .gruFF : .tcGRU)
         let inputs = transform?.width ?? data.selection.count
         var decoderConfig = DecoderConfig.preset(
-            kind, inputWidth: inputs, outputCount: mode.outputCount(targets: targets.count))
+            kind, inputWidth: inputs,
+            outputCount: mode.outputCount(targets: targets.count, bins: LabelVarianceDefaults.ratingBins))
         adjustDecoder(&decoderConfig)
         var config = self.config
         config.labelVariance = mode

@@ -21,6 +21,11 @@ public struct UtteranceSet: Sendable {
     /// Per-utterance rater spread `[count, targetCount]` (population std of the ratings, or `label_std`),
     /// nil when the dataset has neither.
     public var spreads: [Float]?
+    /// Individual ratings `[count, raterCount, targetCount]` (NaN = not rated), nil when the dataset has none;
+    /// the `distribution` label-variance mode trains on their histogram.
+    public var ratings: [Float]?
+    /// Raters per utterance in `ratings` (0 without).
+    public var raterCount: Int
     /// Utterance ids (to match distorted conditions with clean utterances).
     public var ids: [String]
     /// Targets per utterance.
@@ -29,13 +34,15 @@ public struct UtteranceSet: Sendable {
     /// Creates a set; the caller guarantees consistent sizes (`Shards` validates files before this).
     public init(
         width: Int, frames: [Float], offsets: [Int], labels: [Float], spreads: [Float]?, ids: [String],
-        targetCount: Int
+        targetCount: Int, ratings: [Float]? = nil, raterCount: Int = 0
     ) {
         self.width = width
         self.frames = frames
         self.offsets = offsets
         self.labels = labels
         self.spreads = spreads
+        self.ratings = ratings
+        self.raterCount = ratings == nil ? 0 : raterCount
         self.ids = ids
         self.targetCount = targetCount
     }
@@ -54,13 +61,16 @@ public struct UtteranceSet: Sendable {
         if let store {
             var view = UtteranceSet(
                 width: width, frames: [], offsets: [0], labels: [], spreads: spreads == nil ? nil : [], ids: [],
-                targetCount: targetCount)
+                targetCount: targetCount, ratings: ratings == nil ? nil : [], raterCount: raterCount)
             view.store = store
             for i in indices {
                 view.offsets.append(view.offsets[view.offsets.count - 1] + length(i))
                 view.storeRows.append(storeRows[i])
                 view.labels.append(contentsOf: labels[(i * targetCount)..<((i + 1) * targetCount)])
                 if let s = spreads { view.spreads?.append(contentsOf: s[(i * targetCount)..<((i + 1) * targetCount)]) }
+                if let r = ratings {
+                    view.ratings?.append(contentsOf: r[(i * ratingStride)..<((i + 1) * ratingStride)])
+                }
                 view.ids.append(ids[i])
             }
             return view
@@ -69,18 +79,23 @@ public struct UtteranceSet: Sendable {
         var offsets = [0]
         var labels = [Float]()
         var spreads: [Float]? = self.spreads == nil ? nil : []
+        var ratings: [Float]? = self.ratings == nil ? nil : []
         var ids = [String]()
         for i in indices {
             frames.append(contentsOf: self.frames[(self.offsets[i] * width)..<(self.offsets[i + 1] * width)])
             offsets.append(offsets[offsets.count - 1] + length(i))
             labels.append(contentsOf: self.labels[(i * targetCount)..<((i + 1) * targetCount)])
             if let s = self.spreads { spreads?.append(contentsOf: s[(i * targetCount)..<((i + 1) * targetCount)]) }
+            if let r = self.ratings { ratings?.append(contentsOf: r[(i * ratingStride)..<((i + 1) * ratingStride)]) }
             ids.append(self.ids[i])
         }
         return UtteranceSet(
             width: width, frames: frames, offsets: offsets, labels: labels, spreads: spreads, ids: ids,
-            targetCount: targetCount)
+            targetCount: targetCount, ratings: ratings, raterCount: raterCount)
     }
+
+    /// Ratings per utterance (`raterCount × targetCount`).
+    var ratingStride: Int { raterCount * targetCount }
 
     /// The utterances at `indices` as a time-major padded batch.
     public func batch(_ indices: [Int]) -> FrameBatch<Float> {
@@ -148,9 +163,18 @@ extension UtteranceSet {
             for row in 0..<count { for column in columns { out.append(values[row * targetCount + column]) } }
             return out
         }
+        var pickedRatings: [Float]?
+        if let ratings {
+            var out = [Float]()
+            out.reserveCapacity(count * raterCount * columns.count)
+            for row in 0..<(count * raterCount) {
+                for column in columns { out.append(ratings[row * targetCount + column]) }
+            }
+            pickedRatings = out
+        }
         var out = UtteranceSet(
             width: width, frames: frames, offsets: offsets, labels: pick(labels), spreads: spreads.map(pick), ids: ids,
-            targetCount: columns.count)
+            targetCount: columns.count, ratings: pickedRatings, raterCount: raterCount)
         out.store = store
         out.storeRows = storeRows
         return out

@@ -140,11 +140,24 @@ extension ScanSpec {
                     ))
             }
         }
-        if let modes = training.labelVariance, modes.contains(.stdAux), !dataset.hasRaterSpread {
-            problems.append(
-                ScanSpecProblem(
-                    "training.label_variance",
-                    "std-aux needs rater spread, and the dataset has neither ratings nor label_std; use [\"off\"]"))
+        if let modes = training.labelVariance, !dataset.hasRaterSpread {
+            // Every mode but off trains on the raters' spread or distribution.
+            for mode in modes where mode != .off {
+                problems.append(
+                    ScanSpecProblem(
+                        "training.label_variance",
+                        "\(mode.rawValue) needs rater spread, and the dataset has neither ratings nor label_std; "
+                            + "use [\"off\"]"))
+            }
+        }
+        if let modes = training.labelVariance, dataset.task == "binary" {
+            for mode in modes where mode == .nll || mode == .distribution {
+                problems.append(
+                    ScanSpecProblem(
+                        "training.label_variance",
+                        "\(mode.rawValue) models ratings on a scale, and the dataset is binary; use std-aux, "
+                            + "weighted or off"))
+            }
         }
         if dataset.task != "regression" && dataset.task != "binary" {
             problems.append(

@@ -53,10 +53,16 @@ extension ScanSpec {
         case stdAux = "std-aux"
         /// The decoder is trained on the consensus label alone.
         case off
+        /// Gaussian negative log-likelihood of the individual ratings (predicted mean and floored variance).
+        case nll
+        /// A histogram over rating bins, cross-entropy against the raters' empirical distribution.
+        case distribution
+        /// The consensus loss weighted by 1/(1 + s²) per utterance, s the rater spread.
+        case weighted
 
-        /// Declaration order (`std-aux` before `off`).
+        /// Declaration order (`std-aux`, `off`, then the later modes), as results were always sorted.
         public static func < (lhs: LabelVarianceMode, rhs: LabelVarianceMode) -> Bool {
-            lhs == .stdAux && rhs == .off
+            allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
         }
     }
 

@@ -10,7 +10,7 @@ struct PredictCommand: ParsableCommand {
         abstract: "Predict every utterance of a dataset with a trained model; write a CSV.",
         discussion: """
             The CSV has one row per utterance and condition: id, condition, split, then one column per output \
-            (each target; with std-aux also <target>_spread). Binary targets are probabilities. Example:
+            (each target; with std-aux, nll or distribution also <target>_spread, the predicted rater spread). Binary targets are probabilities. Example:
               salience predict model.h5 ../shared/datasets/vader-minilm --out predictions.csv
             """)
 
@@ -36,10 +36,8 @@ struct PredictCommand: ParsableCommand {
         } catch let error as DatasetError {
             throw CommandFailure("\(dataset) is not a usable dataset:\n\(error.description)")
         }
-        var columns = trained.targets
-        if trained.labelVariance == .stdAux { columns += trained.targets.map { "\($0)_spread" } }
-        var csv = (["id", "condition", "split"] + columns).joined(separator: ",") + "\n"
-        var rows = 0
+        let spreads = trained.labelVariance.predictsSpread ? trained.targets.map { "\($0)_spread" } : []
+        var rows = [(key: PredictionTable.Key, values: [Float])]()
         var sets: [(String, Split, UtteranceSet)] = Split.allCases.compactMap { split in
             data.clean[split].map { (ShardFormat.cleanCondition, split, $0) }
         }
@@ -50,19 +48,16 @@ struct PredictCommand: ParsableCommand {
             let predictions = trained.predict(set)
             let o = trained.outputCount
             for u in 0..<set.count {
-                let values = (0..<o).map { String(predictions[u * o + $0]) }
-                csv += ([csvField(set.ids[u]), csvField(condition), split.description] + values).joined(separator: ",")
-                csv += "\n"
-                rows += 1
+                rows.append(
+                    (
+                        PredictionTable.Key(condition: condition, split: split, id: set.ids[u]),
+                        Array(predictions[(u * o)..<((u + 1) * o)])
+                    ))
             }
         }
-        try csv.write(toFile: out, atomically: true, encoding: .utf8)
-        print("\(rows) predictions written to \(out)")
-    }
-
-    /// Quotes a field when it holds a comma, quote or newline (RFC 4180).
-    private func csvField(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        // The one CSV format `salience fuse` reads (PredictionTable).
+        try PredictionTable.csv(header: trained.targets, extraColumns: spreads, rows: rows).write(
+            toFile: out, atomically: true, encoding: .utf8)
+        print("\(rows.count) predictions written to \(out)")
     }
 }

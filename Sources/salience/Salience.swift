@@ -25,6 +25,7 @@ struct Salience: ParsableCommand {
             DatasetCommand.self,
             DemoCommand.self,
             ScoresCommand.self,
+            FuseCommand.self,
             SelectCommand.self,
             TrainCommand.self,
             PredictCommand.self,

@@ -31,7 +31,11 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "tc-gru (default for regression) or gru-ff (default for binary).")
     var decoder: DecoderConfig.Kind?
 
-    @Option(help: "std-aux (default when the shards have ratings or label_std) or off.")
+    @Option(
+        help: """
+            std-aux (default when the shards have ratings or label_std), off, nll (Gaussian NLL of the ratings), \
+            distribution (histogram over rating bins) or weighted (1/(1+s^2) per utterance); docs/label-variance.md.
+            """)
     var labelVariance: LabelVarianceMode?
 
     @Option(help: "The seed of initialisation, shuffling and dropout.")

@@ -221,6 +221,36 @@ final class ScanSpecTests: XCTestCase {
         XCTAssertEqual(spec.validate(against: fitting), [])
     }
 
+    func testEveryLabelVarianceModeButOffNeedsRaterSpreadAndScaleModesNeedRegression() throws {
+        let spec = try ScanSpec.parse(
+            toml: """
+                [dataset]
+                directory = "d"
+                [training]
+                label_variance = ["off", "std-aux", "nll", "distribution", "weighted"]
+                """)
+        XCTAssertEqual(spec.training.labelVariance, [.off, .stdAux, .nll, .distribution, .weighted])
+        let bare = DatasetFacts(
+            targets: ["valence"], conditions: ["clean"], dimension: 384, task: "regression", hasRaterSpread: false)
+        let found = spec.validate(against: bare)
+        XCTAssertEqual(found.count, 4, "\(found)")
+        for mode in ["std-aux", "nll", "distribution", "weighted"] {
+            XCTAssertTrue(
+                found.contains {
+                    $0.field == "training.label_variance" && $0.message.hasPrefix("\(mode) needs rater spread")
+                        && $0.message.contains("neither ratings nor label_std")
+                }, mode)
+        }
+        let binary = DatasetFacts(
+            targets: ["valence"], conditions: ["clean"], dimension: 384, task: "binary", hasRaterSpread: true)
+        XCTAssertEqual(spec.validate(against: binary).map { String($0.message.prefix(3)) }, ["nll", "dis"])
+        let rated = DatasetFacts(
+            targets: ["valence"], conditions: ["clean"], dimension: 384, task: "regression", hasRaterSpread: true)
+        XCTAssertEqual(spec.validate(against: rated), [])
+        XCTAssertEqual(ScanSpec.LabelVarianceMode.allCases.sorted(), ScanSpec.LabelVarianceMode.allCases)
+        XCTAssertLessThan(ScanSpec.LabelVarianceMode.stdAux, .off)
+    }
+
     func testSpecRoundTripsThroughJSON() throws {
         var spec = try ScanSpec.load(
             contentsOf: TestEnvironment.packageRoot.appendingPathComponent("cluster/scan-example.toml"))
