@@ -50,5 +50,21 @@ enum Palette {
     }
 
     /// The colour of a label-variance mode.
-    static func color(_ mode: ScanSpec.LabelVarianceMode) -> String { mode == .stdAux ? blue : orange }
+    /// A colour's name in words, for captions.
+    static func name(of color: String) -> String {
+        [
+            blue: "blue", vermillion: "vermillion", orange: "orange", reddishPurple: "reddish purple",
+            bluishGreen: "bluish green", skyBlue: "sky blue", yellow: "yellow", grey: "grey", black: "black",
+        ][color] ?? color
+    }
+
+    static func color(_ mode: ScanSpec.LabelVarianceMode) -> String {
+        switch mode {
+        case .off: orange
+        case .stdAux: blue
+        case .nll: bluishGreen
+        case .distribution: reddishPurple
+        case .weighted: skyBlue
+        }
+    }
 }

@@ -51,8 +51,9 @@ extension ScanReport {
     func labelVarianceSection(_ context: ReportContext) -> ReportSection {
         var section = ReportSection(id: "label-variance", title: "Label variance on versus off")
         section.intro =
-            "The same selection trained with the raters' spread as an auxiliary target (std-aux) and without it "
-            + "(off): test \(context.primary.label), mean over seeds with ±1 standard deviation."
+            "The same selection trained with each label-variance mode (std-aux: the raters' spread as an auxiliary "
+            + "target; nll, distribution, weighted: docs/label-variance.md) and without (off): test "
+            + "\(context.primary.label), mean over seeds with ±1 standard deviation."
         let comparisons = results.labelVarianceComparisons(key: context.testKey)
         if comparisons.isEmpty {
             let asked = results.run.spec.training.labelVariance ?? []
@@ -67,42 +68,66 @@ extension ScanReport {
             }
             return section
         }
+        let modes = comparisons.map(\.mode).reduce(into: [ScanSpec.LabelVarianceMode]()) {
+            if !$0.contains($1) { $0.append($1) }
+        }
         if context.includeFigures {
             // Cells on all D dimensions are the full-width decoder whatever their method: drawn once, as `full`.
             let shown = comparisons.filter { $0.method == .full || ($0.rule.ratio.map { $0 < 1 } ?? true) }
-            let groupWidth = 2 * 9 + 10.0
+            var cells: [(method: ScanSpec.Method, rule: ScanResults.SelectionRule)] = []
+            for comparison in shown where !cells.contains(where: { $0 == (comparison.method, comparison.rule) }) {
+                cells.append((comparison.method, comparison.rule))
+            }
+            func find(
+                _ cell: (method: ScanSpec.Method, rule: ScanResults.SelectionRule), _ mode: ScanSpec.LabelVarianceMode
+            )
+                -> ScanResults.LabelVarianceComparison?
+            {
+                shown.first { $0.method == cell.method && $0.rule == cell.rule && $0.mode == mode }
+            }
+            let off = cells.map { cell in modes.lazy.compactMap { find(cell, $0)?.off }.first }
+            var series = modes.map { mode in
+                BarChart.Series(
+                    name: mode.rawValue, color: Palette.color(mode),
+                    values: cells.map { find($0, mode)?.on.mean ?? .nan },
+                    errors: cells.map { find($0, mode)?.on.std ?? 0 })
+            }
+            series.append(
+                BarChart.Series(
+                    name: "off", color: Palette.color(.off), values: off.map { $0?.mean ?? .nan },
+                    errors: off.map { $0?.std ?? 0 }))
+            let groupWidth = Double(series.count) * 9 + 10.0
             let chart = BarChart(
-                title: "Test \(context.primary.label): std-aux vs off", yLabel: "test \(context.primary.label)",
-                groups: shown.map { "\($0.method.rawValue) \($0.rule.label)" },
-                series: [
-                    BarChart.Series(
-                        name: "std-aux", color: Palette.color(.stdAux), values: shown.map { $0.on.mean },
-                        errors: shown.map { $0.on.std }),
-                    BarChart.Series(
-                        name: "off", color: Palette.color(.off), values: shown.map { $0.off.mean },
-                        errors: shown.map { $0.off.std }),
-                ], width: min(1160, max(600, 80 + Double(shown.count) * groupWidth)))
+                title: "Test \(context.primary.label): label-variance modes vs off",
+                yLabel: "test \(context.primary.label)",
+                groups: cells.map { "\($0.method.rawValue) \($0.rule.label)" }, series: series,
+                width: min(1160, max(600, 80 + Double(cells.count) * groupWidth)))
             section.figures.append(
                 .init(
                     name: "label-variance", chart: chart,
-                    caption: "Per method and selection rule: label variance on (blue) and off (orange)."
+                    caption: "Per method and selection rule: "
+                        + modes.map { "\($0.rawValue) (\(Palette.name(of: Palette.color($0))))" }.joined(
+                            separator: ", ")
+                        + " and off (orange)."
                         + (shown.count < comparisons.count
                             ? " Cells that keep all \(context.dimension) dimensions are drawn once, as full; the table "
                                 + "has each." : "")))
         }
         let rows = comparisons.map { comparison -> [String] in
             [
-                comparison.method.rawValue, comparison.rule.label, Markup.number(comparison.on.mean),
-                Markup.number(comparison.on.std), Markup.number(comparison.off.mean), Markup.number(comparison.off.std),
-                Markup.signed(comparison.difference),
+                comparison.method.rawValue, comparison.rule.label, comparison.mode.rawValue,
+                Markup.number(comparison.on.mean), Markup.number(comparison.on.std), Markup.number(comparison.off.mean),
+                Markup.number(comparison.off.std), Markup.signed(comparison.difference),
             ]
         }
         section.tables.append(
             ReportTable(
-                id: "label-variance-table", caption: "std-aux versus off per method and rule (test, over seeds)",
+                id: "label-variance-table",
+                caption: "Each label-variance mode versus off per method and rule (test, over seeds)",
                 columns: [
-                    .init("method"), .init("rule"), .init("std-aux", numeric: true), .init("± std", numeric: true),
-                    .init("off", numeric: true), .init("± std", numeric: true), .init("difference", numeric: true),
+                    .init("method"), .init("rule"), .init("mode"), .init("mode value", numeric: true),
+                    .init("± std", numeric: true), .init("off", numeric: true), .init("± std", numeric: true),
+                    .init("difference", numeric: true),
                 ], rows: rows))
         return section
     }

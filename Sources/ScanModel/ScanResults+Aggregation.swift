@@ -199,13 +199,15 @@ extension ScanResults {
         }
     }
 
-    /// The same (method, rule) trained with label variance on (`std-aux`) and off, over seeds.
+    /// The same (method, rule) trained with a label-variance mode and with `off`, over seeds.
     public struct LabelVarianceComparison: Sendable {
         /// The method.
         public var method: ScanSpec.Method
         /// The rule.
         public var rule: SelectionRule
-        /// With `std-aux`.
+        /// The mode compared with `off` (`std-aux`, `nll`, `distribution`, `weighted`).
+        public var mode: ScanSpec.LabelVarianceMode = .stdAux
+        /// With `mode`.
         public var on: SeedStatistics
         /// With `off`.
         public var off: SeedStatistics
@@ -214,12 +216,13 @@ extension ScanResults {
         public var difference: Double { on.mean - off.mean }
     }
 
-    /// Every (method, rule) that has both modes, compared on `key` (test, clean, averaged primary by default).
+    /// Every (method, rule, mode other than off) that also has `off`, compared on `key` (test, clean, averaged
+    /// primary by default), in mode order.
     public func labelVarianceComparisons(key: MetricKey? = nil) -> [LabelVarianceComparison] {
         let key = key ?? MetricKey(split: .test, metric: primaryMetric)
         let summaries = seedSummaries()
         var comparisons: [LabelVarianceComparison] = []
-        for summary in summaries where summary.cell.labelVariance == .stdAux {
+        for summary in summaries where summary.cell.labelVariance != .off {
             guard let on = summary.metrics[key],
                 let off = summaries.first(where: {
                     $0.cell.method == summary.cell.method && $0.cell.rule == summary.cell.rule
@@ -227,8 +230,14 @@ extension ScanResults {
                 })?.metrics[key]
             else { continue }
             comparisons.append(
-                LabelVarianceComparison(method: summary.cell.method, rule: summary.cell.rule, on: on, off: off))
+                LabelVarianceComparison(
+                    method: summary.cell.method, rule: summary.cell.rule, mode: summary.cell.labelVariance, on: on,
+                    off: off))
         }
-        return comparisons
+        let order = ScanSpec.LabelVarianceMode.allCases
+        return comparisons.enumerated().sorted {
+            let (a, b) = (order.firstIndex(of: $0.element.mode) ?? 0, order.firstIndex(of: $1.element.mode) ?? 0)
+            return a != b ? a < b : $0.offset < $1.offset
+        }.map(\.element)
     }
 }
