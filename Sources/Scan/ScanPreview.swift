@@ -35,6 +35,15 @@ public struct ScanPreview: Sendable {
     public var datasetBytes: Double
     public var dimension: Int
 
+    /// The models the grid trains, by input width k (shared ones left out): what the cost model weighs.
+    public var trainedByWidth: [(k: Int, projected: Bool, models: Int)] = []
+    /// Frames every model reads (kept shards, all splits and conditions), and the train frames of the clean
+    /// shards (what the statistics and IG passes read).
+    public var gridFrames = 0.0
+    public var trainFrames = 0.0
+    /// Targets of the dataset (a decoder's outputs).
+    public var targets = 1
+
     /// Every model of the grid (one per cell, seed and mode).
     public var models: Int { methods.reduce(0) { $0 + $1.perRule.reduce(0) { $0 + $1.models } } }
     /// Models actually trained: cells of every column (full, and ratio 1.0 of any method) share one model
@@ -88,11 +97,12 @@ public struct ScanPreview: Sendable {
         // mode: the first trains it, the others reuse it (the planner's shared training).
         var everyColumnTrained = false
         var shared = 0
+        var trained: [(k: Int, projected: Bool, models: Int)] = []
         func add(_ method: ScanSpec.Method, rule: String, k: Int, cells: Int = 1) {
             let count = cells * perCell
             let reuses = k == d && method.traits.selection != .components && everyColumnTrained
             if k == d && method.traits.selection != .components { everyColumnTrained = true }
-            if reuses { shared += count }
+            if reuses { shared += count } else { trained.append((k, method.traits.selection == .components, count)) }
             let label = reuses ? rule + " (shared)" : rule
             if let index = models.firstIndex(where: { $0.method == method }) {
                 models[index].perRule.append((label, count))
@@ -124,15 +134,21 @@ public struct ScanPreview: Sendable {
                 shared += 1
             } else {
                 gridBytes += gridFrames * Double(d * MemoryLayout<Float>.stride)
+                trained.append((d, false, 1))
             }
         }
         let total = models.reduce(0) { $0 + $1.perRule.reduce(0) { $0 + $1.models } }
         phases.append(Phase(name: "grid", tasks: total - shared, bytes: gridBytes))
         phases.append(Phase(name: "report", tasks: 1, bytes: 0))
-        return ScanPreview(
+        var preview = ScanPreview(
             phases: phases, methods: models, modes: catalog.labelVariance, seeds: spec.training.seeds.count,
             datasetBytes: Double(shards.reduce(0) { $0 + $1.frames }) * bytesPerFrame, dimension: d,
             trainings: total - shared)
+        preview.trainedByWidth = trained
+        preview.gridFrames = gridFrames
+        preview.trainFrames = cleanFrames * trainShare
+        preview.targets = max(1, catalog.targetColumns.count)
+        return preview
     }
 
     /// The preview as the lines `salience scan --dry-run` prints.

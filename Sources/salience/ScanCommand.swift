@@ -51,6 +51,16 @@ struct ScanCommand: ParsableCommand {
     @Flag(help: "Print no progress lines.")
     var quiet = false
 
+    @Option(
+        help: """
+            With --dry-run: a finished pilot scan (its output directory or results.json) whose measured rates \
+            estimate each phase's time (docs/cost-model.md).
+            """)
+    var pilot: String?
+
+    @Option(help: "With --pilot: the worker slot counts to estimate for, comma-separated.")
+    var estimateWorkers = "2,8,32,128"
+
     @Flag(help: "Replace the results and report a finished scan left in the [output] directory.")
     var overwrite = false
 
@@ -64,6 +74,7 @@ struct ScanCommand: ParsableCommand {
     func validate() throws {
         if workers < 1 || workers > 64 { throw ValidationError("--workers must be between 1 and 64.") }
         if endpoint == nil, curve.isGiven { throw ValidationError("--key and --server-key go with --to.") }
+        if pilot != nil, !dryRun { throw ValidationError("--pilot goes with --dry-run.") }
         if endpoint != nil, outputRoot != nil {
             throw ValidationError("--output-root is for the embedded cluster; with --to, give it to the workers.")
         }
@@ -86,7 +97,9 @@ struct ScanCommand: ParsableCommand {
         let local = try ScanRunner.loadLocalSpec(self.spec, dataRoot: URL(fileURLWithPath: dataRoot))
         if dryRun {
             do {
-                print(try ScanPreview.make(spec: local.spec, dataRoot: DataRoot(local.dataRoot)).text)
+                let preview = try ScanPreview.make(spec: local.spec, dataRoot: DataRoot(local.dataRoot))
+                print(preview.text)
+                if let pilot { print(try estimateText(preview, spec: local.spec, pilot: pilot)) }
             } catch {
                 throw CommandFailure("\(self.spec): \(error)")
             }
@@ -105,5 +118,40 @@ struct ScanCommand: ParsableCommand {
             local.spec, dataRoot: local.dataRoot, outputRoot: outputRoot.map { URL(fileURLWithPath: $0) },
             workers: workers)
         if outcome.status != .succeeded { throw ExitCode.failure }
+    }
+}
+
+extension ScanCommand {
+    /// The estimated time per phase on each worker count, from the pilot's measured rates.
+    func estimateText(_ preview: ScanPreview, spec: ScanSpec, pilot: String) throws -> String {
+        var url = URL(fileURLWithPath: pilot)
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
+            url.appendPathComponent("results.json")
+        }
+        let model: ScanCostModel
+        do {
+            model = try ScanCostModel(pilot: try ScanResults.load(contentsOf: url))
+        } catch {
+            throw CommandFailure("--pilot \(url.path): \(error)")
+        }
+        let counts = estimateWorkers.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !counts.isEmpty, counts.allSatisfy({ $0 > 0 }) else {
+            throw CommandFailure("--estimate-workers \(estimateWorkers): give positive counts, e.g. 8,32,128")
+        }
+        var lines = [
+            String(
+                format: "estimate from the pilot %@ (statistics %.0f MB/s per slot, %.0f %% of max epochs):", url.path,
+                model.statisticsBytesPerSecond / 1e6, model.epochShare * 100)
+        ]
+        for workers in counts {
+            let phases = model.estimate(preview, spec: spec, workers: workers)
+            let total = phases.reduce(0) { $0 + $1.seconds }
+            lines.append(
+                "  \(workers) slots: "
+                    + phases.map { "\($0.phase) \(ScanProgressDisplay.duration($0.seconds))" }.joined(separator: ", ")
+                    + "; total \(ScanProgressDisplay.duration(total)) (phases in sequence: an upper bound)")
+        }
+        return lines.joined(separator: "\n")
     }
 }
