@@ -48,13 +48,19 @@ extension Coordinator {
             try checkRole(of: message.command, peer: peer)
             if let worker = workers[identity] { worker.lastSeen = Coordinator.now() }
             try handle(message, from: identity, peer: peer, on: socket)
+        } catch ClusterError.unknownRun(let run) {
+            // A typo'd or forgotten run id is the client's mistake, not a broken message: it is answered with
+            // an ERROR the client prints, logged at info, and not counted in `protocol_errors` (which is for
+            // peers that break the protocol).
+            logger.info("no such run; client told", metadata: ["peer": "\(peer)", "run": "\(run)"])
+            let error = ClusterError.unknownRun(run)
+            send(.error, ErrorBody(code: "unknown-run", message: error.description), to: identity, on: socket)
         } catch let error as ClusterError {
             let code: String
             switch error {
             case .unsupportedVersion: code = "unsupported-version"
             case .versionMismatch: code = ClusterError.versionMismatchCode
             case .malformedMessage: code = "malformed"
-            case .unknownRun: code = "unknown-run"
             case .unknownKind: code = "unknown-planner"
             case .forbidden: code = "forbidden"
             default: code = "refused"
@@ -113,7 +119,7 @@ extension Coordinator {
                 reclaimUnlistedLeases(of: worker, holding: Set(holding), now: Coordinator.now())
             }
         case .bye:
-            if let worker = workers[identity] { removeWorker(worker, reason: "said goodbye") }
+            if let worker = workers[identity] { removeWorker(worker, reason: "said goodbye", expected: true) }
         case .submit: try handleSubmit(message, from: identity, peer: name, on: socket)
         case .status: try handleStatus(message, from: identity, peer: name, on: socket)
         case .workers: try handleWorkers(message, from: identity, peer: name, on: socket)

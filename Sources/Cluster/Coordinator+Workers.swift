@@ -316,12 +316,15 @@ extension Coordinator {
     }
 
     /// Forgets a worker and requeues the tasks only it held.
-    func removeWorker(_ worker: WorkerRecord, reason: String) {
+    /// `expected`: the worker said BYE (a normal shutdown, logged at info); otherwise it was presumed dead
+    /// (a warning: its host or network may need a look).
+    func removeWorker(_ worker: WorkerRecord, reason: String, expected: Bool = false) {
         workers[worker.routingID] = nil
         let leases = worker.leases
         for id in leases { releaseLease(of: id, from: worker.routingID, requeue: true) }
-        logger.warning(
-            "worker left", metadata: ["worker": "\(worker.name)", "reason": "\(reason)", "requeued": "\(leases.count)"])
+        logger.log(
+            level: expected ? .info : .warning, "worker left",
+            metadata: ["worker": "\(worker.name)", "reason": "\(reason)", "requeued": "\(leases.count)"])
     }
 
     /// Advances runs whose current phase has finished: next phase from the planner, or a final state.

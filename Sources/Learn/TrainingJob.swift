@@ -105,6 +105,19 @@ public struct TrainingJob {
         if mode.needsRaterSpread && train.spreads == nil {
             throw LearnError.noRaterSpread(dataset: datasetName, mode: mode)
         }
+        // `ratings` is one array for every target, so a dataset rated for some targets only holds NaN for
+        // the others (the npy recipe writes it so, with a warning). A spread head fitted to those would learn
+        // "raters agree perfectly" from no ratings at all: refused, naming the target.
+        if mode.needsRaterSpread, let ratings = train.ratings, train.raterCount > 0 {
+            for (column, target) in targets.enumerated()
+            where !stride(from: column, to: ratings.count, by: train.targetCount).contains(where: { !ratings[$0].isNaN }
+            ) {
+                throw LearnError.invalidSetting(
+                    "\(datasetName): target '\(target)' has no ratings in the train split (every rater cell is NaN), "
+                        + "so label-variance \(mode.rawValue) would fit its spread to nothing; give that target "
+                        + "rater columns or use --label-variance off")
+            }
+        }
         if mode.needsRegression && task != .regression {
             throw LearnError.invalidSetting(
                 "label-variance \(mode.rawValue) models ratings on a scale, and \(datasetName) is a "

@@ -19,6 +19,15 @@ extension ScanReport {
             }
             let order = curve.ranking
             let sorted = order.map { curve.mean[$0] }
+            // Frame-level pooling pairs correlated frames, so N there is not a count of independent
+            // observations: the rule is applied to utterance-level scores only.
+            if method == .misHist, results.run.spec.dataset.pooling == .utterance,
+                let train = results.run.dataset.utterances?.train,
+                let flat = HistogramResolution.warning(
+                    scores: curve.mean, observations: train, bins: results.run.spec.mis.bins)
+            {
+                section.notes.append(flat)
+            }
             let std = curve.std.map { values in order.map { values.indices.contains($0) ? values[$0] : 0 } }
             if context.includeFigures {
                 var series = LineChart.Series(

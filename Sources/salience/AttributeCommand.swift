@@ -17,8 +17,9 @@ struct AttributeCommand: ParsableCommand {
             beside the CSV (attributions.json for attributions.csv). The ig column feeds `salience select`.
 
             Examples:
-              salience attribute model.h5 ../shared/datasets/vader-minilm --out attributions.csv
-              salience attribute model.h5 data --method gauss-legendre --steps 20 --split dev --out ig.csv
+              salience attribute model.h5 data --out attributions.csv
+              salience attribute model.h5 data --method gauss-legendre --steps 20 \\
+                --split dev --out ig-dev.csv
               salience select attributions.csv --by ig --threshold mean
             """)
 
@@ -87,13 +88,14 @@ struct AttributeCommand: ParsableCommand {
             steps: steps, method: method, baseline: try baselineValue(width: first.inputWidth))
         let total = min(limit ?? Int.max, catalog.utteranceCount(split: split))
         let job = AttributionJob(replicas: replicas, method: ig, outputs: attributed)
+        var progress = CountProgress(label: "attribute", unit: "utterances", total: total)
         let outcome = try job.run(
             shards: catalog.shards(condition: ShardFormat.cleanCondition).map { (catalog.url(of: $0), nil) },
             split: split, limit: total
         ) { done in
-            FileHandle.standardError.write(Data("attribute: \(done)/\(total) utterances\r".utf8))
+            progress.show(done)
         }
-        FileHandle.standardError.write(Data("\n".utf8))
+        progress.finish()
         let statistics = outcome.statistics
         let attributing = outcome.attributionSeconds
         let names = attributed.map {

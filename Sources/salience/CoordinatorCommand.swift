@@ -10,19 +10,20 @@ struct CoordinatorCommand: ParsableCommand {
         commandName: "coordinator",
         abstract: "Run the cluster coordinator: it schedules tasks over workers and keeps the ledger.",
         discussion: """
-            One coordinator per deployment. Runs are kept in a SQLite ledger in --state, so a restarted
-            coordinator resumes them and workers reattach by themselves. Binding beyond loopback requires
-            CurveZMQ: --key (our secret key) and the public keys admitted, by role: --worker-keys (may join
-            as workers and run tasks) and --client-keys (may submit, cancel, read status and results). A key
-            may be on both. --allow, the single list of earlier versions, still works and gives each of its
-            keys both roles (with a warning: then any operator key can join as a worker). SIGHUP (`kill -HUP`,
-            `systemctl reload`) reads the lists again, so a new node's key is admitted (or a revoked one
-            refused) without a restart; a list that fails to load is logged and the old one stays. An empty or
+            One coordinator per deployment. Runs are kept in a SQLite ledger in --state, so a restarted \
+            coordinator resumes them and workers reattach by themselves. Binding beyond loopback requires \
+            CurveZMQ: --key (our secret key) and the public keys admitted, by role: --worker-keys (may join \
+            as workers and run tasks) and --client-keys (may submit, cancel, read status and results). A key \
+            may be on both. --allow, the single list of earlier versions, still works and gives each of its \
+            keys both roles (with a warning: then any operator key can join as a worker). SIGHUP (`kill -HUP`, \
+            `systemctl reload`) reads the lists again, so a new node's key is admitted (or a revoked one \
+            refused) without a restart; a list that fails to load is logged and the old one stays. An empty or \
             unreadable list is refused at start. Only one coordinator may use a --state directory at a time.
 
             Example:
               salience coordinator --bind tcp://0.0.0.0:5555 --state /var/lib/salience \\
-                --key keys/coordinator.key --worker-keys keys/workers --client-keys keys/clients
+                --key keys/coordinator.key --worker-keys keys/workers \\
+                --client-keys keys/clients
             """)
 
     @Option(name: .customLong("bind"), help: "Endpoint to listen on (repeatable).")

@@ -19,7 +19,7 @@ struct DatasetInspectCommand: ParsableCommand {
     @Argument(help: "The dataset directory.")
     var directory: String
 
-    @Flag(help: "Print the catalog as JSON.")
+    @Flag(help: "Print the catalog as JSON (snake_case, with totals per condition and split).")
     var json = false
 
     func run() throws {
@@ -32,9 +32,7 @@ struct DatasetInspectCommand: ParsableCommand {
             throw ExitCode(1)
         }
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(catalog), as: UTF8.self))
+            print(try DatasetCatalogJSON(catalog).encoded())
         } else {
             print(DatasetTable.render(catalog))
         }

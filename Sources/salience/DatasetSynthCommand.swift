@@ -15,7 +15,8 @@ struct DatasetSynthCommand: ParsableCommand {
             synthetic_nonlinear_dims. The same seed gives the same files.
 
             Example:
-              salience dataset synth ./synthetic --utterances 1200 --dim 64 --targets 2 --seed 7
+              salience dataset synth ./synthetic --utterances 1200 --dim 64 \\
+                --targets 2 --seed 7
             """)
 
     @Argument(help: "Directory to write the shards into (created if missing).")
@@ -106,7 +107,7 @@ struct DatasetSynthCommand: ParsableCommand {
         let directory = URL(fileURLWithPath: out)
         let existing = DatasetCatalog.shardURLs(in: directory)
         if !existing.isEmpty && !force {
-            throw ValidationError(
+            throw CommandFailure(
                 "\(out) already holds \(existing.count) shard(s); choose an empty directory or pass --force")
         }
         if force { for url in existing { try? FileManager.default.removeItem(at: url) } }

@@ -12,8 +12,12 @@ struct DatasetValidateCommand: ParsableCommand {
               vader-000.h5: offsets[17]: 1203 is not greater than offsets[16] = 1203
             Every frame is read and checked for NaN and infinity unless --headers-only is given.
 
-            Example:
+            With --json one object: valid, problems (one string each) and, when valid, shards, \
+            utterances (clean), dimension and conditions; the exit code is the same.
+
+            Examples:
               salience dataset validate ./synthetic && echo valid
+              salience dataset validate ./synthetic --json > validation.json
             """)
 
     @Argument(help: "The dataset directory.")
@@ -22,17 +26,47 @@ struct DatasetValidateCommand: ParsableCommand {
     @Flag(help: "Skip reading the frames (faster; NaN/infinity in embeddings go unnoticed).")
     var headersOnly = false
 
+    @Flag(help: "Print the outcome as one JSON object (exit code unchanged).")
+    var json = false
+
+    /// The `--json` object; the counts are absent when the dataset is refused.
+    struct Report: Encodable {
+        var valid: Bool
+        var problems: [String]
+        var shards: Int?
+        var utterances: Int?
+        var dimension: Int?
+        var conditions: [String]?
+    }
+
     func run() throws {
         let url = URL(fileURLWithPath: directory)
         let problems = ShardValidator.validate(directory: url, checkFrames: !headersOnly)
         guard problems.isEmpty else {
-            for problem in problems { print(problem) }
+            if json {
+                try printJSON(Report(valid: false, problems: problems.map(\.description)))
+            } else {
+                for problem in problems { print(problem) }
+            }
             printError("salience: \(directory) is not a valid dataset (\(problems.count) problem(s))")
             throw ExitCode(1)
         }
         let catalog = try DatasetCatalog(directory: url)
+        if json {
+            try printJSON(
+                Report(
+                    valid: true, problems: [], shards: catalog.shards.count, utterances: catalog.utteranceCount(),
+                    dimension: catalog.dimension, conditions: catalog.conditions))
+            return
+        }
         print(
             "valid: \(catalog.shards.count) shard(s), \(catalog.utteranceCount()) clean utterances, D=\(catalog.dimension), conditions \(catalog.conditions.joined(separator: ", "))"
         )
+    }
+
+    private func printJSON(_ report: Report) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        print(String(decoding: try encoder.encode(report), as: UTF8.self))
     }
 }

@@ -18,8 +18,8 @@ struct FuseCommand: ParsableCommand {
             targets). Example:
               salience predict a.h5 ../shared/datasets/vader-minilm --out a.csv
               salience predict b.h5 ../shared/datasets/vader-minilm --out b.csv
-              salience fuse a.csv b.csv --dataset ../shared/datasets/vader-minilm --method learned \\
-                --out fused.csv --metrics fused.json
+              salience fuse a.csv b.csv --dataset ../shared/datasets/vader-minilm \\
+                --method learned --out fused.csv --metrics fused.json
             """)
 
     @Argument(help: "Two or more prediction CSVs written by `salience predict`.")

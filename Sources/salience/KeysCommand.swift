@@ -31,7 +31,7 @@ struct KeysGenerateCommand: ParsableCommand {
         do {
             try PrivateFile.createDirectories(at: base.deletingLastPathComponent())
         } catch let error as PrivateFileError {
-            throw ValidationError("cannot make the key directory: \(error)")
+            throw CommandFailure("cannot make the key directory: \(error)")
         }
         let pair = try KeyFiles.generate(at: base)
         print("wrote \(name).key (secret, mode 0600) and \(name).pub")

@@ -10,8 +10,10 @@ struct PredictCommand: ParsableCommand {
         abstract: "Predict every utterance of a dataset with a trained model; write a CSV.",
         discussion: """
             The CSV has one row per utterance and condition: id, condition, split, then one column per output \
-            (each target; with std-aux, nll or distribution also <target>_spread, the predicted rater spread). Binary targets are probabilities. Example:
-              salience predict model.h5 ../shared/datasets/vader-minilm --out predictions.csv
+            (each target; with std-aux, nll or distribution also <target>_spread, the predicted rater spread). Binary targets are probabilities.
+
+            Example:
+              salience predict model.h5 data --out predictions.csv
             """)
 
     @Argument(help: "A model file written by `salience train`.")

@@ -18,9 +18,13 @@ struct ScanCommand: ParsableCommand {
             spec is validated first (a bad spec fails with its field and reason), progress is printed per \
             phase, and the report is written to the spec's output directory.
 
+            With --detach it prints the run id alone (or with --json one object with run and endpoint), \
+            as `salience submit` does, and returns.
+
             Examples:
-              salience scan cluster/scan-example.toml --data-root /shared/datasets --workers 2
+              salience scan cluster/scan-example.toml --data-root /shared/datasets
               salience scan scan.toml --to tcp://head-node:5555
+              run=$(salience scan scan.toml --to tcp://head-node:5555 --detach)
             """)
 
     @Argument(help: "The scan spec (TOML).")
@@ -47,6 +51,9 @@ struct ScanCommand: ParsableCommand {
 
     @Flag(help: "With --to: print the run id and return without following the run.")
     var detach = false
+
+    @Flag(help: "With --detach: print the submission as JSON ({\"endpoint\": ..., \"run\": ...}).")
+    var json = false
 
     @Flag(help: "Print no progress lines.")
     var quiet = false
@@ -75,6 +82,8 @@ struct ScanCommand: ParsableCommand {
         if workers < 1 || workers > 64 { throw ValidationError("--workers must be between 1 and 64.") }
         if endpoint == nil, curve.isGiven { throw ValidationError("--key and --server-key go with --to.") }
         if pilot != nil, !dryRun { throw ValidationError("--pilot goes with --dry-run.") }
+        if detach, endpoint == nil { throw ValidationError("--detach goes with --to.") }
+        if json, !detach { throw ValidationError("--json goes with --detach (a followed scan prints progress).") }
         if endpoint != nil, outputRoot != nil {
             throw ValidationError("--output-root is for the embedded cluster; with --to, give it to the workers.")
         }
@@ -87,9 +96,13 @@ struct ScanCommand: ParsableCommand {
             let runner = ScanRunner(quiet: quiet)
             let client = try curve.client(endpoint: endpoint)
             let (run, submitted) = try runner.submit(spec, client: client, absolutizingOutput: false)
+            if detach {
+                SubmissionOutput.print(run: run, endpoint: endpoint, json: json)
+                if !quiet { printError("scan: submitted run \(run) to \(endpoint); follow it with `salience status`") }
+                return
+            }
             print("scan: submitted run \(run) to \(endpoint)")
             fflush(stdout)  // a script or log collector reading a pipe learns the run id now, not at exit
-            if detach { return }
             let outcome = try runner.follow(run: run, client: client, spec: spec, submittedAt: submitted)
             if outcome.status != .succeeded { throw ExitCode.failure }
             return

@@ -91,7 +91,7 @@ struct ScanRunner {
         if let outputRoot {
             // The report this process writes at the end obeys the same root as the workers.
             do { _ = try OutputRoot(outputRoot).resolve(outputDirectory.path) } catch {
-                throw ValidationError("\(error)")
+                throw CommandFailure("\(error)")
             }
         } else if !FileManager.default.fileExists(atPath: outputDirectory.path) {
             try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)

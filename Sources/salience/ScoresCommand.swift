@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Learn
 import Saliency
+import ScanModel
 import Scoring
 import Shards
 
@@ -12,14 +13,14 @@ struct ScoresCommand: ParsableCommand {
         commandName: "scores",
         abstract: "Score every embedding dimension against the targets (CCS, MIS, PCA) on one split.",
         discussion: """
-            Streams the clean shards once (twice for mis-hist when the pooled rows exceed --pooled-memory),
-            with one reader thread feeding --threads compute threads, and writes one CSV row per dimension:
-            `dim`, then per method `<method>` (the mean over targets) and `<method>.<target>`.
-            PCA is a change of basis, not a per-dimension score: it writes pca.csv (component, eigenvalue,
-            explained_ratio, cumulative) and pca.h5 (components, eigenvalues, mean) beside the CSV.
+            Streams the clean shards once (twice for mis-hist when the pooled rows exceed --pooled-memory), \
+            with one reader thread feeding --threads compute threads, and writes one CSV row per dimension: \
+            `dim`, then per method `<method>` (the mean over targets) and `<method>.<target>`. \
+            PCA is a change of basis, not a per-dimension score: it writes pca.csv (component, eigenvalue, \
+            explained_ratio, cumulative) and pca.h5 (components, eigenvalues, mean) beside the CSV. \
             A shard that fails validation stops the command before anything is written.
 
-            Methods: ccs (|Pearson r|), mis (KSG k=3 as scikit-learn's mutual_info_regression),
+            Methods: ccs (|Pearson r|), mis (KSG k=3 as scikit-learn's mutual_info_regression), \
             mis-hist (plug-in MI of a joint histogram), pca.
 
             Example:
@@ -115,6 +116,12 @@ struct ScoresCommand: ParsableCommand {
         for scores in result.scores {
             for warning in scores.warnings {
                 printError("salience scores: warning: \(scores.method): \(describe(warning, targets: result.targets))")
+            }
+            if scores.method == HistogramMutualInformation.method,
+                let flat = HistogramResolution.warning(
+                    scores: scores.mean, observations: result.observations, bins: bins)
+            {
+                printError("salience scores: warning: \(flat)")
             }
         }
         let outURL = URL(fileURLWithPath: out)

@@ -8,12 +8,12 @@ struct SelectCommand: ParsableCommand {
         commandName: "select",
         abstract: "Select dimensions from a scores CSV by a top ratio, a threshold, or at random.",
         discussion: """
-            Scores sort descending, ties to the lower index; the selected indices (the CSV's `dim` values)
+            Scores sort descending, ties to the lower index; the selected indices (the CSV's `dim` values) \
             are printed ascending, one per line, or written to --out. Exactly one rule:
-              --ratio R        the k = max(1, floor(R * D)) highest scores, 0 < R <= 1
-              --top K          the K highest scores
-              --threshold T    every score >= T, T one of mean, median, pNN (e.g. p75), c*mean (e.g. 2*mean)
-              --random K       K dimensions drawn at random (seeded by --seed): a baseline of the same size
+              --ratio R      the k = max(1, floor(R * D)) highest scores, 0 < R <= 1
+              --top K        the K highest scores
+              --threshold T  every score >= T; T: mean, median, pNN (p75), c*mean (2*mean)
+              --random K     K dimensions at random (seeded by --seed), a baseline
 
             Examples:
               salience select scores.csv --by ccs --ratio 0.6

@@ -21,20 +21,20 @@ struct RunFile: Decodable {
         let specs = try tasks.enumerated().map { index, task -> TaskSpec in
             let given = [task.text != nil, task.base64 != nil, task.u64 != nil].filter { $0 }.count
             guard given <= 1 else {
-                throw ValidationError("\(file): task \(index) gives more than one of text, base64, u64.")
+                throw CommandFailure("\(file): task \(index) gives more than one of text, base64, u64.")
             }
             var body = Data()
             if let text = task.text { body = Data(text.utf8) }
             if let words = task.u64 { body = DiagnosticExecutors.data(words) }
             if let base64 = task.base64 {
                 guard let decoded = Data(base64Encoded: base64) else {
-                    throw ValidationError("\(file): task \(index) has invalid base64.")
+                    throw CommandFailure("\(file): task \(index) has invalid base64.")
                 }
                 body = decoded
             }
             let arrays = try (task.arraysBase64 ?? []).map { text -> Data in
                 guard let decoded = Data(base64Encoded: text) else {
-                    throw ValidationError("\(file): task \(index) has an invalid base64 array.")
+                    throw CommandFailure("\(file): task \(index) has an invalid base64 array.")
                 }
                 return decoded
             }
@@ -85,8 +85,16 @@ struct SubmitCommand: ParsableCommand {
     @Option(help: "Data root for --local workers.")
     var dataRoot: String = "."
 
+    @Flag(
+        help: """
+            Print the submission as JSON ({"endpoint": ..., "run": ...}) instead of the bare id; with --wait on \
+            a run description the final status follows as a second JSON line.
+            """)
+    var json = false
+
     func validate() throws {
         if let local, local < 1 || local > 64 { throw ValidationError("--local must be between 1 and 64.") }
+        if json, local != nil { throw ValidationError("--json goes with --to (--local prints the run's status).") }
     }
 
     /// Whether `file` is a scan spec rather than a run description: by its extension, so that a broken
@@ -97,13 +105,13 @@ struct SubmitCommand: ParsableCommand {
         if isScanSpec { return try submitScan() }
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: file)) } catch {
-            throw ValidationError("cannot read \(file): \(error.localizedDescription)")
+            throw CommandFailure("cannot read \(file): \(error.localizedDescription)")
         }
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         let runFile: RunFile
         do { runFile = try decoder.decode(RunFile.self, from: data) } catch {
-            throw ValidationError(
+            throw CommandFailure(
                 "\(file) is not a valid run description (JSON; a scan spec must end in .toml): \(error)")
         }
         let submission = try runFile.submission(file: file)
@@ -122,10 +130,17 @@ struct SubmitCommand: ParsableCommand {
         }
         let client = try connection.client()
         let run = try client.submit(submission)
-        print(run)
+        SubmissionOutput.print(run: run, endpoint: connection.endpoint, json: json)
         if wait {
             let status = try client.waitForRun(run)
-            print(StatusCommand.render(status))
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                encoder.keyEncodingStrategy = .convertToSnakeCase
+                print(String(decoding: try encoder.encode(status), as: UTF8.self))
+            } else {
+                print(StatusCommand.render(status))
+            }
             if status.state != .completed { throw ExitCode.failure }
         }
     }
@@ -142,8 +157,7 @@ struct SubmitCommand: ParsableCommand {
         }
         let client = try connection.client()
         let (run, submitted) = try runner.submit(spec, client: client, absolutizingOutput: false)
-        print(run)
-        fflush(stdout)  // a batch script reading a pipe learns the run id now, not at exit
+        SubmissionOutput.print(run: run, endpoint: connection.endpoint, json: json)
         guard wait else { return }
         let outcome = try runner.follow(run: run, client: client, spec: spec, submittedAt: submitted)
         if outcome.status != .succeeded { throw ExitCode.failure }

@@ -13,10 +13,13 @@ struct TrainCommand: ParsableCommand {
         discussion: """
             Trains on the train split, picks the epoch by the dev metric (mean CCC, or mean ROC AUC for binary \
             tasks), and evaluates every split and every distorted condition. Prints one progress line per epoch \
-            on standard error. Example:
-              salience train ../shared/datasets/vader-minilm --dims 0,5,9 --epochs 3 --out model.h5 \\
-                --metrics metrics.json
-              salience train data/ --select selection.txt --decoder gru-ff --label-variance off --out m.h5
+            on standard error.
+
+            Examples:
+              salience train ../shared/datasets/vader-minilm --dims 0,5,9 --epochs 3 \\
+                --out model.h5 --metrics metrics.json
+              salience train data/ --select selection.txt --decoder gru-ff \\
+                --label-variance off --out m.h5
             """)
 
     @Argument(help: "The dataset directory (shards *.h5).")

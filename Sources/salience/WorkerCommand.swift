@@ -14,11 +14,12 @@ struct WorkerCommand: ParsableCommand {
         commandName: "worker",
         abstract: "Run a cluster worker: it asks the coordinator for tasks and runs them.",
         discussion: """
-            Start any number, any time; each reconnects by itself. Data paths in tasks are relative to
+            Start any number, any time; each reconnects by itself. Data paths in tasks are relative to \
             --data-root; a path escaping it is refused.
 
             Example:
-              salience worker --connect tcp://head-node:5555 --data-root /shared/datasets --threads 2 \\
+              salience worker --connect tcp://head-node:5555 \\
+                --data-root /shared/datasets --threads 2 \\
                 --key keys/worker-1.key --server-key keys/coordinator.pub
             """)
 

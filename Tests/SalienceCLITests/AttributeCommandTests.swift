@@ -44,6 +44,13 @@ final class AttributeCommandTests: XCTestCase {
         let attribute = try run(["attribute", model, data, "--steps", "20", "--out", csv.path])
         XCTAssertEqual(attribute.status, 0, attribute.stderr)
         XCTAssertTrue(attribute.stdout.contains("mean |completeness delta| = "), attribute.stdout)
+        // Standard error is a pipe here, as in a log: whole lines, no carriage returns, and the final count.
+        XCTAssertFalse(attribute.stderr.contains("\r"), attribute.stderr)
+        let trainUtterances = try DatasetCatalog(directory: URL(fileURLWithPath: data)).utteranceCount(split: .train)
+        XCTAssertTrue(
+            attribute.stderr.split(separator: "\n").contains(
+                "attribute: \(trainUtterances)/\(trainUtterances) utterances"),
+            attribute.stderr)
 
         let lines = try String(contentsOf: csv, encoding: .utf8).split(separator: "\n").map(String.init)
         let header = lines[0].split(separator: ",").map(String.init)

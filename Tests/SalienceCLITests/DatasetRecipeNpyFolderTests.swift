@@ -18,10 +18,11 @@ final class DatasetRecipeNpyFolderTests: XCTestCase {
     }
 
     /// Makes a fixture folder (feats/, noisy/, labels.csv) with `recipe_fixture.py make-npy`.
-    private func makeFixture(_ name: String, breaking kind: String? = nil) throws -> URL {
+    private func makeFixture(_ name: String, breaking kind: String? = nil, dimension: Int? = nil) throws -> URL {
         let directory = scratch.path(name)
         var arguments = [DatasetRecipe.helper("recipe_fixture.py").path, "make-npy", directory.path]
         if let kind { arguments += ["--break", kind] }
+        if let dimension { arguments += ["--dim", "\(dimension)"] }
         let made = try runProcess(python, arguments)
         XCTAssertEqual(made.status, 0, made.stderr)
         return directory
@@ -152,5 +153,59 @@ final class DatasetRecipeNpyFolderTests: XCTestCase {
         XCTAssertEqual(replaced.status, 0, replaced.stderr)
         XCTAssertEqual(DatasetRecipe.shardNames(in: out), ["twice-out-000.h5"])
         try DatasetRecipe.validate(out, python: python)
+    }
+
+    /// Rater columns for valence only: the recipe says arousal's ratings will be NaN and that spread modes
+    /// are refused, and `salience train` does refuse std-aux on that target (naming it), while `off` trains.
+    func testPartialRaterColumnsWarnAndSpreadModesAreRefused() throws {
+        let fixture = try makeFixture("partial", breaking: "partial-raters")
+        let out = scratch.path("partial-out")
+        let made = try runRecipe(fixture, out: out)
+        XCTAssertEqual(made.status, 0, made.stderr)
+        XCTAssertTrue(made.stderr.contains("warning"), made.stderr)
+        XCTAssertTrue(made.stderr.contains("not for ['arousal']"), made.stderr)
+        XCTAssertTrue(made.stderr.contains("std-aux, nll, distribution or weighted is refused"), made.stderr)
+        let model = scratch.path("partial.h5").path
+        let refused = try runProcess(
+            TestEnvironment.salienceBinary,
+            ["train", out.path, "--label-variance", "std-aux", "--epochs", "1", "--quiet", "--out", model])
+        XCTAssertEqual(refused.status, 1, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("target 'arousal' has no ratings in the train split"), refused.stderr)
+        let off = try runProcess(
+            TestEnvironment.salienceBinary,
+            ["train", out.path, "--label-variance", "off", "--epochs", "1", "--quiet", "--out", model])
+        XCTAssertEqual(off.status, 0, off.stderr)
+    }
+
+    /// Embeddings are chunked in tiles of at most 1024 rows x 64 columns (docs/shard-format.md), so a
+    /// column subset reads only its blocks: 130 columns give chunks 64 wide.
+    func testEmbeddingsAreChunkedInColumnBlocks() throws {
+        let fixture = try makeFixture("wide", dimension: 130)
+        let out = scratch.path("wide-out")
+        let made = try runRecipe(fixture, out: out)
+        XCTAssertEqual(made.status, 0, made.stderr)
+        let inspect = try runProcess(TestEnvironment.salienceBinary, ["dataset", "inspect", out.path, "--json"])
+        XCTAssertEqual(inspect.status, 0, inspect.stderr)
+        let catalog = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(inspect.stdout.utf8)) as? [String: Any])
+        let shards = try XCTUnwrap(catalog["shards"] as? [[String: Any]])
+        let frames = try XCTUnwrap(shards.first?["frames"] as? Int)
+        XCTAssertEqual(shards.first?["chunk"] as? [Int], [min(frames, 1024), 64])
+        try DatasetRecipe.validate(out, python: python)
+    }
+
+    /// Without h5py (here: Python without site-packages) the recipe says what to install, no traceback.
+    func testMissingH5pyIsOneLineNamingThePipCommand() throws {
+        let fixture = scratch.path("unused")
+        let result = try runProcess(
+            python,
+            [
+                "-S", DatasetRecipe.npyFolderScript.path, "--frames", fixture.path, "--labels", "x.csv", "--encoder",
+                "e",
+                "--out", scratch.path("none").path,
+            ])
+        XCTAssertEqual(result.status, 1, result.stderr)
+        XCTAssertTrue(result.stderr.contains("npy-folder: error:"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("pip install numpy h5py"), result.stderr)
+        XCTAssertFalse(result.stderr.contains("Traceback"), result.stderr)
     }
 }

@@ -247,6 +247,59 @@ final class DatasetValidateTests: XCTestCase {
         let shards = try XCTUnwrap(object["shards"] as? [[String: Any]])
         XCTAssertEqual(shards.first?["utterances"] as? Int, 4)
         XCTAssertEqual(shards.first?["frames"] as? Int, 8)
-        XCTAssertEqual((shards.first?["utterancesPerSplit"] as? [String: Int])?["dev"], 1)
+        XCTAssertEqual((shards.first?["utterances_per_split"] as? [String: Int])?["dev"], 1)
+        XCTAssertEqual(shards.first?["embedding_type"] as? String, "float32")
+        // snake_case like every other JSON of the command line, paths unescaped, totals as in the table.
+        XCTAssertFalse(json.stdout.contains("\\/"), json.stdout)
+        XCTAssertTrue(json.stdout.contains(good.path), json.stdout)
+        XCTAssertNil(object["hasRatings"])
+        XCTAssertEqual(object["has_ratings"] as? Bool, false)
+        let totals = try XCTUnwrap(object["totals"] as? [[String: Any]])
+        XCTAssertEqual(totals.count, 1)
+        XCTAssertEqual(totals.first?["condition"] as? String, "clean")
+        XCTAssertEqual(totals.first?["utterances"] as? Int, 4)
+        XCTAssertEqual(totals.first?["frames"] as? Int, 8)
+        // RawShard's split is [train, train, dev, test].
+        XCTAssertEqual(totals.first?["utterances_per_split"] as? [String: Int], ["train": 2, "dev": 1, "test": 1])
+    }
+
+    func testValidateJSONSaysValidOrListsTheProblemsWithTheSameExitCode() throws {
+        let good = try dataset("json-good", RawShard())
+        let valid = try runProcess(TestEnvironment.salienceBinary, ["dataset", "validate", good.path, "--json"])
+        XCTAssertEqual(valid.status, 0, valid.stderr)
+        let yes = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(valid.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(yes["valid"] as? Bool, true)
+        XCTAssertEqual(yes["problems"] as? [String], [])
+        XCTAssertEqual(yes["utterances"] as? Int, 4)
+        XCTAssertEqual(yes["dimension"] as? Int, 3)
+
+        var shard = RawShard()
+        shard.offsets = [0, 2, 2, 6, 8]
+        let bad = try dataset("json-bad", shard)
+        let refused = try runProcess(TestEnvironment.salienceBinary, ["dataset", "validate", bad.path, "--json"])
+        XCTAssertEqual(refused.status, 1, refused.stderr)
+        let no = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(refused.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(no["valid"] as? Bool, false)
+        let problems = try XCTUnwrap(no["problems"] as? [String])
+        XCTAssertTrue(problems.contains { $0.hasPrefix("s.h5: offsets[2]") }, "\(problems)")
+        XCTAssertNil(no["utterances"])
+    }
+
+    /// A dataset of the wrong element type is described as h5py would name it, not as Swift prints the enum.
+    func testATypeProblemNamesHDF5TypesInWords() throws {
+        let directory = scratch.path("string-offsets")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var shard = RawShard()
+        shard.omit = ["offsets"]
+        let url = directory.appendingPathComponent("s.h5")
+        try shard.write(to: url)
+        do {  // closed (released) before the command opens it
+            let file = try File.open(url.path, mode: .readWrite)
+            try file.writeStrings("offsets", ["0", "2", "4", "6", "8"])
+        }
+        try assertRefused(
+            directory, file: "s.h5", ["offsets: has type variable-length UTF-8 strings, expected integers (int64)"])
+        let result = try runProcess(TestEnvironment.salienceBinary, ["dataset", "validate", directory.path])
+        XCTAssertFalse(result.stdout.contains("StringType"), result.stdout)
     }
 }

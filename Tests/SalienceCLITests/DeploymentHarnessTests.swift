@@ -221,8 +221,8 @@ struct CoordinatorClient {
         try run(["submit", file.path]).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// `salience results RUN`: the JSON lines.
-    func results(_ runID: String) throws -> String { try run(["results", runID]) }
+    /// `salience results RUN --json`: the JSON lines.
+    func results(_ runID: String) throws -> String { try run(["results", runID, "--json"]) }
 }
 
 /// Why a deployment test could not go on.

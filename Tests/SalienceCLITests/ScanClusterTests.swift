@@ -223,7 +223,9 @@ final class ScanClusterTests: XCTestCase {
         let submit = try runProcess(
             TestEnvironment.salienceBinary, ["scan", spec.path, "--to", endpoint, "--detach"])
         XCTAssertEqual(submit.status, 0, submit.stderr)
-        let run = try XCTUnwrap(submit.stdout.split(separator: " ").last { $0.hasPrefix("run-") }).description
+        // The run id alone on stdout, as `salience submit` prints it.
+        let run = submit.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertTrue(run.hasPrefix("run-") && !run.contains(" ") && !run.contains("\n"), submit.stdout)
         var status = ScanResults.RunStatus.pending
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {

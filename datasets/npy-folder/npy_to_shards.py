@@ -33,13 +33,21 @@ import re
 import sys
 from pathlib import Path
 
-import h5py
-import numpy as np
+try:
+    import h5py
+    import numpy as np
+except ImportError as missing:  # a clear line instead of a traceback: the one dependency step there is
+    print(f"npy-folder: error: this recipe needs numpy and h5py, and {missing.name} is not installed: "
+          f"pip install numpy h5py (or use the project's venv, ops/python-env)", file=sys.stderr)
+    sys.exit(1)
 
 SPLITS = {"train": 0, "dev": 1, "test": 2, "0": 0, "1": 1, "2": 2}
-# Target of one embeddings chunk in bytes (rows x all columns): 1.5 MiB, the layout of the reference
-# vader-minilm dataset (1024 rows x 384 float32).
-CHUNK_BYTES = 1024 * 384 * 4
+# Embeddings are chunked in tiles of CHUNK_ROWS frames x CHUNK_COLUMNS dimensions (docs/shard-format.md,
+# "Chunking"): a reader of a column subset (a dimension-block task, training on selected dimensions)
+# then inflates only the column blocks it needs, not every column of each row. 1024 x 64 float32 is
+# 256 KiB per chunk, the tile the format document recommends.
+CHUNK_ROWS = 1024
+CHUNK_COLUMNS = 64
 GZIP_LEVEL = 4
 CONDITION_NAME = re.compile(r"^[A-Za-z0-9._-]+$")
 RATER_COLUMN = re.compile(r"^(?P<target>.+)\.r(?P<rater>[0-9]+)$")
@@ -109,6 +117,15 @@ class Table:
         if stds and set(stds) != set(targets):
             raise RecipeError(f"{path}: std columns for {sorted(stds)} but targets are {targets}; give all or none")
         rater_count = max((max(n) for n in raters.values()), default=0)
+        unrated = [t for t in targets if raters and t not in raters]
+        if unrated:
+            # The format keeps one `ratings` array for all targets, so these targets' ratings are all NaN.
+            # Salience refuses a label-variance mode that needs rater spread (std-aux, nll, distribution,
+            # weighted) on such a target rather than fit its spread head to nothing; say so now.
+            print(f"npy-folder: warning: {path}: rater columns exist for {sorted(raters)} but not for "
+                  f"{unrated}; their ratings are stored as NaN (no rater information). Training on them with "
+                  f"--label-variance std-aux, nll, distribution or weighted is refused; use --label-variance off, "
+                  f"or give every target <target>.r1 .. columns", file=sys.stderr)
 
         self.path = path
         self.targets = targets
@@ -248,7 +265,7 @@ def write_shard(path, args, table, targets, condition, rows, files, dtype):
     offsets = np.zeros(len(rows) + 1, dtype=np.int64)
     offsets[1:] = np.cumsum(counts)
     total = int(offsets[-1])
-    chunk_rows = max(1, min(total, CHUNK_BYTES // (width * np.dtype(dtype).itemsize)))
+    chunk = (max(1, min(total, CHUNK_ROWS)), max(1, min(width, CHUNK_COLUMNS)))
     with h5py.File(path, "w", libver=("earliest", "v110")) as f:
         f.attrs["salience_format"] = "embedding-shard"
         f.attrs["format_version"] = np.int64(1)
@@ -257,7 +274,7 @@ def write_shard(path, args, table, targets, condition, rows, files, dtype):
         f.attrs["targets"] = np.array(targets, dtype=h5py.string_dtype())
         f.attrs["condition"] = condition
         embeddings = f.create_dataset(
-            "embeddings", shape=(total, width), dtype=dtype, chunks=(chunk_rows, width),
+            "embeddings", shape=(total, width), dtype=dtype, chunks=chunk,
             compression=None if args.no_compress else "gzip",
             compression_opts=None if args.no_compress else GZIP_LEVEL,
             shuffle=not args.no_compress,

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Inputs and independent checks for the dataset-recipe tests.
 
-  recipe_fixture.py make-npy DIR [--break KIND]   a tiny npy folder (DIR/feats, DIR/noisy, DIR/labels.csv);
-                                                  KIND spoils it: missing-file, shape-mismatch, nan,
-                                                  unknown-split, duplicate-id
+  recipe_fixture.py make-npy DIR [--break KIND] [--dim D]
+                                                  a tiny npy folder (DIR/feats, DIR/noisy, DIR/labels.csv)
+                                                  of D columns (default 6); KIND spoils it: missing-file,
+                                                  shape-mismatch, nan, unknown-split, duplicate-id, or
+                                                  partial-raters (rater columns for valence only)
   recipe_fixture.py make-binary DIR [--label L]    a binary task with a label_std column (row 3's label = L)
   recipe_fixture.py check-npy DIR OUT [--float16] the shards in OUT hold exactly DIR's inputs
   recipe_fixture.py check-binary DIR OUT          the binary shards hold DIR's labels and label_std
@@ -68,6 +70,8 @@ def make_npy(directory, broken):
         rows.append([uid, split] + labels + cells)
     if broken == "duplicate-id":
         rows.append(list(rows[3]))
+    if broken == "partial-raters":
+        rows = [row[:7] for row in rows]  # id, split, valence, arousal, valence.r1 .. valence.r3
     with open(os.path.join(directory, "labels.csv"), "w", newline="") as f:
         csv.writer(f).writerows(rows)
 
@@ -258,6 +262,9 @@ def main():
     command = sys.argv[1]
     if command == "make-npy":
         broken = sys.argv[sys.argv.index("--break") + 1] if "--break" in sys.argv else None
+        if "--dim" in sys.argv:
+            global D
+            D = int(sys.argv[sys.argv.index("--dim") + 1])
         make_npy(sys.argv[2], broken)
     elif command == "make-binary":
         make_binary(sys.argv[2], sys.argv[sys.argv.index("--label") + 1] if "--label" in sys.argv else None)
