@@ -153,6 +153,6 @@ public struct BootstrapMomentsPartial: MergeablePartial, Equatable, Sendable {
 
     /// Bytes of `replicates` replicates over `dimensions` and `targets` (for the bounds checked at submission).
     public static func byteCount(replicates: Int, dimensions: Int, targets: Int) -> Int {
-        PartialEncoder.headerSize + 40 + replicates * (8 * (1 + 5) + 8 * (dimensions * (2 + targets) + 2 * targets))
+        BootstrapLimits.momentsBytes(replicates: replicates, dimensions: dimensions, targets: targets)
     }
 }

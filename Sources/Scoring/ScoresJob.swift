@@ -96,6 +96,12 @@ public struct ScoresJob {
                 required: needed, found: utterances,
                 statistic: "scores on the \(settings.split) split of \(directory.path)")
         }
+        if let bootstrap = settings.bootstrap,
+            let problem = BootstrapLimits.problem(
+                replicates: bootstrap.replicates, dimensions: dimension, targets: targets.count)
+        {
+            throw SaliencyError.invalidParameter(problem)
+        }
         let pass = ShardPass(
             sources: shards.map { PassSource(url: $0) }, opened: readers, split: settings.split,
             pooling: settings.pooling, threads: settings.threads, framesPerRead: settings.framesPerRead,
