@@ -68,13 +68,18 @@ public struct ScanGraph {
     }
 
     func statisticsTask(_ shard: String, _ range: Range<Int>, histogramBins: Int?) -> StatisticsTask {
-        StatisticsTask(
+        var task = StatisticsTask(
             dataset: spec.dataset.directory, shard: shard, start: range.lowerBound, end: range.upperBound,
             pooling: spec.dataset.pooling, targetColumns: catalog.targetColumns,
             moments: histogramBins == nil && methods.need(.moments),
             covariance: histogramBins == nil && methods.need(.covariance),
             range: histogramBins == nil && methods.need(.ranges), histogramBins: histogramBins,
             binaryTargets: catalog.binary)
+        if task.moments, let confidence = spec.confidence {
+            task.replicates = confidence.replicates
+            task.bootstrapSeed = confidence.seed
+        }
+        return task
     }
 
     /// KSG tasks.
