@@ -27,11 +27,12 @@ public struct BootstrapMomentsPartial: MergeablePartial, Equatable, Sendable {
 
     /// The replicates of one batch, whose rows must carry their utterance keys.
     ///
-    /// Rows are centred on the batch's unweighted means first, then every replicate's weighted sums
-    /// Σw, Σw·x, Σw·x², Σw·x·y come from T + 2 matrix products (weights B × n) · (n × D); the replicate's
+    /// Rows are centred on the batch's unweighted means first and summed per utterance; every replicate's
+    /// weighted sums Σw, Σw·x, Σw·x², Σw·x·y then come from one matrix product (weights B × utterances) ·
+    /// (utterances × (D·(2 + T) + 2T)); the replicate's
     /// moments follow as mean = m + S₁/W, M2 = S₂ − S₁²/W, C = Sxy − S₁x·S₁y/W. Centring first keeps the
     /// subtraction small (the weighted mean moves only by S₁/W from the batch mean).
-    /// - Complexity: O(B · n · D · (T + 2)) in BLAS.
+    /// - Complexity: O(n · D · T) to sum per utterance, then O(B · utterances · D · (T + 2)) in BLAS.
     /// - Throws: `SaliencyError.invalidParameter` when the rows carry no utterance keys.
     public init(_ batch: Observations, replicates count: Int, seed: UInt64) throws {
         self.init(
@@ -43,51 +44,79 @@ public struct BootstrapMomentsPartial: MergeablePartial, Equatable, Sendable {
         }
         let width = batch.dimensions
         let targets = batch.targetCount
-        let weights = PoissonBootstrap.weights(seed: seed, replicates: count, keys: keys)
-        var centredX = batch.features
-        var centredY = batch.targets
-        var meanX = [Double]()
-        var meanY = [Double]()
-        centre(&centredX, rows: rows, columns: width, means: &meanX)
-        centre(&centredY, rows: rows, columns: targets, means: &meanY)
-
-        /// (B × n) · (n × columns).
-        func weighted(_ matrix: [Double], columns: Int) -> [Double] {
-            var out = [Double](repeating: 0, count: count * columns)
-            cblas_dgemm(
-                CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(count), Int32(columns), Int32(rows), 1, weights,
-                Int32(rows), matrix, Int32(columns), 0, &out, Int32(columns))
-            return out
+        // Means of the batch (the centre), then rows centred on the fly: no copy of the batch.
+        var meanX = [Double](repeating: 0, count: width)
+        var meanY = [Double](repeating: 0, count: targets)
+        for row in 0..<rows {
+            for column in 0..<width { meanX[column] += batch.features[row * width + column] }
+            for target in 0..<targets { meanY[target] += batch.targets[row * targets + target] }
         }
-        let sumX = weighted(centredX, columns: width)
-        let sumY = weighted(centredY, columns: targets)
-        let squaresX = weighted(centredX.map { $0 * $0 }, columns: width)
-        let squaresY = weighted(centredY.map { $0 * $0 }, columns: targets)
-        var products = [[Double]]()
-        var scratch = [Double](repeating: 0, count: rows * width)
-        for target in 0..<targets {
-            for row in 0..<rows {
-                let y = centredY[row * targets + target]
-                for column in 0..<width { scratch[row * width + column] = centredX[row * width + column] * y }
+        for column in 0..<width { meanX[column] /= Double(rows) }
+        for target in 0..<targets { meanY[target] /= Double(rows) }
+        // One row per utterance (consecutive rows with the same key: frame pooling's frames share their
+        // utterance's weight), holding its sums [x | y | x² | y² | x·y₀ | x·y₁ …], so a single product
+        // (B × utterances) · (utterances × columns) gives every replicate's weighted sums.
+        let columns = width * (2 + targets) + 2 * targets
+        var groupKeys = [UInt64]()
+        var groupRows = [Double]()
+        for key in keys {
+            if groupKeys.last != key {
+                groupKeys.append(key)
+                groupRows.append(0)
             }
-            products.append(weighted(scratch, columns: width))
+            groupRows[groupRows.count - 1] += 1
         }
+        var sums = [Double](repeating: 0, count: groupKeys.count * columns)
+        var centred = [Double](repeating: 0, count: width)
+        var group = -1
+        for row in 0..<rows {
+            if row == 0 || keys[row] != keys[row - 1] { group += 1 }
+            let base = group * columns
+            let x = row * width
+            for column in 0..<width {
+                let value = batch.features[x + column] - meanX[column]
+                centred[column] = value
+                sums[base + column] += value
+                sums[base + width + targets + column] += value * value
+            }
+            for target in 0..<targets {
+                let value = batch.targets[row * targets + target] - meanY[target]
+                sums[base + width + target] += value
+                sums[base + 2 * width + targets + target] += value * value
+                let products = base + 2 * width + 2 * targets + target * width
+                for column in 0..<width { sums[products + column] += centred[column] * value }
+            }
+        }
+        let groups = groupKeys.count
+        let weights = PoissonBootstrap.weights(seed: seed, replicates: count, keys: groupKeys)
+        var weighted = [Double](repeating: 0, count: count * columns)
+        cblas_dgemm(
+            CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(count), Int32(columns), Int32(groups), 1, weights,
+            Int32(groups), sums, Int32(columns), 0, &weighted, Int32(columns))
+        // Offsets of the parts of a row of `weighted`.
+        let sumY = width
+        let squaresX = width + targets
+        let squaresY = 2 * width + targets
+        let products = 2 * width + 2 * targets
         for replicate in 0..<count {
-            let total = (0..<rows).reduce(0.0) { $0 + weights[replicate * rows + $1] }
+            var total = 0.0
+            for group in 0..<groups { total += weights[replicate * groups + group] * groupRows[group] }
             guard total > 0 else { continue }
-            let xBase = replicate * width
-            let yBase = replicate * targets
-            let replicateMeanX = (0..<width).map { meanX[$0] + sumX[xBase + $0] / total }
-            let replicateMeanY = (0..<targets).map { meanY[$0] + sumY[yBase + $0] / total }
-            let m2X = (0..<width).map { max(0, squaresX[xBase + $0] - sumX[xBase + $0] * sumX[xBase + $0] / total) }
+            let row = replicate * columns
+            let replicateMeanX = (0..<width).map { meanX[$0] + weighted[row + $0] / total }
+            let replicateMeanY = (0..<targets).map { meanY[$0] + weighted[row + sumY + $0] / total }
+            let m2X = (0..<width).map {
+                max(0, weighted[row + squaresX + $0] - weighted[row + $0] * weighted[row + $0] / total)
+            }
             let m2Y = (0..<targets).map {
-                max(0, squaresY[yBase + $0] - sumY[yBase + $0] * sumY[yBase + $0] / total)
+                max(0, weighted[row + squaresY + $0] - weighted[row + sumY + $0] * weighted[row + sumY + $0] / total)
             }
             var cross = [Double](repeating: 0, count: width * targets)
             for column in 0..<width {
                 for target in 0..<targets {
                     cross[column * targets + target] =
-                        products[target][xBase + column] - sumX[xBase + column] * sumY[yBase + target] / total
+                        weighted[row + products + target * width + column] - weighted[row + column]
+                        * weighted[row + sumY + target] / total
                 }
             }
             replicates[replicate] = MomentsPartial(
