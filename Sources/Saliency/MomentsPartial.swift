@@ -38,6 +38,21 @@ public struct MomentsPartial: MergeablePartial, Equatable, Sendable {
         cross = [Double](repeating: 0, count: dimensions.count * targetCount)
     }
 
+    /// A partial from its fields (a bootstrap replicate's, computed from weighted sums).
+    init(
+        dimensions: Range<Int>, targetCount: Int, count: Int, meanX: [Double], meanY: [Double], m2X: [Double],
+        m2Y: [Double], cross: [Double]
+    ) {
+        self.dimensions = dimensions
+        self.targetCount = targetCount
+        self.count = count
+        self.meanX = meanX
+        self.meanY = meanY
+        self.m2X = m2X
+        self.m2Y = m2Y
+        self.cross = cross
+    }
+
     /// The moments of one batch (two passes over it: means, then centred products with BLAS).
     public init(_ batch: Observations) {
         self.init(dimensions: batch.dimensionRange, targetCount: batch.targetCount)

@@ -16,13 +16,17 @@ public struct Observations: Sendable {
     public let features: [Double]
     /// Row-major `count × targetCount`.
     public let targets: [Double]
+    /// Per row, the key of the utterance it came from (`PoissonBootstrap.key(of:)` of its id), so bootstrap
+    /// replicates weight a row by its utterance whatever piece of the data holds it; nil when not known.
+    public let rowKeys: [UInt64]?
 
     /// The global dimension indices this batch covers.
     public var dimensionRange: Range<Int> { firstDimension..<(firstDimension + dimensions) }
 
     /// Wraps row-major arrays, checking their sizes and that every value is finite.
     public init(
-        features: [Double], targets: [Double], count: Int, dimensions: Int, targetCount: Int, firstDimension: Int = 0
+        features: [Double], targets: [Double], count: Int, dimensions: Int, targetCount: Int, firstDimension: Int = 0,
+        rowKeys: [UInt64]? = nil
     ) throws {
         guard count >= 0, dimensions >= 1, targetCount >= 1, firstDimension >= 0 else {
             throw SaliencyError.invalidParameter(
@@ -39,6 +43,10 @@ public struct Observations: Sendable {
                 what: "observation targets", expected: "\(count) x \(targetCount) = \(count * targetCount)",
                 found: "\(targets.count)")
         }
+        if let rowKeys, rowKeys.count != count {
+            throw SaliencyError.shapeMismatch(
+                what: "observation row keys", expected: "\(count)", found: "\(rowKeys.count)")
+        }
         if let bad = features.firstIndex(where: { !$0.isFinite }) {
             throw SaliencyError.nonFiniteValue(what: "features", row: bad / dimensions, column: bad % dimensions)
         }
@@ -51,6 +59,7 @@ public struct Observations: Sendable {
         self.dimensions = dimensions
         self.targetCount = targetCount
         self.firstDimension = firstDimension
+        self.rowKeys = rowKeys
     }
 
     /// One column of `features`, copied out.
@@ -70,7 +79,8 @@ public struct Observations: Sendable {
         return try! Observations(
             features: Array(features[(clamped.lowerBound * dimensions)..<(clamped.upperBound * dimensions)]),
             targets: Array(targets[(clamped.lowerBound * targetCount)..<(clamped.upperBound * targetCount)]),
-            count: clamped.count, dimensions: dimensions, targetCount: targetCount, firstDimension: firstDimension)
+            count: clamped.count, dimensions: dimensions, targetCount: targetCount, firstDimension: firstDimension,
+            rowKeys: rowKeys.map { Array($0[clamped]) })
     }
 
     /// The columns in `local` (indices relative to this batch), as a new batch with the right `firstDimension`.
@@ -84,7 +94,7 @@ public struct Observations: Sendable {
         }
         return try! Observations(
             features: out, targets: targets, count: count, dimensions: clamped.count, targetCount: targetCount,
-            firstDimension: firstDimension + clamped.lowerBound)
+            firstDimension: firstDimension + clamped.lowerBound, rowKeys: rowKeys)
     }
 }
 
@@ -101,12 +111,16 @@ extension Observations {
         var targets = [Double]()
         features.reserveCapacity(batches.reduce(0) { $0 + $1.features.count })
         targets.reserveCapacity(batches.reduce(0) { $0 + $1.targets.count })
+        // Keys only when every batch has them: a row without a key cannot be weighted.
+        var keys: [UInt64]? = batches.allSatisfy { $0.rowKeys != nil } ? [] : nil
         for batch in batches {
             features.append(contentsOf: batch.features)
             targets.append(contentsOf: batch.targets)
+            if let batchKeys = batch.rowKeys { keys?.append(contentsOf: batchKeys) }
         }
         return try Observations(
             features: features, targets: targets, count: targets.count / first.targetCount,
-            dimensions: first.dimensions, targetCount: first.targetCount, firstDimension: first.firstDimension)
+            dimensions: first.dimensions, targetCount: first.targetCount, firstDimension: first.firstDimension,
+            rowKeys: keys)
     }
 }

@@ -8,6 +8,8 @@ public enum PartialKind: UInt16, CaseIterable, Sendable {
     case jointHistogram = 3
     /// `CovariancePartial`.
     case covariance = 4
+    /// `BootstrapMomentsPartial`.
+    case bootstrapMoments = 5
     /// `AttributionStatistics` (module Attribution); numbered apart from the saliency statistics.
     case attributionStatistics = 256
 }

@@ -15,10 +15,11 @@ extension Observations {
     ///     offsets[i+1] - offsets[0]` (so a range read from the middle of a shard can pass its offsets as is).
     ///   - labels: row-major `N × targetCount` targets.
     ///   - include: which utterances to keep (e.g. the train split); all when nil.
+    ///   - keys: one key per utterance (`PoissonBootstrap.key(of:)` of its id), copied to every row it gives.
     /// - Complexity: O(F · dimensions).
     public static func pooling(
         frames: UnsafeBufferPointer<Float>, dimensions: Int, offsets: [Int], labels: [Float], targetCount: Int,
-        pooling: Pooling, include: [Bool]? = nil, firstDimension: Int = 0
+        pooling: Pooling, include: [Bool]? = nil, firstDimension: Int = 0, keys: [UInt64]? = nil
     ) throws -> Observations {
         let utterances = offsets.count - 1
         guard utterances >= 0, dimensions >= 1, targetCount >= 1 else {
@@ -31,6 +32,9 @@ extension Observations {
         if let include, include.count != utterances {
             throw SaliencyError.shapeMismatch(
                 what: "include mask", expected: "\(utterances)", found: "\(include.count)")
+        }
+        if let keys, keys.count != utterances {
+            throw SaliencyError.shapeMismatch(what: "utterance keys", expected: "\(utterances)", found: "\(keys.count)")
         }
         let base = offsets.first ?? 0
         let frameCount = frames.count / dimensions
@@ -47,6 +51,13 @@ extension Observations {
             pooling == .utterance ? kept.count : kept.reduce(0) { $0 + offsets[$1 + 1] - offsets[$1] }
         var features = [Double](repeating: 0, count: rows * dimensions)
         var targets = [Double](repeating: 0, count: rows * targetCount)
+        var rowKeys: [UInt64]? = keys.map { _ in [] }
+        if let keys {
+            for utterance in kept {
+                let repeats = pooling == .utterance ? 1 : offsets[utterance + 1] - offsets[utterance]
+                rowKeys?.append(contentsOf: repeatElement(keys[utterance], count: repeats))
+            }
+        }
         features.withUnsafeMutableBufferPointer { out in
             var row = 0
             for utterance in kept {
@@ -80,6 +91,6 @@ extension Observations {
         }
         return try Observations(
             features: features, targets: targets, count: rows, dimensions: dimensions, targetCount: targetCount,
-            firstDimension: firstDimension)
+            firstDimension: firstDimension, rowKeys: rowKeys)
     }
 }

@@ -121,4 +121,15 @@ public enum Selection {
             return Array(pool.prefix(k)).sorted()
         }
     }
+
+    /// The rule stability selection (`stable:π`) is made from: its selection probabilities are those of
+    /// `score ≥ mean of scores` over the bootstrap replicates (the threshold of Grósz et al.'s IG subspaces,
+    /// methods.md), so π keeps the dimensions that rule picks in at least a fraction π of resamples.
+    public static let stableBaseRule = SelectionRule.threshold(.mean)
+
+    /// Stability selection: the dimensions whose selection probability is at least `fraction`, ascending.
+    public static func stable(probabilities: [Double], fraction: Double) -> [Int] {
+        // A hair of tolerance: a probability is a count over B, and π·B may round either way in Double.
+        probabilities.indices.filter { probabilities[$0] >= fraction - 1e-12 }
+    }
 }

@@ -46,7 +46,8 @@ public enum ScanAssembly {
             }
             curves.append(curve)
             selections += try graph.selections(
-                of: method, scores: traits.selection == .scores ? curve.mean : nil, seed: 0)
+                of: method, scores: traits.selection == .scores ? curve.mean : nil, seed: 0,
+                stable: try scores.stableProbabilities(method))
         }
         let models = (progress.models + (try sharedModels(progress, graph: graph, scores: scores))).sorted {
             ($0.method, $0.rule, $0.seed, $0.labelVariance) < ($1.method, $1.rule, $1.seed, $1.labelVariance)
@@ -56,7 +57,9 @@ public enum ScanAssembly {
             status: status,
             phases: phases(progress, graph: graph, status: status, shared: models.count(where: \.isShared)),
             failedTasks: failedTasks)
-        return ScanResults(run: run, scoreCurves: curves, selections: selections, models: models)
+        var results = ScanResults(run: run, scoreCurves: curves, selections: selections, models: models)
+        results.confidence = try confidence(spec: spec, curves: curves, scores: scores)
+        return results
     }
 
     /// The cells whose model another cell trained (``ScanPlanner/sharedTraining``), each as a copy of that
@@ -86,6 +89,24 @@ public enum ScanAssembly {
             shared.append(copy)
         }
         return shared
+    }
+
+    /// The bootstrap confidence of the scores (with `[confidence]`, once the replicates are complete): every
+    /// method with one score per dimension joins the agreement; the rules are the spec's.
+    static func confidence(spec: ScanSpec, curves: [ScanResults.ScoreCurve], scores: ScanScores) throws
+        -> ScanResults.Confidence?
+    {
+        guard let settings = spec.confidence, settings.isOn else { return nil }
+        let points = curves.filter { $0.method.traits.selection == .scores }.map { ($0.method, $0.mean) }
+        var replicates = [ScanSpec.Method: ScoreReplicates]()
+        for (method, _) in points { if let bootstrap = scores.replicates(method) { replicates[method] = bootstrap } }
+        guard !replicates.isEmpty else { return nil }
+        return try ConfidenceAssembly.confidence(
+            replicates: replicates, points: points,
+            rules: ConfidenceAssembly.rules(ratios: spec.selection.ratios, thresholds: spec.selection.thresholds),
+            settings: BootstrapSettings(replicates: settings.replicates, seed: settings.seed),
+            notCovered: ScanSpec.Method.bootstrapGaps(
+                spec.selection.methods.filter { $0.hasScores && replicates[$0] == nil }))
     }
 
     /// Population standard deviation across targets, per dimension.

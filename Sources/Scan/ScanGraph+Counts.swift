@@ -27,7 +27,12 @@ extension ScanGraph {
             switch method.traits.selection {
             case .full: cells += 1
             case .random, .components: cells += spec.selection.ratios.count
-            case .scores: cells += spec.selection.ratios.count + spec.selection.thresholds.count
+            case .scores:
+                // `stable:π` only for methods with bootstrap replicates (no gap to state).
+                let thresholds = spec.selection.thresholds.filter {
+                    if case .stable = $0 { return method.bootstrapGap == nil } else { return true }
+                }
+                cells += spec.selection.ratios.count + thresholds.count
             }
         }
         return cells * modelsPerCell + (trainsBaselineOnly ? 1 : 0)

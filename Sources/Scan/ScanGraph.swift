@@ -68,13 +68,18 @@ public struct ScanGraph {
     }
 
     func statisticsTask(_ shard: String, _ range: Range<Int>, histogramBins: Int?) -> StatisticsTask {
-        StatisticsTask(
+        var task = StatisticsTask(
             dataset: spec.dataset.directory, shard: shard, start: range.lowerBound, end: range.upperBound,
             pooling: spec.dataset.pooling, targetColumns: catalog.targetColumns,
             moments: histogramBins == nil && methods.need(.moments),
             covariance: histogramBins == nil && methods.need(.covariance),
             range: histogramBins == nil && methods.need(.ranges), histogramBins: histogramBins,
             binaryTargets: catalog.binary)
+        if task.moments, let confidence = spec.confidence {
+            task.replicates = confidence.replicates
+            task.bootstrapSeed = confidence.seed
+        }
+        return task
     }
 
     /// KSG tasks.
@@ -112,8 +117,11 @@ public struct ScanGraph {
 
     /// The selections of `method` given its scores (nil for `full` and `random`, which need none):
     /// top ratios, then thresholds for the scoring methods; PCA keeps the leading k components.
+    ///
+    /// `stable` gives, per dimension, the fraction of bootstrap replicates whose `mean` rule keeps it: the
+    /// `stable:π` thresholds keep those at least π, and are left out for a method without replicates.
     public func selections(
-        of method: ScanSpec.Method, scores: [Double]?, seed: Int
+        of method: ScanSpec.Method, scores: [Double]?, seed: Int, stable: [Double]? = nil
     ) throws -> [ScanResults.Selection] {
         let ratios = spec.selection.ratios
         switch method.traits.selection {
@@ -138,7 +146,14 @@ public struct ScanGraph {
                 return ScanResults.Selection(method: method, rule: .ratio(ratio), k: indices.count, indices: indices)
             }
             for rule in spec.selection.thresholds {
-                let indices = try Selection.select(scores, rule: .threshold(Self.scoreThreshold(rule)))
+                let indices: [Int]
+                if let score = Self.scoreThreshold(rule) {
+                    indices = try Selection.select(scores, rule: .threshold(score))
+                } else if case .stable(let pi) = rule, let stable {
+                    indices = Selection.stable(probabilities: stable, fraction: pi)
+                } else {
+                    continue
+                }
                 guard !indices.isEmpty else { continue }
                 out.append(
                     ScanResults.Selection(method: method, rule: .threshold(rule), k: indices.count, indices: indices))
@@ -147,9 +162,10 @@ public struct ScanGraph {
         }
     }
 
-    /// Saliency's threshold for a spec's rule.
-    static func scoreThreshold(_ rule: ScanSpec.Threshold) -> ScoreThreshold {
+    /// Saliency's threshold for a spec's rule; nil for `stable:π`, which is a rule on replicates, not on scores.
+    static func scoreThreshold(_ rule: ScanSpec.Threshold) -> ScoreThreshold? {
         switch rule {
+        case .stable: return nil
         case .mean: return .mean
         case .median: return .median
         case .percentile(let p): return .percentile(p)

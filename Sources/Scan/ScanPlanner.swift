@@ -15,6 +15,8 @@ public struct ScanScores {
     public var pca: PrincipalComponents?
     /// IG statistics merged over every utterance range.
     public var ig: AttributionStatistics?
+    /// CCS on every bootstrap replicate (with `[confidence]`), once the moments are complete.
+    public var ccsReplicates: ScoreReplicates?
 
     /// No scores yet.
     public init() {}
@@ -55,6 +57,17 @@ public struct ScanScores {
     public func vector(_ method: ScanSpec.Method) -> [Double]? {
         method.traits.quantity.flatMap { curve(method, quantity: $0)?.mean }
     }
+
+    /// The bootstrap replicates of a method's scores, for the methods that have them.
+    public func replicates(_ method: ScanSpec.Method) -> ScoreReplicates? {
+        method == .ccs ? ccsReplicates : nil
+    }
+
+    /// Per dimension, the fraction of replicates whose `Selection.stableBaseRule` keeps it: what the
+    /// `stable:π` rules select from (nil for a method without replicates).
+    public func stableProbabilities(_ method: ScanSpec.Method) throws -> [Double]? {
+        try replicates(method)?.selectionProbabilities(Selection.stableBaseRule)
+    }
 }
 
 extension ScanProgress {
@@ -66,6 +79,9 @@ extension ScanProgress {
         let pieces = graph.utteranceRanges.count
         if graph.needsPassA && statisticsA == pieces {
             if scores.ccs == nil, let moments { scores.ccs = try CrossCorrelationSaliency.scores(moments) }
+            if scores.ccsReplicates == nil, let ccs = scores.ccs, let bootstrapMoments {
+                scores.ccsReplicates = try ScoreReplicates.ccs(point: ccs, bootstrap: bootstrapMoments)
+            }
             if scores.pca == nil, let covariance { scores.pca = try PrincipalComponents(covariance: covariance) }
         }
         let blocks = graph.dimensionBlocks
@@ -246,7 +262,8 @@ public struct ScanPlanner: RunPlanner {
                     waiting += 1
                     continue
                 }
-                for selection in try graph.selections(of: method, scores: vector, seed: 0) {
+                let stable = try scores.stableProbabilities(method)
+                for selection in try graph.selections(of: method, scores: vector, seed: 0, stable: stable) {
                     ready += try graph.trainTasks(selection)
                 }
             }

@@ -123,7 +123,10 @@ public struct ScanPreview: Sendable {
                 for ratio in spec.selection.ratios {
                     add(method, rule: "\(ratio)", k: Selection.count(ratio: ratio, dimensions: d))
                 }
-                for threshold in spec.selection.thresholds { add(method, rule: threshold.description, k: d / 2) }
+                for threshold in spec.selection.thresholds {
+                    if case .stable = threshold, method.bootstrapGap != nil { continue }
+                    add(method, rule: threshold.description, k: d / 2)
+                }
             }
         }
         // IG's baseline is the full-width cell of the first seed and mode, trained once when `full` is not asked.

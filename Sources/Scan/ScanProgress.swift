@@ -36,6 +36,8 @@ public struct ScanProgress {
     public private(set) var igTasks = 0
     /// Merged moments.
     public private(set) var moments: MomentsPartial?
+    /// Merged bootstrap replicates of the moments (with `[confidence]`).
+    public private(set) var bootstrapMoments: BootstrapMomentsPartial?
     /// Merged covariance.
     public private(set) var covariance: CovariancePartial?
     /// Merged ranges.
@@ -90,6 +92,8 @@ public struct ScanProgress {
                 let bytes = [UInt8](data)
                 switch name {
                 case "moments": try Self.fold(&moments, MomentsPartial(serialized: bytes)) { try $0.merge($1) }
+                case "bootstrap-moments":
+                    try Self.fold(&bootstrapMoments, BootstrapMomentsPartial(serialized: bytes)) { try $0.merge($1) }
                 case "covariance": try Self.fold(&covariance, CovariancePartial(serialized: bytes)) { try $0.merge($1) }
                 case "range": try Self.fold(&range, RangePartial(serialized: bytes)) { try $0.merge($1) }
                 case "histogram":

@@ -41,7 +41,8 @@ public struct StatisticsExecutor: TaskExecutor {
         let partials = try pass.accumulate(
             PassPartials(
                 dimensions: 0..<reader.dimension, targetCount: body.targetColumns.count, moments: body.moments,
-                covariance: body.covariance, range: body.range, histogram: layout))
+                covariance: body.covariance, range: body.range, histogram: layout,
+                bootstrap: body.replicates.map { BootstrapSettings(replicates: $0, seed: body.bootstrapSeed ?? 0) }))
         let (moments, covariance, range, histogram, rows) = (
             partials.moments, partials.covariance, partials.range, partials.histogram, partials.rows
         )
@@ -50,6 +51,10 @@ public struct StatisticsExecutor: TaskExecutor {
         if let moments {
             names.append("moments")
             arrays.append(moments.serialized())
+        }
+        if let bootstrap = partials.bootstrapMoments {
+            names.append("bootstrap-moments")
+            arrays.append(bootstrap.serialized())
         }
         if let covariance {
             names.append("covariance")
@@ -73,7 +78,8 @@ public struct StatisticsExecutor: TaskExecutor {
 public struct StatisticsResult: Codable, Equatable, Sendable {
     /// The task's key.
     public var key: String
-    /// Which partials the arrays hold, in order (`moments`, `covariance`, `range`, `histogram`).
+    /// Which partials the arrays hold, in order (`moments`, `bootstrap-moments`, `covariance`, `range`,
+    /// `histogram`).
     public var partials: [String]
     /// Pooled rows counted.
     public var rows: Int

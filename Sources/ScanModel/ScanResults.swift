@@ -25,6 +25,8 @@ public struct ScanResults: Codable, Equatable, Sendable {
     public var selections: [Selection]
     /// One entry per trained model.
     public var models: [TrainedModelResult]
+    /// Bootstrap confidence of the scores and selections (only with `[confidence] replicates`).
+    public var confidence: Confidence?
 
     /// Creates results for `run`, with the other parts empty until the phases fill them.
     public init(

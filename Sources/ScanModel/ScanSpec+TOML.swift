@@ -4,7 +4,7 @@ import TOMLKit
 extension ScanSpec {
     /// Every key a spec may have, per section; anything else is a problem (a typo must not be ignored).
     static let knownKeys: [String: [String]] = [
-        "": ["name", "dataset", "selection", "mis", "ig", "decoder", "training", "output", "cluster"],
+        "": ["name", "dataset", "selection", "mis", "ig", "decoder", "training", "output", "cluster", "confidence"],
         "dataset": ["directory", "targets", "pooling", "conditions"],
         "selection": ["methods", "ratios", "thresholds"],
         "mis": ["neighbours", "bins", "miller_madow"],
@@ -15,6 +15,7 @@ extension ScanSpec {
         ],
         "output": ["directory"],
         "cluster": ["dimension_block", "utterances_per_task"],
+        "confidence": ["replicates", "seed"],
     ]
 
     /// Reads a spec file; see ``parse(toml:source:)``.
@@ -171,6 +172,19 @@ private struct SpecTOMLReader {
         if let table = section(root, "cluster") {
             if let value = int(table, "cluster", "dimension_block") { spec.cluster.dimensionBlock = value }
             if let value = int(table, "cluster", "utterances_per_task") { spec.cluster.utterancesPerTask = value }
+        }
+
+        if let table = section(root, "confidence") {
+            var confidence = ScanSpec.Confidence()
+            if let value = int(table, "confidence", "replicates") { confidence.replicates = value }
+            if let value = int(table, "confidence", "seed") {
+                if value >= 0 {
+                    confidence.seed = UInt64(value)
+                } else {
+                    problems.append(ScanSpecProblem("confidence.seed", "must not be negative, found \(value)"))
+                }
+            }
+            spec.confidence = confidence
         }
     }
 

@@ -76,6 +76,9 @@ extension ScanSpec {
             "[cluster]", "dimension_block = \(cluster.dimensionBlock)",
             "utterances_per_task = \(cluster.utterancesPerTask)",
         ]
+        if let confidence {
+            lines += ["", "[confidence]", "replicates = \(confidence.replicates)", "seed = \(confidence.seed)"]
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -1,3 +1,5 @@
+import Numerics
+
 extension ScanSpec {
     /// Every problem of the spec on its own (without the dataset), each naming its field; empty when valid.
     ///
@@ -112,6 +114,27 @@ extension ScanSpec {
         check(
             cluster.utterancesPerTask >= 1, "cluster.utterances_per_task",
             "must be at least 1, found \(cluster.utterancesPerTask)")
+
+        // [confidence]: replicates bounded here; the size of a partial, which needs D, against the dataset.
+        if let confidence {
+            check(
+                (2...BootstrapLimits.maximumReplicates).contains(confidence.replicates), "confidence.replicates",
+                "must be an integer in 2...\(BootstrapLimits.maximumReplicates), found \(confidence.replicates)")
+        }
+        let stable = selection.thresholds.filter { if case .stable = $0 { return true } else { return false } }
+        if !stable.isEmpty && confidence == nil {
+            problems.append(
+                ScanSpecProblem(
+                    "selection.thresholds",
+                    "\(stable.map(\.description).joined(separator: ", ")) needs bootstrap replicates; add "
+                        + "[confidence] replicates = 100"))
+        }
+        if !stable.isEmpty && !selection.methods.contains(.ccs) {
+            problems.append(
+                ScanSpecProblem(
+                    "selection.thresholds",
+                    "stable:π applies to methods with replicates, and only ccs has them; add ccs to selection.methods"))
+        }
         return problems
     }
 
@@ -169,6 +192,19 @@ extension ScanSpec {
         }
         if dataset.dimension < 1 {
             problems.append(ScanSpecProblem("dataset", "the dataset's embedding width is \(dataset.dimension)"))
+        }
+        if let confidence, dataset.dimension >= 1 {
+            let targets: Int
+            if case .only(let names) = self.dataset.targets {
+                targets = names.count
+            } else {
+                targets = dataset.targets.count
+            }
+            if let problem = BootstrapLimits.problem(
+                replicates: confidence.replicates, dimensions: dataset.dimension, targets: max(1, targets))
+            {
+                problems.append(ScanSpecProblem("confidence.replicates", problem))
+            }
         }
         return problems
     }

@@ -98,6 +98,9 @@ extension ScanSpec {
         case percentile(Double)
         /// A multiple of the mean (`0.5*mean`).
         case scaledMean(Double)
+        /// Stability selection (Meinshausen & Bühlmann 2010): every dimension the `mean` rule keeps in at least
+        /// a fraction π ∈ (0, 1] of the bootstrap replicates (`stable:0.8`); needs `[confidence] replicates`.
+        case stable(Double)
 
         /// The spelling in a spec: `mean`, `median`, `p75`, `0.5*mean`.
         public var description: String {
@@ -106,6 +109,7 @@ extension ScanSpec {
             case .median: return "median"
             case .percentile(let p): return "p" + ScanSpec.shortNumber(p)
             case .scaledMean(let c): return ScanSpec.shortNumber(c) + "*mean"
+            case .stable(let pi): return "stable:" + ScanSpec.shortNumber(pi)
             }
         }
 
@@ -114,6 +118,8 @@ extension ScanSpec {
             switch self {
             case .percentile(let p) where !(p > 0 && p < 100): return "percentile \(self) is outside (0, 100)"
             case .scaledMean(let c) where !(c > 0): return "the factor of \(self) must be positive"
+            case .stable(let pi) where !(pi > 0 && pi <= 1):
+                return "the fraction π of \(self) is outside (0, 1]"
             default: return nil
             }
         }
@@ -125,6 +131,8 @@ extension ScanSpec {
                 self = .mean
             } else if text == "median" {
                 self = .median
+            } else if text.hasPrefix("stable:"), let pi = Double(text.dropFirst(7)), pi.isFinite {
+                self = .stable(pi)
             } else if text.hasPrefix("p"), let p = Double(text.dropFirst()), p.isFinite {
                 self = .percentile(p)
             } else if text.hasSuffix("*mean"), let c = Double(text.dropLast(5).trimmingCharacters(in: .whitespaces)),

@@ -23,6 +23,8 @@ public struct ScanSpec: Codable, Equatable, Sendable {
     public var output: Output
     /// How the work is cut into cluster tasks.
     public var cluster: ClusterSizing
+    /// `[confidence]`: bootstrap replicates (absent, and so absent from the spec's JSON, unless asked for).
+    public var confidence: Confidence?
 
     /// Creates a spec for the dataset directory `datasetDirectory` with every other field at its default.
     public init(datasetDirectory: String, name: String = "scan") {

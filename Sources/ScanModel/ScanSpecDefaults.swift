@@ -12,6 +12,9 @@ public enum ScanSpecDefaults {
     /// methods.md, "Scores", IG: keep dimensions whose mean attribution is at least the mean (Grósz et al.).
     public static let thresholds: [ScanSpec.Threshold] = [.mean]
 
+    /// Ours: the seed of the bootstrap weights when `[confidence]` gives none (any fixed number; recorded).
+    public static let bootstrapSeed: UInt64 = 20
+
     /// methods.md, "Scores", MIS: Kraskov–Stögbauer–Grassberger with k = 3, as scikit-learn.
     public static let misNeighbours = 3
     /// methods.md, "Scores", MIS: `mis-hist` uses a 32 x 32 joint histogram.

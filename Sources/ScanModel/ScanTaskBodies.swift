@@ -92,6 +92,10 @@ public struct StatisticsTask: ScanTaskBody, Equatable {
     public var histogramBins: Int?
     /// Whether targets are binary (2 bins on their axis).
     public var binaryTargets: Bool
+    /// Poisson-bootstrap replicates of the moments (absent without `[confidence]`).
+    public var replicates: Int? = nil
+    /// The seed of their weights.
+    public var bootstrapSeed: UInt64? = nil
 
     /// `stats-a` or `stats-b` (histograms), then shard and range.
     public var key: String { "\(histogramBins == nil ? "stats-a" : "stats-b"):\(shard):\(start)..<\(end)" }

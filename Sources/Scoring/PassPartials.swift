@@ -3,9 +3,11 @@ import Saliency
 /// The mergeable partials a statistics pass accumulates: moments (CCS), covariance (PCA), ranges (the first
 /// pass of `mis-hist`) and joint histograms on agreed edges (its second pass), each only when asked for.
 /// `salience scores` and the cluster's `scan.statistics` tasks accumulate them the same way: each batch's
-/// partials on the pass thread that pooled it, merged in unit order.
+/// partials on the pass thread that pooled it, merged in unit order. With `bootstrap` set, the moments also
+/// come as that many Poisson-bootstrap replicates (``BootstrapMomentsPartial``).
 public struct PassPartials: Sendable {
     public var moments: MomentsPartial?
+    public var bootstrapMoments: BootstrapMomentsPartial?
     public var covariance: CovariancePartial?
     public var range: RangePartial?
     public var histogram: JointHistogramPartial?
@@ -15,9 +17,14 @@ public struct PassPartials: Sendable {
     /// Empty partials over `dimensions` and `targetCount` targets, for the statistics asked for.
     public init(
         dimensions: Range<Int>, targetCount: Int, moments: Bool = false, covariance: Bool = false,
-        range: Bool = false, histogram: HistogramLayout? = nil
+        range: Bool = false, histogram: HistogramLayout? = nil, bootstrap: BootstrapSettings? = nil
     ) {
         self.moments = moments ? MomentsPartial(dimensions: dimensions, targetCount: targetCount) : nil
+        if moments, let bootstrap {
+            bootstrapMoments = BootstrapMomentsPartial(
+                dimensions: dimensions, targetCount: targetCount, replicates: bootstrap.replicates,
+                seed: bootstrap.seed)
+        }
         self.covariance = covariance ? CovariancePartial(dimensions: dimensions) : nil
         self.range = range ? RangePartial(dimensions: dimensions, targetCount: targetCount) : nil
         self.histogram = histogram.map { JointHistogramPartial(layout: $0) }
@@ -29,6 +36,10 @@ public struct PassPartials: Sendable {
     public func of(_ batch: Observations) throws -> PassPartials {
         var piece = PassPartials()
         if moments != nil { piece.moments = MomentsPartial(batch) }
+        if let bootstrapMoments {
+            piece.bootstrapMoments = try BootstrapMomentsPartial(
+                batch, replicates: bootstrapMoments.replicates.count, seed: bootstrapMoments.seed)
+        }
         if let covariance {
             var block = CovariancePartial(dimensions: covariance.rows)
             try block.add(batch)
@@ -47,6 +58,7 @@ public struct PassPartials: Sendable {
     /// Folds `other` in (each partial's exact merge).
     public mutating func merge(_ other: PassPartials) throws {
         if let partial = other.moments { try moments?.merge(partial) }
+        if let partial = other.bootstrapMoments { try bootstrapMoments?.merge(partial) }
         if let partial = other.covariance { try covariance?.merge(partial) }
         if let partial = other.range { try range?.merge(partial) }
         if let partial = other.histogram { try histogram?.merge(partial) }

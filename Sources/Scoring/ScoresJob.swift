@@ -26,6 +26,8 @@ public struct ScoresSettings: Sendable {
     public var framesPerRead: Int
     /// Shards the catalog keeps open for the pass (`ScoresJob.shardsKeptOpen` by default).
     public var shardsKeptOpen = ScoresJob.shardsKeptOpen
+    /// Poisson-bootstrap replicates of the methods that support them (CCS); none when nil.
+    public var bootstrap: BootstrapSettings?
 
     /// Settings for `methods`; the rest as `salience scores` defaults them.
     public init(
@@ -53,6 +55,8 @@ public struct ScoresResult {
     public var scores: [DimensionScores]
     public var pca: PrincipalComponents?
     public var observations: Int
+    /// Bootstrap replicates of the scores, for the methods that have them (empty without `bootstrap`).
+    public var replicates: [ScoreReplicates] = []
     /// Seconds spent checking the shards, in the streaming pass (read, inflate, pool, moments), and scoring
     /// after it (a second read included when the pooled rows did not fit in memory).
     public var seconds: (validation: Double, firstPass: Double, scoring: Double) = (0, 0, 0)
@@ -92,6 +96,12 @@ public struct ScoresJob {
                 required: needed, found: utterances,
                 statistic: "scores on the \(settings.split) split of \(directory.path)")
         }
+        if let bootstrap = settings.bootstrap,
+            let problem = BootstrapLimits.problem(
+                replicates: bootstrap.replicates, dimensions: dimension, targets: targets.count)
+        {
+            throw SaliencyError.invalidParameter(problem)
+        }
         let pass = ShardPass(
             sources: shards.map { PassSource(url: $0) }, opened: readers, split: settings.split,
             pooling: settings.pooling, threads: settings.threads, framesPerRead: settings.framesPerRead,
@@ -112,7 +122,7 @@ public struct ScoresJob {
         let first = try pass.accumulate(
             PassPartials(
                 dimensions: all, targetCount: targets.count, moments: methods.contains(.ccs),
-                covariance: methods.contains(.pca), range: methods.contains(.misHist)),
+                covariance: methods.contains(.pca), range: methods.contains(.misHist), bootstrap: settings.bootstrap),
             keep: keep ? { retained.batches.append($0) } : nil)
         guard first.rows >= needed else {
             throw SaliencyError.tooFewObservations(required: needed, found: first.rows, statistic: "scores")
@@ -121,10 +131,17 @@ public struct ScoresJob {
 
         var scores = [DimensionScores]()
         var pca: PrincipalComponents?
+        var replicates = [ScoreReplicates]()
         for method in settings.methods {
             switch method {
             case .ccs:
-                if let moments = first.moments { scores.append(try CrossCorrelationSaliency.scores(moments)) }
+                if let moments = first.moments {
+                    let ccs = try CrossCorrelationSaliency.scores(moments)
+                    scores.append(ccs)
+                    if let bootstrap = first.bootstrapMoments {
+                        replicates.append(try ScoreReplicates.ccs(point: ccs, bootstrap: bootstrap))
+                    }
+                }
             case .pca:
                 progress("PCA: eigen-decomposition of the \(dimension) x \(dimension) covariance")
                 BLASThreads.set(blasThreads)
@@ -146,6 +163,7 @@ public struct ScoresJob {
         }
         return ScoresResult(
             dimension: dimension, targets: targets, scores: scores, pca: pca, observations: first.rows,
+            replicates: replicates,
             seconds: (
                 passStarted.timeIntervalSince(started), scoringStarted.timeIntervalSince(passStarted),
                 Date().timeIntervalSince(scoringStarted)

@@ -1,4 +1,5 @@
 import Foundation
+import Numerics
 import Saliency
 import Shards
 
@@ -16,6 +17,8 @@ struct UtterancePiece {
     /// Its labels (one per target of the pass).
     var labels: [Float]
     var targetCount: Int
+    /// The utterance's bootstrap key (`PoissonBootstrap.key(of:)` of its id).
+    var key: UInt64
 
     /// Whether `next` is the piece that follows this one.
     func isContinued(by next: UtterancePiece) -> Bool {
@@ -71,6 +74,7 @@ struct UnitPooling: Sendable {
         var boundaries: [Int] = []
         var include: [Bool] = []
         var labels: [Float] = []
+        var keys: [UInt64] = []
         var utterance = low
         while utterance < reader.utteranceCount && offsets[utterance] < rows.upperBound {
             let start = max(offsets[utterance], rows.lowerBound)
@@ -78,6 +82,7 @@ struct UnitPooling: Sendable {
             let wanted = reader.splits[utterance] == split
             let whole = offsets[utterance] >= rows.lowerBound && offsets[utterance + 1] <= rows.upperBound
             let ownLabels = self.labels(of: reader, utterance: utterance)
+            let key = PoissonBootstrap.key(of: reader.ids[utterance])
             if pooling == .utterance && !whole {
                 if wanted {
                     let values = frames[((start - rows.lowerBound) * width)..<((end - rows.lowerBound) * width)]
@@ -85,7 +90,7 @@ struct UnitPooling: Sendable {
                         reader: ObjectIdentifier(reader), utterance: utterance, rows: start..<end,
                         frames: Array(values), width: width, begins: offsets[utterance] >= rows.lowerBound,
                         ends: offsets[utterance + 1] <= rows.upperBound, labels: ownLabels,
-                        targetCount: targetCount(of: reader))
+                        targetCount: targetCount(of: reader), key: key)
                     if start == rows.lowerBound { yield.leading = piece } else { yield.trailing = piece }
                 }
             } else {
@@ -93,6 +98,7 @@ struct UnitPooling: Sendable {
                 boundaries.append(end)
                 include.append(wanted)
                 labels.append(contentsOf: ownLabels)
+                keys.append(key)
             }
             utterance += 1
         }
@@ -102,8 +108,7 @@ struct UnitPooling: Sendable {
             let observations = try Observations.pooling(
                 frames: UnsafeBufferPointer(rebasing: frames[(first * width)..<(last * width)]), dimensions: width,
                 offsets: boundaries, labels: labels, targetCount: targetCount(of: reader), pooling: pooling,
-                include: include,
-                firstDimension: firstDimension)
+                include: include, firstDimension: firstDimension, keys: keys)
             yield.inner = try compute(observations)
         }
         return yield
@@ -114,7 +119,7 @@ struct UnitPooling: Sendable {
         try piece.frames.withUnsafeBufferPointer {
             try Observations.pooling(
                 frames: $0, dimensions: piece.width, offsets: [0, piece.rows.count], labels: piece.labels,
-                targetCount: piece.targetCount, pooling: .utterance, firstDimension: firstDimension)
+                targetCount: piece.targetCount, pooling: .utterance, firstDimension: firstDimension, keys: [piece.key])
         }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Learn
+import Numerics
 import Saliency
 import ScanModel
 import Scoring
@@ -19,6 +20,13 @@ struct ScoresCommand: ParsableCommand {
             PCA is a change of basis, not a per-dimension score: it writes pca.csv (component, eigenvalue, \
             explained_ratio, cumulative) and pca.h5 (components, eigenvalues, mean) beside the CSV. \
             A shard that fails validation stops the command before anything is written.
+
+            --replicates B adds B Poisson-bootstrap replicates of CCS (each utterance weighted by a Poisson(1) \
+            draw from a hash of --bootstrap-seed, the replicate and its id): the CSV gains `ccs.se` (standard \
+            error), `ccs.ci_low`, `ccs.ci_high` (95 % percentile interval) and `ccs.p_stable` (the fraction of \
+            replicates whose `mean` rule keeps the dimension, what `select --threshold stable:0.8` reads), and \
+            confidence.json beside it holds per rule (--ratios and mean) the selection probabilities, the \
+            stability (Nogueira et al. 2018) with its interval, and the agreement between methods.
 
             Methods: ccs (|Pearson r|), mis (KSG k=3 as scikit-learn's mutual_info_regression), \
             mis-hist (plug-in MI of a joint histogram), pca.
@@ -64,6 +72,15 @@ struct ScoresCommand: ParsableCommand {
                 + "the pass reaches them.", visibility: .hidden))
     var shardsKeptOpen = ScoresJob.shardsKeptOpen
 
+    @Option(help: "Poisson-bootstrap replicates of CCS (0: none; 100 is a sensible setting).")
+    var replicates = 0
+
+    @Option(help: "Seed of the bootstrap weights.")
+    var bootstrapSeed: UInt64 = SaliencyDefaults.bootstrapSeed
+
+    @Option(help: "Comma-separated top ratios whose stability confidence.json reports (with the mean rule).")
+    var confidenceRatios = "0.1,0.25,0.5,0.6,0.75"
+
     @Option(help: "The scores CSV to write (pca.csv and pca.h5 go beside it).")
     var out: String
 
@@ -73,6 +90,20 @@ struct ScoresCommand: ParsableCommand {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         guard pooledMemory >= 1 else { throw ValidationError("--pooled-memory must be at least 1 MiB") }
         guard shardsKeptOpen >= 0 else { throw ValidationError("--shards-kept-open must be at least 0") }
+        guard replicates == 0 || (2...BootstrapLimits.maximumReplicates).contains(replicates) else {
+            throw ValidationError(
+                "--replicates must be 0 (none) or in 2...\(BootstrapLimits.maximumReplicates), got \(replicates)")
+        }
+        _ = try parsedRatios()
+    }
+
+    func parsedRatios() throws -> [Double] {
+        try confidenceRatios.split(separator: ",").map {
+            guard let ratio = Double($0.trimmingCharacters(in: .whitespaces)), ratio > 0, ratio < 1 else {
+                throw ValidationError("--confidence-ratios: '\($0)' is not a ratio in (0, 1)")
+            }
+            return ratio
+        }
     }
 
     func parsedMethods() throws -> [ScoreMethod] {
@@ -96,6 +127,7 @@ struct ScoresCommand: ParsableCommand {
             methods: methods, pooling: pooling, bins: bins, millerMadow: millerMadow, split: split,
             threads: threads, noise: noNoise ? .none : .seeded(noiseSeed), pooledMemoryBytes: pooledMemory << 20)
         settings.shardsKeptOpen = shardsKeptOpen
+        if replicates > 0 { settings.bootstrap = BootstrapSettings(replicates: replicates, seed: bootstrapSeed) }
         let started = Date()
         let result: ScoresResult
         do {
@@ -127,6 +159,12 @@ struct ScoresCommand: ParsableCommand {
         let outURL = URL(fileURLWithPath: out)
         try ScoresOutput.writeScores(result, to: outURL)
         var written = [out]
+        if let bootstrap = settings.bootstrap {
+            let confidence = try ScoresOutput.confidence(result, settings: bootstrap, ratios: try parsedRatios())
+            try ScoresOutput.writeConfidence(
+                confidence, to: outURL.deletingLastPathComponent().appendingPathComponent("confidence.json"))
+            written.append("confidence.json")
+        }
         if let pca = result.pca {
             let directory = outURL.deletingLastPathComponent()
             try ScoresOutput.writePCA(pca, csv: directory.appendingPathComponent("pca.csv"))

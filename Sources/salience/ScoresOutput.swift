@@ -1,16 +1,25 @@
 import Foundation
 import Saliency
+import Scan
+import ScanModel
 import Scoring
 
 /// The files `salience scores` writes: the per-dimension CSV and PCA's pca.csv.
 enum ScoresOutput {
     /// `dim`, then per method `<method>` (mean over targets) and `<method>.<target>`; one row per dimension.
-    /// Numbers are written in Swift's shortest round-trip form.
+    /// Numbers are written in Swift's shortest round-trip form. A method with bootstrap replicates adds
+    /// `<method>.se`, `.ci_low`, `.ci_high` and `.p_stable` (see ``confidenceColumns(_:)``).
     static func writeScores(_ result: ScoresResult, to url: URL) throws {
         var header = ["dim"]
+        var extra = [String: [[Double]]]()
         for scores in result.scores {
             header.append(scores.method)
             header += result.targets.map { "\(scores.method).\($0)" }
+            if let replicates = result.replicates.first(where: { $0.method == scores.method }) {
+                let columns = try confidenceColumns(replicates)
+                header += columns.map { "\(scores.method).\($0.name)" }
+                extra[scores.method] = columns.map(\.values)
+            }
         }
         var lines = [header.joined(separator: ",")]
         let means = result.scores.map(\.mean)
@@ -19,6 +28,7 @@ enum ScoresOutput {
             for (index, scores) in result.scores.enumerated() {
                 row.append(number(means[index][dimension]))
                 row += scores.perTarget.map { number($0[dimension]) }
+                row += (extra[scores.method] ?? []).map { number($0[dimension]) }
             }
             lines.append(row.joined(separator: ","))
         }
@@ -39,4 +49,39 @@ enum ScoresOutput {
     }
 
     static func number(_ value: Double) -> String { "\(value)" }
+
+    /// Per dimension: the bootstrap standard error, the 95 % percentile interval, and the selection
+    /// probability of the rule `stable:π` is made from (`Selection.stableBaseRule`).
+    static func confidenceColumns(_ replicates: ScoreReplicates) throws -> [(name: String, values: [Double])] {
+        let (low, high) = replicates.intervals()
+        return [
+            ("se", replicates.standardErrors), ("ci_low", low), ("ci_high", high),
+            ("p_stable", try replicates.selectionProbabilities(Selection.stableBaseRule)),
+        ]
+    }
+
+    /// The confidence of a scores job's replicates under the top `ratios` and the mean rule, every scored
+    /// method in the agreement.
+    static func confidence(_ result: ScoresResult, settings: BootstrapSettings, ratios: [Double]) throws
+        -> ScanResults.Confidence
+    {
+        var replicates = [ScanSpec.Method: ScoreReplicates]()
+        var points = [(ScanSpec.Method, [Double])]()
+        for scores in result.scores {
+            guard let method = ScanSpec.Method(rawValue: scores.method) else { continue }
+            points.append((method, scores.mean))
+            if let bootstrap = result.replicates.first(where: { $0.method == scores.method }) {
+                replicates[method] = bootstrap
+            }
+        }
+        return try ConfidenceAssembly.confidence(
+            replicates: replicates, points: points,
+            rules: ConfidenceAssembly.rules(ratios: ratios, thresholds: [.mean]), settings: settings,
+            notCovered: ScanSpec.Method.bootstrapGaps(points.map(\.0).filter { replicates[$0] == nil }))
+    }
+
+    /// confidence.json: ``ScanResults/Confidence`` as results.json writes it.
+    static func writeConfidence(_ confidence: ScanResults.Confidence, to url: URL) throws {
+        try ScanResults.makeEncoder().encode(confidence).write(to: url)
+    }
 }

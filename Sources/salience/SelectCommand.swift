@@ -13,6 +13,9 @@ struct SelectCommand: ParsableCommand {
               --ratio R      the k = max(1, floor(R * D)) highest scores, 0 < R <= 1
               --top K        the K highest scores
               --threshold T  every score >= T; T: mean, median, pNN (p75), c*mean (2*mean)
+                             or stable:π (0 < π <= 1): kept by the mean rule in a
+                             fraction π of bootstrap replicates (<by>.p_stable,
+                             from `salience scores --replicates B`)
               --random K     K dimensions at random (seeded by --seed), a baseline
 
             Examples:
@@ -49,13 +52,34 @@ struct SelectCommand: ParsableCommand {
         let rules = [ratio != nil, top != nil, threshold != nil, random != nil].filter { $0 }.count
         guard rules == 1 else { throw ValidationError("give exactly one of --ratio, --top, --threshold, --random") }
         if let ratio, !(ratio > 0 && ratio <= 1) { throw ValidationError("--ratio must be in (0, 1]") }
-        if let threshold {
+        if let threshold, let pi = stableFraction(threshold) {
+            guard pi > 0 && pi <= 1 else {
+                throw ValidationError("--threshold \(threshold): the fraction π must be in (0, 1]")
+            }
+        } else if let threshold {
             do { _ = try ScoreThreshold(parsing: threshold) } catch { throw ValidationError("\(error)") }
         }
     }
 
+    /// π of `stable:π` (NaN when the number does not parse), nil for any other threshold.
+    func stableFraction(_ threshold: String) -> Double? {
+        let text = threshold.trimmingCharacters(in: .whitespaces).lowercased()
+        guard text.hasPrefix("stable:") else { return nil }
+        return Double(text.dropFirst(7)) ?? .nan
+    }
+
     func run() throws {
         let table = try SelectScoresTable(path: scores)
+        if let threshold, let pi = stableFraction(threshold) {
+            let probabilities = try table.column(by + ".p_stable")
+            let text = Selection.stable(probabilities: probabilities, fraction: pi).map { "\(table.dimensions[$0])\n" }
+            if let out {
+                try text.joined().write(toFile: out, atomically: true, encoding: .utf8)
+            } else {
+                print(text.joined(), terminator: "")
+            }
+            return
+        }
         let values = try table.column(by)
         let rule: SelectionRule
         if let ratio {

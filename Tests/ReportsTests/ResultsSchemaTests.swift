@@ -46,7 +46,10 @@ final class ResultsSchemaTests: XCTestCase {
         let scratch = try ScratchDirectory("schema")
         defer { scratch.remove() }
         var files: [URL] = []
-        for (name, results) in [("finished", ScanResultsFixture.finished), ("running", ScanResultsFixture.running)] {
+        for (name, results) in [
+            ("finished", ScanResultsFixture.finished), ("running", ScanResultsFixture.running),
+            ("confident", ScanResultsFixture.confident),
+        ] {
             let url = scratch.path("\(name).json")
             try results.jsonData().write(to: url)
             files.append(url)
@@ -82,6 +85,15 @@ final class ResultsSchemaTests: XCTestCase {
         selections[0]["rule"] = "ratio:half"
         badRule["selections"] = selections
         broken.append(("rule", badRule))
+        var badStability = try object(ScanResultsFixture.confident)
+        var confidence = badStability["confidence"] as! [String: Any]
+        var methods = confidence["methods"] as! [[String: Any]]
+        var rules = methods[0]["rules"] as! [[String: Any]]
+        rules[0]["stability"] = "stable"
+        methods[0]["rules"] = rules
+        confidence["methods"] = methods
+        badStability["confidence"] = confidence
+        broken.append(("stability", badStability))
         var badCurve = try object(ScanResultsFixture.finished)
         models = badCurve["models"] as! [[String: Any]]
         var curve = models[0]["learning_curve"] as! [[String: Any]]
@@ -96,8 +108,8 @@ final class ResultsSchemaTests: XCTestCase {
 
         let verdicts = try validate(files)
         XCTAssertEqual(verdicts.count, files.count, verdicts.joined(separator: "\n"))
-        XCTAssertEqual(Array(verdicts.prefix(3)), ["ok", "ok", "ok"], verdicts.joined(separator: "\n"))
-        for (verdict, (name, _)) in zip(verdicts.dropFirst(3), broken) {
+        XCTAssertEqual(Array(verdicts.prefix(4)), ["ok", "ok", "ok", "ok"], verdicts.joined(separator: "\n"))
+        for (verdict, (name, _)) in zip(verdicts.dropFirst(4), broken) {
             XCTAssertTrue(verdict.hasPrefix("invalid") && verdict.contains(name), "\(name): \(verdict)")
         }
     }

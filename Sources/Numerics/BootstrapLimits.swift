@@ -1,0 +1,41 @@
+/// The bounds on bootstrap replicates, in one place because the spec check (ScanModel), the scores job
+/// (Scoring) and the partials (Saliency) all need them.
+///
+/// Replicates are carried by CCS's moments only. A moments replicate is D·(2 + T) + 2T + 6 Doubles, so B = 100
+/// at D = 1024, T = 3 is 4.1 MB; a pass holds at most 2 × threads + 1 of them at once (units in flight and the
+/// running total). Not carried:
+/// - PCA: a covariance replicate is D × D Doubles (8 MiB at D = 1024; B = 100 would be 800 MiB per partial).
+/// - mis-hist: a histogram replicate is D × T × bins² counts (25 MB at D = 1024, T = 3, 32 bins).
+/// - mis (KSG): not a sum; a weighted resample repeats rows, which puts ties at distance 0 and biases the
+///   nearest-neighbour estimate, so it would need a different resampling scheme.
+/// - IG: its attribution moments would be cheap, but the IG task does not carry them yet.
+public enum BootstrapLimits {
+    /// Most replicates accepted: beyond 1000 the percentiles of a 95 % interval move by less than their own
+    /// Monte Carlo error, while the cost grows linearly (Efron & Tibshirani 1993, ch. 13 and 19).
+    public static let maximumReplicates = 1000
+    /// Largest replicate partial accepted, in bytes: half of the cluster's default 64 MiB message limit
+    /// (`ClusterDefaults.maximumMessageBytes`), leaving the other half to the task's other partials (the
+    /// covariance at D = 1024 is 8 MiB). This is also the memory bound: a process holds at most
+    /// 2 × threads + 1 partials at once, 160 MiB with 2 threads.
+    public static let maximumPartialBytes = 32 << 20
+
+    /// Bytes of a serialised `BootstrapMomentsPartial` of `replicates` over `dimensions` and `targets`.
+    public static func momentsBytes(replicates: Int, dimensions: Int, targets: Int) -> Int {
+        16 + 40 + replicates * 8 * (6 + dimensions * (2 + targets) + 2 * targets)
+    }
+
+    /// Why `replicates` replicates over `dimensions` and `targets` are refused, if they are: with the numbers.
+    public static func problem(replicates: Int, dimensions: Int, targets: Int) -> String? {
+        guard replicates >= 2, replicates <= maximumReplicates else {
+            return "replicates must be an integer in 2...\(maximumReplicates), got \(replicates)"
+        }
+        let bytes = momentsBytes(replicates: replicates, dimensions: dimensions, targets: targets)
+        guard bytes <= maximumPartialBytes else {
+            let most = (maximumPartialBytes - 56) / (8 * (6 + dimensions * (2 + targets) + 2 * targets))
+            return
+                "\(replicates) replicates of the moments at D = \(dimensions), T = \(targets) are \(bytes) bytes per "
+                + "partial, over the bound of \(maximumPartialBytes) (half the 64 MiB message limit); at most \(most)"
+        }
+        return nil
+    }
+}

@@ -1,0 +1,45 @@
+import Numerics
+
+extension ScanSpec {
+    /// `[confidence]`: Poisson-bootstrap replicates of the statistics that carry them (CCS's moments), off
+    /// by default. `replicates = 100` is a sensible setting; see `BootstrapLimits` for the bounds.
+    public struct Confidence: Codable, Equatable, Sendable {
+        /// Replicates B (0: off).
+        public var replicates: Int = 0
+        /// The seed of the weights.
+        public var seed: UInt64 = ScanSpecDefaults.bootstrapSeed
+
+        /// No replicates.
+        public init() {}
+
+        /// B replicates of `seed`.
+        public init(replicates: Int, seed: UInt64 = ScanSpecDefaults.bootstrapSeed) {
+            self.replicates = replicates
+            self.seed = seed
+        }
+
+        /// Whether replicates are asked for.
+        public var isOn: Bool { replicates > 0 }
+    }
+}
+
+extension ScanSpec.Method {
+    /// Why the method's scores have no bootstrap replicates (nil for CCS, which has them, and for the
+    /// baselines, which have no scores).
+    public var bootstrapGap: String? {
+        switch self {
+        case .ccs, .random, .full: return nil
+        case .pca: return "a covariance replicate is D x D (800 MB for 100 replicates at D = 1024)"
+        case .misHist: return "a histogram replicate is D x T x bins^2 counts (25 MB each at D = 1024, T = 3)"
+        case .mis: return "KSG is not a sum; a weighted resample repeats rows and biases nearest neighbours"
+        case .ig: return "the IG task does not carry replicates of its attribution moments yet"
+        }
+    }
+
+    /// `bootstrapGap` of each of `methods`, by name.
+    public static func bootstrapGaps(_ methods: [ScanSpec.Method]) -> [String: String] {
+        var out = [String: String]()
+        for method in methods { if let gap = method.bootstrapGap { out[method.rawValue] = gap } }
+        return out
+    }
+}

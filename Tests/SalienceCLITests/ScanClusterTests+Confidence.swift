@@ -1,0 +1,59 @@
+import Foundation
+import Saliency
+import TestSupport
+import XCTest
+
+@testable import ScanModel
+
+/// Bootstrap replicates through a real scan: the confidence in results.json equals the single-machine
+/// `salience scores --replicates` (standard errors, intervals, the stable rule's selection probabilities) to
+/// 1e-9 on one and on three workers, and the `stable:π` cell trains the dimensions `select` picks.
+extension ScanClusterTests {
+    func testBootstrapConfidenceEqualsSingleMachineOnOneAndThreeWorkers() throws {
+        let out = scratch.path("reference-bootstrap")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        let csv = out.appendingPathComponent("scores.csv")
+        let scores = try runProcess(
+            TestEnvironment.salienceBinary,
+            [
+                "scores", dataRoot.appendingPathComponent("syn").path, "--methods", "ccs,mis-hist", "--replicates",
+                "30", "--bootstrap-seed", "5", "--out", csv.path,
+            ])
+        XCTAssertEqual(scores.status, 0, scores.stderr)
+        let reference = try csvColumns(csv)
+        let stableSelect = try runProcess(
+            TestEnvironment.salienceBinary, ["select", csv.path, "--by", "ccs", "--threshold", "stable:0.8"])
+        XCTAssertEqual(stableSelect.status, 0, stableSelect.stderr)
+        let stableIndices = stableSelect.stdout.split(separator: "\n").compactMap { Int($0) }
+        let refused = try runProcess(
+            TestEnvironment.salienceBinary, ["select", csv.path, "--by", "ccs", "--threshold", "stable:1.5"])
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.stderr.contains("(0, 1]"), refused.stderr)
+
+        for workers in [1, 3] {
+            let output = "out-bootstrap-\(workers)"
+            var spec = smallSpec(output: output, methods: [.ccs, .misHist])
+            spec.selection.thresholds = [.mean, .stable(0.8)]
+            spec.confidence = ScanSpec.Confidence(replicates: 30, seed: 5)
+            let result = try scan(try writeSpec(spec, "bootstrap-\(workers).toml"), workers: workers)
+            XCTAssertEqual(result.status, 0, result.stdout + result.stderr)
+            let results = try ScanResults.load(
+                contentsOf: scratch.path(output).appendingPathComponent("results.json"))
+            let confidence = try XCTUnwrap(results.confidence, "\(workers) workers: no confidence")
+            XCTAssertEqual(confidence.replicates, 30)
+            let ccs = try XCTUnwrap(confidence.method(.ccs))
+            assertClose(ccs.standardError, reference["ccs.se"], "\(workers) workers: se")
+            assertClose(ccs.intervalLow, reference["ccs.ci_low"], "\(workers) workers: ci_low")
+            assertClose(ccs.intervalHigh, reference["ccs.ci_high"], "\(workers) workers: ci_high")
+            let mean = try XCTUnwrap(ccs.rules.first { $0.rule == .threshold(.mean) })
+            XCTAssertEqual(mean.selectionProbability, reference["ccs.p_stable"], "\(workers) workers")
+            XCTAssertNotNil(confidence.notCovered["mis-hist"])
+            XCTAssertTrue(confidence.agreement.contains { $0.measure == "spearman" && $0.methods == [.ccs, .misHist] })
+            let stable = results.selections.first { $0.method == .ccs && $0.rule == .threshold(.stable(0.8)) }
+            XCTAssertEqual(stable?.indices, stableIndices, "\(workers) workers: stable:0.8 selection")
+            XCTAssertFalse(stableIndices.isEmpty)
+            XCTAssertTrue(results.models.contains { $0.method == .ccs && $0.rule == .threshold(.stable(0.8)) })
+            XCTAssertFalse(results.selections.contains { $0.method == .misHist && $0.rule == .threshold(.stable(0.8)) })
+        }
+    }
+}
