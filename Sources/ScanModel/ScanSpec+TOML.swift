@@ -4,7 +4,7 @@ import TOMLKit
 extension ScanSpec {
     /// Every key a spec may have, per section; anything else is a problem (a typo must not be ignored).
     static let knownKeys: [String: [String]] = [
-        "": ["name", "dataset", "selection", "mis", "ig", "decoder", "training", "output", "cluster"],
+        "": ["name", "dataset", "selection", "mis", "ig", "decoder", "training", "output", "cluster", "fusion"],
         "dataset": ["directory", "targets", "pooling", "conditions"],
         "selection": ["methods", "ratios", "thresholds"],
         "mis": ["neighbours", "bins", "miller_madow"],
@@ -15,6 +15,7 @@ extension ScanSpec {
         ],
         "output": ["directory"],
         "cluster": ["dimension_block", "utterances_per_task"],
+        "fusion": ["members", "methods"],
     ]
 
     /// Reads a spec file; see ``parse(toml:source:)``.
@@ -64,7 +65,7 @@ extension ScanSpec {
 
 /// Walks a parsed TOML table into a ``ScanSpec``, collecting a ``ScanSpecProblem`` for every key it does not
 /// know and every value of the wrong type or spelling, instead of stopping at the first.
-private struct SpecTOMLReader {
+struct SpecTOMLReader {
     var problems: [ScanSpecProblem] = []
 
     mutating func read(_ root: TOMLTable) -> ScanSpec {
@@ -172,6 +173,7 @@ private struct SpecTOMLReader {
             if let value = int(table, "cluster", "dimension_block") { spec.cluster.dimensionBlock = value }
             if let value = int(table, "cluster", "utterances_per_task") { spec.cluster.utterancesPerTask = value }
         }
+        readFusion(root, into: &spec)
     }
 
     // MARK: - Values

@@ -76,6 +76,7 @@ extension ScanSpec {
             "[cluster]", "dimension_block = \(cluster.dimensionBlock)",
             "utterances_per_task = \(cluster.utterancesPerTask)",
         ]
+        lines += fusionTOMLLines(quote: string)
         return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -112,7 +112,7 @@ extension ScanSpec {
         check(
             cluster.utterancesPerTask >= 1, "cluster.utterances_per_task",
             "must be at least 1, found \(cluster.utterancesPerTask)")
-        return problems
+        return problems + fusionProblems()
     }
 
     /// Every problem of the spec against a dataset's facts: targets and conditions it lacks, label variance
