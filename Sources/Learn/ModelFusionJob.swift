@@ -44,7 +44,9 @@ public struct ModelFusionJob {
             for (split, set) in data.clean { clean[split] = set.restrictedTargets(columns) }
             var distorted = [String: [Split: UtteranceSet]]()
             for (condition, splits) in data.distorted where conditions?.contains(condition) ?? true {
-                for (split, set) in splits { distorted[condition, default: [:]][split] = set.restrictedTargets(columns) }
+                for (split, set) in splits {
+                    distorted[condition, default: [:]][split] = set.restrictedTargets(columns)
+                }
             }
             let rows = trained.predictionRows(clean: clean, distorted: distorted)
             tables.append(PredictionTable(source: name, targets: trained.targets, rows: rows))

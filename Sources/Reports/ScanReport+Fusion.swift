@@ -41,10 +41,12 @@ extension ScanReport {
                 let test = models.compactMap { $0[context.testKey] }
                 memberTest.append(
                     Dictionary(models.compactMap { m in m[context.testKey].map { (m.seed, $0) } }) { a, _ in a })
+                // A cell served by another cell's model says so (its numbers are that model's).
+                let shared = models.first?.sameModelAs.map { " (model of \($0))" } ?? ""
                 rows.append([
-                    Self.memberLabel(member), "\(models.count)", stats(test),
+                    Self.memberLabel(member) + shared, "\(models.count)", stats(test),
                     stats(models.compactMap { $0[context.devKey] }),
-                    best.map { "\($0.seed): " + Markup.number($0[context.testKey]) } ?? "—", "",
+                    best.map { "\($0.seed): " + Markup.number($0[context.testKey]) } ?? "—", "—",
                 ])
             }
             for method in fusion.methods {

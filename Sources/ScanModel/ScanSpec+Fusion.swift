@@ -86,12 +86,14 @@ extension ScanSpec {
             case .full where member.method != .full, .ratio where member.method == .full:
                 problems.append(
                     ScanSpecProblem(
-                        field, "\(member.method.rawValue) has no rule \"\(member.rule)\"; "
+                        field,
+                        "\(member.method.rawValue) has no rule \"\(member.rule)\"; "
                             + (member.method == .full ? "write [\"full\", \"full\"]" : "use ratio:<r>")))
             case .ratio(let ratio) where !selection.ratios.contains(ratio):
                 problems.append(
                     ScanSpecProblem(
-                        field, "ratio \(ScanSpec.shortNumber(ratio)) is not in selection.ratios, so the grid has "
+                        field,
+                        "ratio \(ScanSpec.shortNumber(ratio)) is not in selection.ratios, so the grid has "
                             + "no such cell"))
             case .threshold:
                 problems.append(
@@ -137,7 +139,8 @@ extension SpecTOMLReader {
                     else {
                         problems.append(
                             ScanSpecProblem(
-                                field, "expected a [method, rule] pair such as [\"ccs\", \"ratio:0.6\"], found "
+                                field,
+                                "expected a [method, rule] pair such as [\"ccs\", \"ratio:0.6\"], found "
                                     + element.debugDescription))
                         continue
                     }

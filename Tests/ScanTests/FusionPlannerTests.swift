@@ -36,7 +36,9 @@ final class FusionPlannerTests: XCTestCase {
         spec.cluster.utterancesPerTask = 60
         spec.output.directory = scratch.path("out").path
         // ccs at ratio 1.0 keeps every column: its model is the full-width one (shared training).
-        let members: [ScanSpec.Fusion.Member] = [.init(method: .ccs, rule: .ratio(1)), .init(method: .ccs, rule: .ratio(0.5))]
+        let members: [ScanSpec.Fusion.Member] = [
+            .init(method: .ccs, rule: .ratio(1)), .init(method: .ccs, rule: .ratio(0.5)),
+        ]
         spec.fusion = ScanSpec.Fusion(members: members, methods: [.mean, .learned])
         XCTAssertEqual(spec.validate(), [])
 
@@ -59,7 +61,8 @@ final class FusionPlannerTests: XCTestCase {
             var finished = [PhaseResult]()
             for (index, task) in next.enumerated() {
                 let result = try XCTUnwrap(executors[task.kind], task.kind).execute(
-                    TaskInput(id: Int64(index), run: "f", phase: phases.count - 1, kind: task.kind, payload: task.payload),
+                    TaskInput(
+                        id: Int64(index), run: "f", phase: phases.count - 1, kind: task.kind, payload: task.payload),
                     context: context)
                 records.append(ScanRecord(kind: task.kind, result: result))
                 finished.append(PhaseResult(index: index, kind: task.kind, result: result))
