@@ -52,8 +52,7 @@ extension ScanReport {
             keptFractionSection(context),
             parametersSection(context), learningCurvesSection(context), robustnessSection(context),
             labelVarianceSection(context),
-            selectionsSection(context), modelsSection(context),
-        ]
+        ] + [fusionSection(context)].compactMap { $0 } + [selectionsSection(context), modelsSection(context)]
     }
 
     /// Grid cells × seeds the spec asks for (modes as trained so far when the spec leaves them to the dataset).

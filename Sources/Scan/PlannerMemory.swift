@@ -83,6 +83,7 @@ public final class PlannerMemory: @unchecked Sendable {
                 total: graph.statisticsTaskCount),
             ProgressGroup(name: "ig", kinds: [ScanTaskKind.ig], total: graph.igTaskCount),
             ProgressGroup(name: "grid", kinds: [ScanTaskKind.train], total: graph.trainTaskCount),
+            ProgressGroup(name: "fusion", kinds: [ScanTaskKind.fuse], total: graph.fuseTaskCount),
             ProgressGroup(name: "report", kinds: [ScanTaskKind.report], total: 1, countsInETA: false),
         ].filter { $0.total > 0 }
     }

@@ -57,7 +57,14 @@ public enum ScanAssembly {
             status: status,
             phases: phases(progress, graph: graph, status: status, shared: models.count(where: \.isShared)),
             failedTasks: failedTasks)
-        var results = ScanResults(run: run, scoreCurves: curves, selections: selections, models: models)
+        // Fused systems by method, mode, then seed; absent (nil) without `[fusion]`, so such results are unchanged.
+        let fusions = spec.fusion.map { _ in
+            progress.fusions.sorted {
+                ($0.method, $0.labelVariance, $0.seed) < ($1.method, $1.labelVariance, $1.seed)
+            }
+        }
+        var results = ScanResults(
+            run: run, scoreCurves: curves, selections: selections, models: models, fusions: fusions)
         results.confidence = try confidence(spec: spec, curves: curves, scores: scores)
         return results
     }
@@ -150,6 +157,12 @@ public enum ScanAssembly {
             phase(
                 "grid", done: progress.models.count + shared, total: gridTotal,
                 seconds: progress.models.reduce(0) { $0 + $1.secondsTotal }))
+        if graph.fuseTaskCount > 0 {
+            out.append(
+                phase(
+                    "fusion", done: progress.fusions.count, total: graph.fuseTaskCount,
+                    seconds: progress.fusions.reduce(0) { $0 + $1.seconds }))
+        }
         out.append(phase("report", done: progress.reported ? 1 : 0, total: 1))
         return out
     }

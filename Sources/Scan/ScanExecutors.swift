@@ -3,14 +3,14 @@ import Shards
 
 /// The executors a worker registers to run scans: every node of the graph.
 public enum ScanExecutors {
-    /// Catalog, statistics, KSG, train, IG and report executors, each stamping its results with a ``TaskTiming``.
+    /// Catalog, statistics, KSG, train, IG, fuse and report executors, each stamping its results with a ``TaskTiming``.
     public static var all: [any TaskExecutor] { all(columnCache: nil) }
 
     /// The same, with the grid's training tasks reading shards through a worker's `columnCache`.
     public static func all(columnCache: ColumnCache?) -> [any TaskExecutor] {
         let executors: [any TaskExecutor] = [
             CatalogExecutor(), StatisticsExecutor(), KSGExecutor(), TrainExecutor(columnCache: columnCache),
-            IGExecutor(), ReportExecutor(),
+            IGExecutor(), FuseExecutor(), ReportExecutor(),
         ]
         return executors.map { TimedExecutor($0) }
     }

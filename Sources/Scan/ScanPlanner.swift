@@ -180,7 +180,18 @@ public struct ScanPlanner: RunPlanner {
         _ progress: ScanProgress, graph: ScanGraph, scores: ScanScores
     ) throws -> (ready: [PlannedTask], waiting: Int, aliases: [String: String]) {
         let (ready, waiting) = try unsharedPendingTasks(progress, graph: graph, scores: scores)
-        return (ready, waiting, sharedTraining(ready, done: progress.done, baseline: graph.baselineKey))
+        let aliases = sharedTraining(ready, done: progress.done, baseline: graph.baselineKey)
+        guard graph.spec.fusion != nil else { return (ready, waiting, aliases) }
+        // Fusion comes after its members' models, which may be another cell's (shared training).
+        var trained: [String: TrainedModelResult] = [:]
+        for model in progress.models {
+            trained[
+                TrainTask.key(
+                    method: model.method, rule: model.rule, seed: model.seed, labelVariance: model.labelVariance)] =
+                model
+        }
+        let fuse = try graph.fuseTasks(trained: trained, aliases: aliases)
+        return (ready + fuse.ready, waiting + fuse.waiting, aliases)
     }
 
     /// Train tasks that would train a model another task already trains (the same columns, seed and mode:

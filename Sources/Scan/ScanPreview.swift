@@ -142,6 +142,17 @@ public struct ScanPreview: Sendable {
         }
         let total = models.reduce(0) { $0 + $1.perRule.reduce(0) { $0 + $1.models } }
         phases.append(Phase(name: "grid", tasks: total - shared, bytes: gridBytes))
+        let fuseTasks = ScanGraph(catalog: catalog).fuseTaskCount
+        if let fusion = spec.fusion, fuseTasks > 0 {
+            // Each fuse task reads every member's columns of every kept shard (each model predicts them all).
+            let memberColumns = fusion.members.reduce(0) { sum, member in
+                sum + (member.rule.ratio.map { Selection.count(ratio: $0, dimensions: d) } ?? d)
+            }
+            phases.append(
+                Phase(
+                    name: "fusion", tasks: fuseTasks,
+                    bytes: Double(fuseTasks) * gridFrames * Double(memberColumns * MemoryLayout<Float>.stride)))
+        }
         phases.append(Phase(name: "report", tasks: 1, bytes: 0))
         var preview = ScanPreview(
             phases: phases, methods: models, modes: catalog.labelVariance, seeds: spec.training.seeds.count,

@@ -50,6 +50,8 @@ public struct ScanProgress {
     public private(set) var attribution: AttributionStatistics?
     /// Every trained model, in record order.
     public private(set) var models: [TrainedModelResult] = []
+    /// Every fused system (`scan.fuse`), in record order.
+    public private(set) var fusions: [FusedSystemResult] = []
     /// Whether the report task finished.
     public private(set) var reported = false
     /// Task timings folded per report phase (``PhaseTiming/phaseName(kind:)``), from the results' stamps.
@@ -124,6 +126,10 @@ public struct ScanProgress {
             done.insert(
                 TrainTask.key(
                     method: model.method, rule: model.rule, seed: model.seed, labelVariance: model.labelVariance))
+        case ScanTaskKind.fuse:
+            let fusion = try ScanCoding.decode(FusedSystemResult.self, from: payload, what: "scan.fuse result")
+            fusions.append(fusion)
+            done.insert(FuseTask.key(method: fusion.method, seed: fusion.seed, labelVariance: fusion.labelVariance))
         case ScanTaskKind.report:
             reported = true
             done.insert("report")

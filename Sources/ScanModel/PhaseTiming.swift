@@ -49,6 +49,7 @@ public struct PhaseTiming: Equatable, Sendable {
         case ScanTaskKind.statistics, ScanTaskKind.ksg: return "statistics"
         case ScanTaskKind.ig: return "ig"
         case ScanTaskKind.train: return "grid"
+        case ScanTaskKind.fuse: return "fusion"
         default: return "report"
         }
     }

@@ -27,10 +27,14 @@ public struct ScanResults: Codable, Equatable, Sendable {
     public var models: [TrainedModelResult]
     /// Bootstrap confidence of the scores and selections (only with `[confidence] replicates`).
     public var confidence: Confidence?
+    /// One entry per fused system of the spec's `[fusion]` (fusion method, seed, mode); nil (and absent from
+    /// the JSON) when the spec has none, so results without fusion read and write as before.
+    public var fusions: [FusedSystemResult]?
 
     /// Creates results for `run`, with the other parts empty until the phases fill them.
     public init(
-        run: Run, scoreCurves: [ScoreCurve] = [], selections: [Selection] = [], models: [TrainedModelResult] = []
+        run: Run, scoreCurves: [ScoreCurve] = [], selections: [Selection] = [], models: [TrainedModelResult] = [],
+        fusions: [FusedSystemResult]? = nil
     ) {
         format = Self.formatName
         formatVersion = Self.currentVersion
@@ -38,6 +42,7 @@ public struct ScanResults: Codable, Equatable, Sendable {
         self.scoreCurves = scoreCurves
         self.selections = selections
         self.models = models
+        self.fusions = fusions
     }
 
     /// The metric models are chosen and compared by: ROC AUC for a binary task, CCC otherwise (methods.md).

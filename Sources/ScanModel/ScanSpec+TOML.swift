@@ -4,7 +4,10 @@ import TOMLKit
 extension ScanSpec {
     /// Every key a spec may have, per section; anything else is a problem (a typo must not be ignored).
     static let knownKeys: [String: [String]] = [
-        "": ["name", "dataset", "selection", "mis", "ig", "decoder", "training", "output", "cluster", "confidence"],
+        "": [
+            "name", "dataset", "selection", "mis", "ig", "decoder", "training", "output", "cluster", "confidence",
+            "fusion",
+        ],
         "dataset": ["directory", "targets", "pooling", "conditions"],
         "selection": ["methods", "ratios", "thresholds"],
         "mis": ["neighbours", "bins", "miller_madow"],
@@ -16,6 +19,7 @@ extension ScanSpec {
         "output": ["directory"],
         "cluster": ["dimension_block", "utterances_per_task"],
         "confidence": ["replicates", "seed"],
+        "fusion": ["members", "methods"],
     ]
 
     /// Reads a spec file; see ``parse(toml:source:)``.
@@ -65,7 +69,7 @@ extension ScanSpec {
 
 /// Walks a parsed TOML table into a ``ScanSpec``, collecting a ``ScanSpecProblem`` for every key it does not
 /// know and every value of the wrong type or spelling, instead of stopping at the first.
-private struct SpecTOMLReader {
+struct SpecTOMLReader {
     var problems: [ScanSpecProblem] = []
 
     mutating func read(_ root: TOMLTable) -> ScanSpec {
@@ -186,6 +190,7 @@ private struct SpecTOMLReader {
             }
             spec.confidence = confidence
         }
+        readFusion(root, into: &spec)
     }
 
     // MARK: - Values

@@ -79,6 +79,7 @@ extension ScanSpec {
         if let confidence {
             lines += ["", "[confidence]", "replicates = \(confidence.replicates)", "seed = \(confidence.seed)"]
         }
+        lines += fusionTOMLLines(quote: string)
         return lines.joined(separator: "\n") + "\n"
     }
 }

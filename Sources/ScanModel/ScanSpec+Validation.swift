@@ -135,7 +135,7 @@ extension ScanSpec {
                     "selection.thresholds",
                     "stable:π applies to methods with replicates, and only ccs has them; add ccs to selection.methods"))
         }
-        return problems
+        return problems + fusionProblems()
     }
 
     /// Every problem of the spec against a dataset's facts: targets and conditions it lacks, label variance

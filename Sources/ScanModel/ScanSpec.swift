@@ -25,6 +25,9 @@ public struct ScanSpec: Codable, Equatable, Sendable {
     public var cluster: ClusterSizing
     /// `[confidence]`: bootstrap replicates (absent, and so absent from the spec's JSON, unless asked for).
     public var confidence: Confidence?
+    /// Late fusion of grid cells (`[fusion]`); nil when the spec has no such section, and then absent from
+    /// every file the spec is written to, so a scan without it writes what it always wrote.
+    public var fusion: Fusion?
 
     /// Creates a spec for the dataset directory `datasetDirectory` with every other field at its default.
     public init(datasetDirectory: String, name: String = "scan") {

@@ -12,6 +12,9 @@ public enum ScanTaskKind {
     public static let train = "scan.train"
     /// Integrated Gradients statistics of the baseline decoder over one utterance range (``IGTask``).
     public static let ig = "scan.ig"
+    /// Fuse the models of the `[fusion]` members for one seed, label-variance mode and fusion method
+    /// (``FuseTask``).
+    public static let fuse = "scan.fuse"
     /// Write the report files from assembled results (``ReportTask``).
     public static let report = "scan.report"
 }

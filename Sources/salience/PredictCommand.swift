@@ -39,24 +39,8 @@ struct PredictCommand: ParsableCommand {
             throw CommandFailure("\(dataset) is not a usable dataset:\n\(error.description)")
         }
         let spreads = trained.labelVariance.predictsSpread ? trained.targets.map { "\($0)_spread" } : []
-        var rows = [(key: PredictionTable.Key, values: [Float])]()
-        var sets: [(String, Split, UtteranceSet)] = Split.allCases.compactMap { split in
-            data.clean[split].map { (ShardFormat.cleanCondition, split, $0) }
-        }
-        for (condition, splits) in data.distorted.sorted(by: { $0.key < $1.key }) {
-            sets += Split.allCases.compactMap { split in splits[split].map { (condition, split, $0) } }
-        }
-        for (condition, split, set) in sets {
-            let predictions = trained.predict(set)
-            let o = trained.outputCount
-            for u in 0..<set.count {
-                rows.append(
-                    (
-                        PredictionTable.Key(condition: condition, split: split, id: set.ids[u]),
-                        Array(predictions[(u * o)..<((u + 1) * o)])
-                    ))
-            }
-        }
+        // The rows a scan's fusion fuses too (TrainedModel.predictionRows).
+        let rows = trained.predictionRows(clean: data.clean, distorted: data.distorted)
         // The one CSV format `salience fuse` reads (PredictionTable).
         try PredictionTable.csv(header: trained.targets, extraColumns: spreads, rows: rows).write(
             toFile: out, atomically: true, encoding: .utf8)

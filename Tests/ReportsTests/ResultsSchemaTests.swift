@@ -158,3 +158,37 @@ final class ResultsSchemaTests: XCTestCase {
         }
     }
 }
+
+extension ResultsSchemaTests {
+    /// Results of a scan with `[fusion]` (the spec's section and the optional `fusions` list) validate, read back
+    /// equal, and a fused system with an unknown method is refused at `fusions`.
+    func testResultsWithFusionsValidateAndReadBack() throws {
+        let scratch = try ScratchDirectory("schema-fusion")
+        defer { scratch.remove() }
+        var results = ScanResultsFixture.finished
+        let members: [ScanSpec.Fusion.Member] = [
+            .init(method: .full, rule: .full), .init(method: .ccs, rule: .ratio(0.5)),
+        ]
+        results.run.spec.fusion = ScanSpec.Fusion(members: members, methods: [.mean, .learned])
+        let model = results.models[0]
+        results.fusions = [
+            FusedSystemResult(
+                taskId: "7", method: .learned, members: members, seed: model.seed, labelVariance: model.labelVariance,
+                weights: [
+                    .init(target: "valence", weights: [0.6, 0.3], bias: -0.01, memberDevMetric: [0.8, -.infinity])
+                ],
+                metrics: model.metrics, seconds: 0.5)
+        ]
+        let url = scratch.path("fusion.json")
+        try results.jsonData().write(to: url)
+        XCTAssertEqual(try ScanResults.load(contentsOf: url), results)
+        var broken = try object(results)
+        var fusions = broken["fusions"] as! [[String: Any]]
+        fusions[0]["method"] = "median"
+        broken["fusions"] = fusions
+        try write(broken, scratch.path("broken-fusion.json"))
+        let verdicts = try validate([url, scratch.path("broken-fusion.json")])
+        XCTAssertEqual(verdicts.first, "ok", verdicts.joined(separator: "\n"))
+        XCTAssertTrue(verdicts.last?.hasPrefix("invalid") == true && verdicts.last!.contains("fusions"), "\(verdicts)")
+    }
+}
