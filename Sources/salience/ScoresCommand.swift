@@ -128,6 +128,9 @@ struct ScoresCommand: ParsableCommand {
             threads: threads, noise: noNoise ? .none : .seeded(noiseSeed), pooledMemoryBytes: pooledMemory << 20)
         settings.shardsKeptOpen = shardsKeptOpen
         if replicates > 0 { settings.bootstrap = BootstrapSettings(replicates: replicates, seed: bootstrapSeed) }
+        if replicates > 0 && !methods.contains(.ccs) {
+            printError("salience scores: warning: --replicates applies to ccs only, which --methods leaves out")
+        }
         let started = Date()
         let result: ScoresResult
         do {
