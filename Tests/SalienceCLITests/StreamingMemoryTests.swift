@@ -1,4 +1,5 @@
 import Foundation
+import Shards
 import TestSupport
 import XCTest
 
@@ -50,8 +51,12 @@ final class StreamingMemoryTests: XCTestCase {
         // with the utterances is their labels, ids and predictions: a few bytes each.
         let bound = budgetMiB * mib + 64 * mib
         XCTAssertLessThan(large - small, bound, "streaming peak grew with the data")
-        // And the in-memory path on the same data is far above it (it holds ~2.7x the ~105 MB of frames), so
-        // the comparison can fail.
-        XCTAssertGreaterThan(inMemory - large, 2 * bound, "in-memory training should hold the frames")
+        // And the in-memory path on the same data is far above it (it holds ~2.7x the frames), so the
+        // comparison can fail. Measured against the frames themselves, not the streaming figure's bound: the
+        // streaming process's own baseline moves with the machine (seen: 92-246 MiB, the same at 1x and 8x).
+        let frames = try DatasetCatalog(directory: directories[1]).shards.reduce(0) { $0 + $1.frames }
+        let frameBytes = frames * 128 * MemoryLayout<Float>.stride
+        XCTAssertGreaterThan(inMemory - large, frameBytes / 2, "in-memory training should hold the frames")
+        XCTAssertGreaterThan(inMemory, large + bound, "in-memory training should be above the streaming bound")
     }
 }

@@ -1,0 +1,79 @@
+import Foundation
+import Logging
+import ZeroMQ
+
+extension Coordinator {
+    /// Sends queued tasks to workers that have credit, one TASKS message per worker per cycle. Whom each task
+    /// goes to is written to the ledger first (one transaction), so that after a crash only that worker can
+    /// claim it back.
+    func dispatch(on socket: Socket) throws {
+        var planned: [(worker: WorkerRecord, headers: [TaskHeader], frames: [Data], sent: [TaskRecord])] = []
+        let liveHosts = Set(workers.values.map(\.host))
+        var hostsHolding: [String: Set<String>] = [:]
+        for (host, keys) in affinityByHost where liveHosts.contains(host) {
+            for key in keys { hostsHolding[key, default: []].insert(host) }
+        }
+        for worker in workers.values where worker.credit > 0 {
+            var held = Set(affinityByHost[worker.host] ?? [])
+            // 2: the worker's own data, or a task without a preference; 1: data no live host holds yet;
+            // 0: data another host holds (taken only when nothing better is in the window).
+            let score: (Int64) -> Int = { [tasks] id in
+                guard let task = tasks[id], task.queued else { return -1 }
+                guard let key = task.affinity, !held.contains(key) else { return 2 }
+                return (hostsHolding[key]?.isEmpty ?? true) ? 1 : 0
+            }
+            var headers: [TaskHeader] = []
+            var frames: [Data] = []
+            var sent: [TaskRecord] = []
+            let limit = min(worker.credit, ClusterDefaults.tasksPerMessage)
+            for kind in worker.kinds where headers.count < limit {
+                while headers.count < limit, let id = queues[kind]?.popFirst(preferring: score, best: 2) {
+                    guard let task = tasks[id], task.queued else { continue }
+                    task.queued = false
+                    headers.append(
+                        TaskHeader(
+                            id: id, run: task.run, phase: task.phase, kind: kind, arrays: task.payload.arrays.count))
+                    frames.append(contentsOf: task.payload.frames)
+                    sent.append(task)
+                    if let key = task.affinity, !held.contains(key) {
+                        remember(affinity: key, host: worker.host)
+                        hostsHolding[key, default: []].insert(worker.host)
+                        held.insert(key)
+                    }
+                }
+            }
+            if !sent.isEmpty { planned.append((worker, headers, frames, sent)) }
+        }
+        guard !planned.isEmpty else { return }
+        do {
+            try ledger.recordLeases(planned.flatMap { plan in plan.sent.map { ($0.id, plan.worker.holder) } })
+        } catch {
+            for plan in planned { for task in plan.sent.reversed() { enqueue(task, front: true) } }
+            throw error
+        }
+        for (worker, headers, frames, sent) in planned {
+            if send(WireMessage(.tasks, TasksBody(tasks: headers), frames: frames), to: worker.routingID, on: socket) {
+                let now = Coordinator.now()
+                worker.credit -= sent.count
+                for task in sent {
+                    task.leases[worker.routingID] = now
+                    task.holder = worker.holder
+                    worker.leases.insert(task.id)
+                }
+            } else {
+                for task in sent.reversed() { enqueue(task, front: true) }
+            }
+        }
+    }
+
+    /// Notes that `host` was given a task of data key `key` (most recent last, bounded).
+    func remember(affinity key: String, host: String) {
+        var keys = affinityByHost[host] ?? []
+        keys.removeAll { $0 == key }
+        keys.append(key)
+        if keys.count > ClusterDefaults.affinitiesPerHost {
+            keys.removeFirst(keys.count - ClusterDefaults.affinitiesPerHost)
+        }
+        affinityByHost[host] = keys
+    }
+}
