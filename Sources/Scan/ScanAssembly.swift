@@ -10,7 +10,7 @@ public enum ScanAssembly {
     public static func results(
         _ progress: ScanProgress, runID: String, status: ScanResults.RunStatus, failedTasks: [ScanResults.FailedTask],
         finishedAt: Date?, spec fallbackSpec: ScanSpec? = nil, startedAt fallbackStart: Date? = nil,
-        scores known: ScanScores = ScanScores()
+        scores known: ScanScores = ScanScores(), planned: ScanPlanner.Pending? = nil
     ) throws -> ScanResults {
         guard let catalog = progress.catalog else {
             let spec = fallbackSpec ?? ScanSpec(datasetDirectory: "unknown")
@@ -49,7 +49,9 @@ public enum ScanAssembly {
                 of: method, scores: traits.selection == .scores ? curve.mean : nil, seed: 0,
                 stable: try scores.stableProbabilities(method))
         }
-        let models = (progress.models + (try sharedModels(progress, graph: graph, scores: scores))).sorted {
+        // The planner passes what it just planned; other callers (reports from the ledger) plan here, once.
+        let pending = try planned ?? ScanPlanner.pendingTasks(progress, graph: graph, scores: scores)
+        let models = (progress.models + (try sharedModels(progress, pending: pending))).sorted {
             ($0.method, $0.rule, $0.seed, $0.labelVariance) < ($1.method, $1.rule, $1.seed, $1.labelVariance)
         }
         let run = ScanResults.Run(
@@ -71,10 +73,9 @@ public enum ScanAssembly {
 
     /// The cells whose model another cell trained (``ScanPlanner/sharedTraining``), each as a copy of that
     /// model's result under the cell's own method, rule and seed, once that model is done.
-    static func sharedModels(_ progress: ScanProgress, graph: ScanGraph, scores: ScanScores) throws
+    static func sharedModels(_ progress: ScanProgress, pending: ScanPlanner.Pending) throws
         -> [TrainedModelResult]
     {
-        let pending = try ScanPlanner.pendingTasks(progress, graph: graph, scores: scores)
         guard !pending.aliases.isEmpty else { return [] }
         var trained: [String: TrainedModelResult] = [:]
         for model in progress.models {
@@ -93,6 +94,9 @@ public enum ScanAssembly {
             copy.rule = body.rule
             copy.k = body.k
             copy.sameModelAs = "\(trainer.method.rawValue):\(trainer.rule)"
+            // The cell read nothing of its own: the trainer's reads are counted once, with the trainer.
+            copy.bytesFromDataRoot = 0
+            copy.bytesFromCache = 0
             shared.append(copy)
         }
         return shared

@@ -168,17 +168,21 @@ public struct ScanPlanner: RunPlanner {
         if progress.reported { return ([], scores) }
         let results = try ScanAssembly.results(
             progress, runID: runID, status: .succeeded, failedTasks: [], finishedAt: progress.lastFinishedAt,
-            scores: scores)
+            scores: scores, planned: pending)
         let report = try PlannedTask(
             ScanTaskKind.report, ReportTask(results: results, outputDirectory: catalog.spec.output.directory))
         return ([report.task], scores)
     }
 
+    /// What `pendingTasks` found: every ready task (done or not), the groups still waiting, and the train
+    /// tasks another task's model serves (alias key -> the key that trains it).
+    public typealias Pending = (ready: [PlannedTask], waiting: Int, aliases: [String: String])
+
     /// Every task whose inputs are complete (done or not), how many groups still wait for inputs, and the
     /// train tasks not to run because another cell's task trains the same model (alias key -> that key).
     static func pendingTasks(
         _ progress: ScanProgress, graph: ScanGraph, scores: ScanScores
-    ) throws -> (ready: [PlannedTask], waiting: Int, aliases: [String: String]) {
+    ) throws -> Pending {
         let (ready, waiting) = try unsharedPendingTasks(progress, graph: graph, scores: scores)
         let aliases = sharedTraining(ready, done: progress.done, baseline: graph.baselineKey)
         guard graph.spec.fusion != nil else { return (ready, waiting, aliases) }

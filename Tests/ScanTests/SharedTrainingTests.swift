@@ -75,9 +75,23 @@ final class SharedTrainingTests: XCTestCase {
                 results.models.first {
                     !$0.isShared && "\($0.method.rawValue):\($0.rule)" == model.sameModelAs && $0.seed == model.seed
                 }, "the trainer of \(model.method):\(model.rule) seed \(model.seed)")
-            XCTAssertEqual(model.metrics, trainer.metrics)
             XCTAssertEqual(model.modelPath, trainer.modelPath)
+            XCTAssertEqual(model.bytesFromDataRoot, 0, "a shared cell's reads are counted with its trainer")
         }
+        // Sharing is right only if the cell's own training would have given the same model: train one
+        // shared cell for real (its own task, as the planner would have sent it) and compare every metric.
+        let progress = try ScanProgress(records: records)
+        let graph = ScanGraph(catalog: try XCTUnwrap(progress.catalog))
+        let pending = try ScanPlanner.pendingTasks(progress, graph: graph, scores: try progress.scores(graph))
+        let alias = try XCTUnwrap(pending.ready.first { pending.aliases[$0.key] != nil && $0.key.contains(":ccs:") })
+        var body = try ScanCoding.decode(TrainTask.self, from: alias.task.payload, what: "alias")
+        body.outputDirectory = scratch.path("own").path
+        let own = try TrainExecutor.train(
+            body, arrays: alias.task.payload.arrays, dataRoot: DataRoot(scratch.url),
+            outputRoot: OutputRoot(scratch.url))
+        let served = try XCTUnwrap(
+            shared.first { $0.method == body.method && $0.rule == body.rule && $0.seed == body.seed })
+        XCTAssertEqual(own.metrics, served.metrics, "the shared model is the model the cell would have trained")
         for seed in [1, 2] {
             let everyColumn = results.models.filter { $0.seed == seed && $0.k == configuration.dimension }
             XCTAssertEqual(Set(everyColumn.map(\.modelPath)).count, 1, "seed \(seed): one file for every cell")
