@@ -124,7 +124,7 @@ extension ScanReport {
         caption += "."
         if !rings.isEmpty {
             caption +=
-                " Vermillion rings: \(rings.count) model\(rings.count == 1 ? "" : "s") still improving at the last epoch."
+                " \(Palette.name(of: Palette.black).capitalized) rings: \(rings.count) model\(rings.count == 1 ? "" : "s") still improving at the last epoch."
         }
         return ReportSection.Figure(
             name: "learning-curves-\(method.rawValue)",
