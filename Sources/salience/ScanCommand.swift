@@ -148,8 +148,10 @@ extension ScanCommand {
         } catch {
             throw CommandFailure("--pilot \(url.path): \(error)")
         }
-        let counts = estimateWorkers.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !counts.isEmpty, counts.allSatisfy({ $0 > 0 }) else {
+        // Every entry must be a count: a typo is refused, not dropped from the table.
+        let entries = estimateWorkers.split(separator: ",", omittingEmptySubsequences: false)
+        let counts = entries.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !counts.isEmpty, counts.count == entries.count, counts.allSatisfy({ $0 > 0 }) else {
             throw CommandFailure("--estimate-workers \(estimateWorkers): give positive counts, e.g. 8,32,128")
         }
         var lines = [
