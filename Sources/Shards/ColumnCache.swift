@@ -76,7 +76,7 @@ public final class ColumnCache: @unchecked Sendable {
         return (entry, true)
     }
 
-    /// `<hash of path>-<size>-<mtime>-<F>x<D>`: a new name whenever the shard changes.
+    /// `<hash of path>-<size>-<mtime>-<F>x<D>[-l<layers>]`: a new name whenever the shard or the layers change.
     static func entryName(_ reader: ShardReader) throws -> String {
         var info = stat()
         guard stat(reader.url.path, &info) == 0 else {
@@ -86,6 +86,9 @@ public final class ColumnCache: @unchecked Sendable {
         for byte in reader.url.standardizedFileURL.path.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
         return String(format: "%016llx", hash) + "-\(info.st_size)-\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)"
             + "-\(reader.frameCount)x\(reader.dimension)"
+            // Two layer subsets of one shard can have the same width; their entries must differ.
+            + (reader.header.formatVersion == ShardFormat.version
+                ? "" : "-l" + reader.layers.map { String($0.number) }.joined(separator: "."))
     }
 
     /// Writes the entry: the shard read in runs of whole rows, each run scattered into the column blocks.

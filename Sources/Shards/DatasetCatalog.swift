@@ -23,6 +23,8 @@ public struct ShardSummary: Codable, Equatable, Sendable {
     public var raters: Int?
     /// Whether `label_std` is present.
     public var hasLabelStd: Bool
+    /// The layers of a layered (version-2) shard; nil for a version-1 shard.
+    public var layers: [LayerWidth]? = nil
 }
 
 /// The refusal of a dataset directory: every problem found, one line each.
@@ -44,8 +46,11 @@ public struct DatasetCatalog: Codable, Sendable {
     public var directory: String
     /// One summary per shard, in file-name order.
     public var shards: [ShardSummary]
-    /// D.
+    /// D: the width of every column the catalog describes (its layers' D, summed).
     public var dimension: Int
+    /// The layers the columns come from, by increasing number; nil for a dataset of version-1 shards (one
+    /// layer, numbered 0, of width `dimension`). `restricted(toLayers:)` narrows it.
+    public var layers: [LayerWidth]?
     /// Target names.
     public var targets: [String]
     /// The task.
@@ -77,15 +82,15 @@ public struct DatasetCatalog: Codable, Sendable {
     /// shards must not run out of descriptors.
     /// - Throws: `DatasetError` as `init(directory:)` does.
     public static func opening(
-        directory: URL, condition: String? = nil, keepingAtMost limit: Int
+        directory: URL, condition: String? = nil, layers: [Int]? = nil, keepingAtMost limit: Int
     ) throws -> (catalog: DatasetCatalog, readers: [String: ShardReader]) {
         var readers: [String: ShardReader] = [:]
         let scan = Self.scan(directory: directory) { loader in
             guard readers.count < limit, condition == nil || loader.header?.condition == condition else { return }
-            if let reader = try? ShardReader(loaded: loader) { readers[loader.fileName] = reader }
+            if let reader = try? ShardReader(loaded: loader, layers: layers) { readers[loader.fileName] = reader }
         }
         guard scan.problems.isEmpty, let catalog = scan.catalog else { throw DatasetError(problems: scan.problems) }
-        return (catalog, readers)
+        return (try catalog.restricted(toLayers: layers), readers)
     }
 
     /// The shard files of a dataset directory: every `*.h5` directly inside it, by name.
@@ -115,6 +120,10 @@ public struct DatasetCatalog: Codable, Sendable {
 
     /// Whether the shards carry individual `ratings` or a `label_std`.
     public var hasRaterSpread: Bool { hasRatings || hasLabelStd }
+
+    private static func widths(_ header: ShardHeader) -> [LayerWidth] {
+        header.layers.map { LayerWidth(layer: $0.number, dimension: $0.dimension) }
+    }
 
     /// The URL of a shard by file name.
     public func url(of shard: ShardSummary) -> URL {
@@ -159,13 +168,34 @@ public struct DatasetCatalog: Codable, Sendable {
             for value in values { counts[value, default: 0] += 1 }
             return values.max { counts[$0]! < counts[$1]! } ?? values[0]
         }
-        let dimension = majority(loaded.map(\.header.dimension))
+        let layerWidths = loaded.map { shard in
+            shard.header.layers.map { LayerWidth(layer: $0.number, dimension: $0.dimension) }
+        }
+        let layering = majority(layerWidths)
+        let dimension = layering.reduce(0) { $0 + $1.dimension }
         let task = majority(loaded.map(\.header.task))
         let targets = majority(loaded.map(\.header.targets))
         for shard in loaded {
             let header = shard.header
-            let reference = loaded.first { $0.header.dimension == dimension }!.header.fileName
-            if header.dimension != dimension {
+            let reference = loaded.first { $0.header.dimension == dimension }?.header.fileName ?? name
+            let widths = header.layers.map { LayerWidth(layer: $0.number, dimension: $0.dimension) }
+            if widths.map(\.layer) != layering.map(\.layer) {
+                problems.append(
+                    ShardError(
+                        file: header.fileName, dataset: ShardFormat.Dataset.layers,
+                        message:
+                            "has layers \(LayerList.describe(widths.map(\.layer))), but the other shards have "
+                            + "\(LayerList.describe(layering.map(\.layer)))"))
+            } else if let (mine, theirs) = zip(widths, layering).first(where: { $0 != $1 }).map({ ($0.0, $0.1) }),
+                layering.count > 1
+            {
+                problems.append(
+                    ShardError(
+                        file: header.fileName, dataset: header.layers.first { $0.number == mine.layer }?.datasetPath,
+                        message:
+                            "layer \(mine.layer) has width D = \(mine.dimension), but the other shards' layer "
+                            + "\(theirs.layer) has D = \(theirs.dimension)"))
+            } else if header.dimension != dimension {
                 problems.append(
                     ShardError(
                         file: header.fileName, dataset: ShardFormat.Dataset.embeddings,
@@ -258,7 +288,8 @@ public struct DatasetCatalog: Codable, Sendable {
                 file: header.fileName, condition: header.condition, utterances: header.utteranceCount,
                 utterancesPerSplit: perSplit, frames: header.frameCount, dimension: header.dimension,
                 embeddingType: type, chunk: header.embeddingChunk, raters: header.raterCount,
-                hasLabelStd: header.hasLabelStd)
+                hasLabelStd: header.hasLabelStd,
+                layers: header.formatVersion == ShardFormat.version ? nil : widths(header))
         }
         let conditionNames = Set(loaded.map(\.header.condition))
         let conditions =
@@ -270,8 +301,10 @@ public struct DatasetCatalog: Codable, Sendable {
                 extras[key] = CatalogAttribute(value)
             }
         }
+        let layered = loaded.contains { $0.header.formatVersion != ShardFormat.version }
         let catalog = DatasetCatalog(
-            directory: directory.path, shards: summaries, dimension: dimension, targets: targets, task: task,
+            directory: directory.path, shards: summaries, dimension: dimension,
+            layers: layered ? layering : nil, targets: targets, task: task,
             encoders: Array(Set(loaded.map(\.header.encoder))).sorted(), conditions: conditions,
             hasRatings: loaded.allSatisfy { $0.header.hasRatings },
             hasLabelStd: loaded.allSatisfy { $0.header.hasLabelStd }, extraAttributes: extras)
@@ -279,13 +312,15 @@ public struct DatasetCatalog: Codable, Sendable {
     }
 
     private init(
-        directory: String, shards: [ShardSummary], dimension: Int, targets: [String], task: TaskKind,
+        directory: String, shards: [ShardSummary], dimension: Int, layers: [LayerWidth]?, targets: [String],
+        task: TaskKind,
         encoders: [String], conditions: [String], hasRatings: Bool, hasLabelStd: Bool,
         extraAttributes: [String: CatalogAttribute]
     ) {
         self.directory = directory
         self.shards = shards
         self.dimension = dimension
+        self.layers = layers
         self.targets = targets
         self.task = task
         self.encoders = encoders

@@ -1,9 +1,13 @@
-/// The names and fixed values of the shard format, version 1 (docs/shard-format.md).
+/// The names and fixed values of the shard format, versions 1 and 2 (docs/shard-format.md).
 public enum ShardFormat {
     /// The value of the `salience_format` root attribute.
     public static let formatName = "embedding-shard"
-    /// The only `format_version` this reader knows.
+    /// The `format_version` of a shard with one root `embeddings`.
     public static let version = 1
+    /// The `format_version` of a layered shard (`layers/<n>/embeddings`).
+    public static let layeredVersion = 2
+    /// Every `format_version` this reader knows.
+    public static let versions = version...layeredVersion
     /// The condition of a shard without a `condition` attribute.
     public static let cleanCondition = "clean"
     /// The file extension of shards; every `*.h5` directly inside a dataset directory is a shard.
@@ -28,6 +32,11 @@ public enum ShardFormat {
         public static let labels = "labels"
         public static let ratings = "ratings"
         public static let labelStd = "label_std"
+        /// The group of a layered shard's layers, one subgroup per layer number.
+        public static let layers = "layers"
+
+        /// The path of layer `number`'s frames as the reader names it in messages (`layers/03/embeddings`).
+        public static func layerEmbeddings(_ groupName: String) -> String { "\(layers)/\(groupName)/\(embeddings)" }
     }
 }
 

@@ -18,9 +18,9 @@ public struct ShardHeader: Equatable, Sendable {
     public var utteranceCount: Int
     /// F: number of frames (rows of `embeddings`).
     public var frameCount: Int
-    /// D: embedding width.
+    /// D: embedding width, summed over the layers of a layered shard.
     public var dimension: Int
-    /// How `embeddings` is stored: `.float32` or `.float16`.
+    /// How `embeddings` (the first layer's, in a layered shard) is stored: `.float32` or `.float16`.
     public var embeddingType: ElementType
     /// The chunk shape of `embeddings`, nil when contiguous.
     public var embeddingChunk: [Int]?
@@ -30,6 +30,8 @@ public struct ShardHeader: Equatable, Sendable {
     public var hasLabelStd: Bool
     /// Any other root attributes (e.g. `synthetic_relevant_dims`), by name.
     public var extraAttributes: [String: AttributeValue]
+    /// The layers, by increasing number: one (number 0, the root `embeddings`) in a version-1 shard.
+    public var layers: [ShardLayer]
 
     /// Whether `ratings` is present.
     public var hasRatings: Bool { raterCount != nil }

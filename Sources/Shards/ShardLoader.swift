@@ -22,6 +22,8 @@ struct ShardLoader {
     var labels: [Float] = []
     var ratings: [Float]?
     var labelStd: [Float]?
+    /// F as the layers' `embeddings` give it (the first layer's; the others are checked against it).
+    var layerFrameCount = 0
 
     init(url: URL) { self.url = url }
 
@@ -70,7 +72,7 @@ struct ShardLoader {
         summariseOverflow()
     }
 
-    private func reason(_ error: Error) -> String {
+    func reason(_ error: Error) -> String {
         if let error = error as? HDF5Error { return error.messages.joined(separator: "; ") }
         return "\(error)"
     }
@@ -105,10 +107,11 @@ struct ShardLoader {
             if try file.hasAttribute(A.formatVersion) {
                 version = try file.readAttribute(A.formatVersion).intValue
                 if let found = version {
-                    if found != ShardFormat.version {
+                    if !ShardFormat.versions.contains(found) {
                         problem(
                             A.formatVersion, "",
-                            "unknown format version \(found) (this reader knows \(ShardFormat.version))")
+                            "unknown format version \(found) (this reader knows "
+                                + ShardFormat.versions.map(String.init).joined(separator: " and ") + ")")
                     }
                 } else {
                     problem(A.formatVersion, "", "root attribute is not an integer")
@@ -144,31 +147,9 @@ struct ShardLoader {
         if condition.isEmpty { problem(A.condition, "", "is empty; omit it for clean shards") }
 
         // Datasets: types and shapes first, then values.
-        let embeddings = openDataset(file, D.embeddings, required: true)
-        var frameCount: Int?
-        var dimension: Int?
-        var embeddingType: ElementType?
-        var embeddingChunk: [Int]?
-        if let embeddings {
-            do {
-                let shape = try embeddings.shape
-                let type = try embeddings.elementType
-                if shape.count != 2 {
-                    problem(D.embeddings, "", "has rank \(shape.count), expected 2 ([frames, D])")
-                } else {
-                    frameCount = shape[0]
-                    dimension = shape[1]
-                    if shape[1] == 0 { problem(D.embeddings, "", "has width D = 0") }
-                }
-                if type != .float32 && type != .float16 {
-                    problem(D.embeddings, "", "has type \(type), expected float32 or float16")
-                }
-                embeddingType = type
-                embeddingChunk = try embeddings.chunkShape
-            } catch {
-                problem(D.embeddings, "", "cannot read: \(reason(error))")
-            }
-        }
+        let layers = loadLayers(file, version: version)
+        let frameCount = layers?.first.map { _ in layerFrameCount }
+        let dimension = layers.map { $0.reduce(0) { $0 + $1.dimension } }
 
         var utteranceCount: Int?
         if let dataset = openDataset(file, D.ids, required: true) {
@@ -295,17 +276,17 @@ struct ShardLoader {
         }
 
         if let version, let encoder, let task, let targets, let utteranceCount, let frameCount, let dimension,
-            let embeddingType
+            let layers, let first = layers.first
         {
             header = ShardHeader(
                 fileName: fileName, formatVersion: version, encoder: encoder, task: task, targets: targets,
                 condition: condition, utteranceCount: utteranceCount, frameCount: frameCount, dimension: dimension,
-                embeddingType: embeddingType, embeddingChunk: embeddingChunk, raterCount: raterCount,
-                hasLabelStd: hasLabelStd, extraAttributes: extras)
+                embeddingType: first.embeddingType, embeddingChunk: first.chunk, raterCount: raterCount,
+                hasLabelStd: hasLabelStd, extraAttributes: extras, layers: layers)
         }
     }
 
-    private mutating func openDataset(_ file: File, _ name: String, required: Bool) -> Dataset? {
+    mutating func openDataset(_ file: File, _ name: String, required: Bool) -> Dataset? {
         do {
             guard try file.contains(name) else {
                 if required { problem(name, "", "required dataset is missing") }

@@ -35,20 +35,28 @@ public final class ShardReader {
     /// chunk rows decode each chunk once, however the rows are split between reads and threads.
     public let frameChunkRows: Int?
 
-    private let file: File
-    private let embeddings: Dataset
+    /// The layers this reader reads, by increasing number (every layer of the shard unless it was opened
+    /// with a subset), and their columns laid side by side: `dimension` is their total width.
+    public let layers: [ShardLayer]
+    /// Column arithmetic over `layers`.
+    public let layerColumns: LayerColumns
 
-    /// Opens the shard at `url` and reads its header and metadata.
-    /// - Throws: `ShardError` naming the file, dataset and index of the first problem found.
-    public convenience init(url: URL, cache: ChunkCache = .default) throws {
+    private let file: File
+    private let embeddings: [Dataset]
+
+    /// Opens the shard at `url` and reads its header and metadata; `layers` (layer numbers) restricts the
+    /// columns to those layers (nil: every layer).
+    /// - Throws: `ShardError` naming the file, dataset and index of the first problem found, or a layer the
+    ///   shard does not have.
+    public convenience init(url: URL, layers: [Int]? = nil, cache: ChunkCache = .default) throws {
         var loader = ShardLoader(url: url)
         loader.load()
-        try self.init(loaded: loader, cache: cache)
+        try self.init(loaded: loader, layers: layers, cache: cache)
     }
 
     /// A reader over what `loader` already read and checked (the catalog keeps them, so a pass that follows
     /// does not read and check every shard's metadata twice).
-    init(loaded loader: ShardLoader, cache: ChunkCache = .default) throws {
+    init(loaded loader: ShardLoader, layers chosen: [Int]? = nil, cache: ChunkCache = .default) throws {
         let url = loader.url
         if let first = loader.problems.first { throw first }
         guard let file = loader.file, let header = loader.header else {
@@ -63,19 +71,42 @@ public final class ShardReader {
         labels = loader.labels
         ratings = loader.ratings
         labelStd = loader.labelStd
-        do {
-            embeddings = try file.openDataset(ShardFormat.Dataset.embeddings, cache: cache)
-        } catch {
-            throw ShardError(
-                file: url.lastPathComponent, dataset: ShardFormat.Dataset.embeddings, message: "cannot open: \(error)")
+        layers = try Self.choose(chosen, from: header)
+        layerColumns = LayerColumns(layers.map { LayerWidth(layer: $0.number, dimension: $0.dimension) })
+        embeddings = try layers.map { layer in
+            do {
+                return try file.openDataset(layer.datasetPath, cache: cache)
+            } catch {
+                throw ShardError(
+                    file: url.lastPathComponent, dataset: layer.datasetPath, message: "cannot open: \(error)")
+            }
         }
-        frameChunkRows = (try? embeddings.chunkShape)??.first
+        frameChunkRows = layers[0].chunk?.first
+    }
+
+    /// The layers of `header` numbered in `chosen` (every layer when nil), by increasing number.
+    static func choose(_ chosen: [Int]?, from header: ShardHeader) throws -> [ShardLayer] {
+        guard let chosen else { return header.layers }
+        let numbers = header.layers.map(\.number)
+        if let missing = chosen.first(where: { !numbers.contains($0) }) {
+            let dataset =
+                header.formatVersion == ShardFormat.version
+                ? ShardFormat.Dataset.embeddings : ShardFormat.Dataset.layers
+            throw ShardError(
+                file: header.fileName, dataset: dataset,
+                message: "has no layer \(missing) (its layers: \(LayerList.describe(numbers)))")
+        }
+        guard !chosen.isEmpty else {
+            throw ShardError(file: header.fileName, dataset: ShardFormat.Dataset.layers, message: "no layers chosen")
+        }
+        let wanted = Set(chosen)
+        return header.layers.filter { wanted.contains($0.number) }
     }
 
     /// N: number of utterances.
     public var utteranceCount: Int { header.utteranceCount }
-    /// D: embedding width.
-    public var dimension: Int { header.dimension }
+    /// D: the width of the columns this reader reads (the chosen layers' D, summed).
+    public var dimension: Int { layerColumns.width }
     /// T: number of targets.
     public var targetCount: Int { header.targetCount }
     /// F: number of frames.
@@ -97,7 +128,7 @@ public final class ShardReader {
     /// - Throws: `ShardError` for a range or column outside the shard, a NaN or infinite value (naming its
     ///   row and column), or an HDF5 failure.
     public func readFrames(utterances: Range<Int>, columns: [Int]? = nil) throws -> FrameBlock {
-        let name = ShardFormat.Dataset.embeddings
+        let name = layers[0].datasetPath
         guard utterances.lowerBound >= 0, utterances.upperBound <= utteranceCount else {
             throw ShardError(
                 file: header.fileName, dataset: name,
@@ -130,25 +161,38 @@ public final class ShardReader {
         _ rows: Range<Int>, columns: [Int]? = nil, into buffer: UnsafeMutableBufferPointer<Float>,
         decodingThreads: Int? = nil
     ) throws {
-        let name = ShardFormat.Dataset.embeddings
+        let name = layers.count == 1 ? layers[0].datasetPath : ShardFormat.Dataset.layers
         guard rows.lowerBound >= 0, rows.upperBound <= frameCount else {
             throw ShardError(file: header.fileName, dataset: name, message: "rows \(rows) outside 0..<\(frameCount)")
         }
         if let bad = columns?.first(where: { $0 < 0 || $0 >= dimension }) {
             throw ShardError(file: header.fileName, dataset: name, message: "column \(bad) outside 0..<\(dimension)")
         }
-        do {
-            try embeddings.read(rows: rows, columns: columns, into: buffer, decodingThreads: decodingThreads)
-        } catch {
-            throw ShardError(file: header.fileName, dataset: name, message: "cannot read rows \(rows): \(error)")
+        let width = columns?.count ?? dimension
+        let plan = LayerReadPlan(columns: columns, over: layerColumns)
+        for part in plan.parts {
+            let path = layers[part.position].datasetPath
+            do {
+                if plan.parts.count == 1 && part.isIdentity(width: width) {
+                    try embeddings[part.position].read(
+                        rows: rows, columns: part.localColumns, into: buffer, decodingThreads: decodingThreads)
+                } else {
+                    try part.read(
+                        embeddings[part.position], rows: rows, into: buffer, width: width,
+                        decodingThreads: decodingThreads)
+                }
+            } catch {
+                throw ShardError(file: header.fileName, dataset: path, message: "cannot read rows \(rows): \(error)")
+            }
         }
         let values = UnsafeBufferPointer(buffer)
         let bad = decodingThreads == 1 ? firstNonFinite(inOneThread: values) : firstNonFinite(values)
         if let bad {
-            let width = max(columns?.count ?? dimension, 1)
+            let column = columns?[bad % max(width, 1)] ?? bad % max(width, 1)
+            let position = layerColumns.position(ofColumn: column)
             throw ShardError(
-                file: header.fileName, dataset: name,
-                index: indexText(rows.lowerBound + bad / width, columns?[bad % width] ?? bad % width),
+                file: header.fileName, dataset: layers[position].datasetPath,
+                index: indexText(rows.lowerBound + bad / max(width, 1), column - layerColumns.starts[position]),
                 message: "\(values[bad]) (NaN and infinity are allowed only in ratings)")
         }
     }

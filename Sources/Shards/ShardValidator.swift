@@ -38,8 +38,13 @@ public enum ShardValidator {
         return problems
     }
 
+    /// Every layer's frames checked for NaN and infinity, in blocks of rows.
     static func frameProblems(file: File, header: ShardHeader) -> [ShardError] {
-        let name = ShardFormat.Dataset.embeddings
+        header.layers.flatMap { frameProblems(file: file, header: header, layer: $0) }
+    }
+
+    static func frameProblems(file: File, header: ShardHeader, layer: ShardLayer) -> [ShardError] {
+        let name = layer.datasetPath
         var problems: [ShardError] = []
         var count = 0
         do {
@@ -54,7 +59,7 @@ public enum ShardValidator {
                         problems.append(
                             ShardError(
                                 file: header.fileName, dataset: name,
-                                index: indexText(start + position / header.dimension, position % header.dimension),
+                                index: indexText(start + position / layer.dimension, position % layer.dimension),
                                 message: "\(value) (NaN and infinity are allowed only in ratings)"))
                     }
                 }

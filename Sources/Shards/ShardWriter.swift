@@ -34,6 +34,10 @@ public struct ShardMetadata: Equatable, Sendable {
 /// so a failed or abandoned write leaves no partial shard. Bad input (wrong counts, NaN, duplicate ids) is
 /// refused with a `ShardError` before anything is written.
 ///
+/// With `layers` (layer numbers) it writes a version-2 shard of one `layers/<n>/embeddings` of width
+/// `dimension` per layer; each appended frame is then the layers' D values side by side, in the order of
+/// `layers` (the column space readers give back).
+///
 /// ```swift
 /// let writer = try ShardWriter(url: out, dimension: 64, metadata: ShardMetadata(
 ///     encoder: "synthetic", task: .regression, targets: ["valence"]), raterCount: 5)
@@ -43,8 +47,10 @@ public struct ShardMetadata: Equatable, Sendable {
 public final class ShardWriter {
     /// Where the shard will be.
     public let url: URL
-    /// D.
+    /// D (of each layer).
     public let dimension: Int
+    /// The layer numbers of a version-2 shard; nil for a version-1 shard.
+    public let layers: [Int]?
     /// The root attributes.
     public let metadata: ShardMetadata
     /// R, when the shard stores `ratings`.
@@ -56,7 +62,7 @@ public final class ShardWriter {
 
     private let temporaryURL: URL
     private var file: File?
-    private var embeddings: Dataset?
+    private var embeddings: [Dataset] = []
     private var pending: [Float] = []
     private var writtenRows = 0
     private var offsets: [Int64] = [0]
@@ -69,14 +75,24 @@ public final class ShardWriter {
     private var finished = false
 
     private var fileName: String { url.lastPathComponent }
+    /// Values per appended frame: D times the number of layers.
+    private var rowWidth: Int { dimension * (layers?.count ?? 1) }
     private var targetCount: Int { metadata.targets.count }
 
     /// Starts a shard at `url` (replacing any file there when `finish()` succeeds).
     public init(
         url: URL, dimension: Int, metadata: ShardMetadata, raterCount: Int? = nil, storesLabelStd: Bool = false,
-        layout: ShardLayout = .default
+        layout: ShardLayout = .default, layers: [Int]? = nil
     ) throws {
         guard dimension > 0 else { throw ShardError(file: url.lastPathComponent, message: "dimension must be > 0") }
+        if let layers {
+            guard !layers.isEmpty, Set(layers).count == layers.count, layers.allSatisfy({ $0 >= 0 && $0 < 1_000_000 })
+            else {
+                throw ShardError(
+                    file: url.lastPathComponent, dataset: ShardFormat.Dataset.layers,
+                    message: "layer numbers must be distinct, in 0..<1000000, and at least one: \(layers)")
+            }
+        }
         guard !metadata.targets.isEmpty else {
             throw ShardError(file: url.lastPathComponent, dataset: "targets", message: "needs at least one target")
         }
@@ -89,13 +105,27 @@ public final class ShardWriter {
         self.raterCount = raterCount
         self.storesLabelStd = storesLabelStd
         self.layout = layout
+        self.layers = layers
         temporaryURL = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial")
         do {
             let file = try File.create(temporaryURL.path)
             self.file = file
-            embeddings = try file.createDataset(
-                ShardFormat.Dataset.embeddings, type: layout.embeddingType, shape: [0, dimension],
-                maxShape: [nil, dimension], layout: layout.datasetLayout(dimension: dimension))
+            let paths: [String]
+            if let layers {
+                let group = try file.createGroup(ShardFormat.Dataset.layers)
+                paths = try layers.map { number in
+                    let name = String(format: "%02d", number)
+                    _ = try group.createGroup(name)
+                    return ShardFormat.Dataset.layerEmbeddings(name)
+                }
+            } else {
+                paths = [ShardFormat.Dataset.embeddings]
+            }
+            embeddings = try paths.map { path in
+                try file.createDataset(
+                    path, type: layout.embeddingType, shape: [0, dimension], maxShape: [nil, dimension],
+                    layout: layout.datasetLayout(dimension: dimension))
+            }
         } catch {
             throw ShardError(file: url.lastPathComponent, message: "cannot create: \(error)")
         }
@@ -122,8 +152,9 @@ public final class ShardWriter {
             ShardError(file: fileName, dataset: dataset, index: indexText(index), message: message)
         }
         guard !finished else { throw ShardError(file: fileName, message: "append after finish") }
-        guard !frames.isEmpty, frames.count % dimension == 0 else {
-            throw refuse("embeddings", "\(frames.count) values are not a positive number of frames of D = \(dimension)")
+        guard !frames.isEmpty, frames.count % rowWidth == 0 else {
+            throw refuse(
+                "embeddings", "\(frames.count) values are not a positive number of frames of \(rowWidth) values")
         }
         if let bad = frames.first(where: { !$0.isFinite }) { throw refuse("embeddings", "\(bad) in the frames") }
         guard labels.count == targetCount else {
@@ -151,22 +182,36 @@ public final class ShardWriter {
         if raterCount != nil, let ratings { self.ratings += ratings }
         if storesLabelStd, let labelStd { self.labelStd += labelStd }
         pending += frames
-        offsets.append(offsets.last! + Int64(frames.count / dimension))
-        if pending.count >= layout.chunkRows * dimension { try flush() }
+        offsets.append(offsets.last! + Int64(frames.count / rowWidth))
+        if pending.count >= layout.chunkRows * rowWidth { try flush() }
     }
 
     private func flush() throws {
         guard !pending.isEmpty else { return }
-        let rows = pending.count / dimension
+        let rows = pending.count / rowWidth
         do {
-            guard let embeddings else { throw ShardError(file: fileName, message: "already closed") }
-            try embeddings.resize(to: [writtenRows + rows, dimension])
-            try embeddings.write(pending, atRow: writtenRows)
+            guard !embeddings.isEmpty else { throw ShardError(file: fileName, message: "already closed") }
+            for (position, dataset) in embeddings.enumerated() {
+                let values = embeddings.count == 1 ? pending : layerColumns(position, rows: rows)
+                try dataset.resize(to: [writtenRows + rows, dimension])
+                try dataset.write(values, atRow: writtenRows)
+            }
         } catch {
             throw ShardError(file: fileName, dataset: "embeddings", message: "cannot write: \(error)")
         }
         writtenRows += rows
         pending.removeAll(keepingCapacity: true)
+    }
+
+    /// Layer `position`'s D columns of the pending rows, row-major.
+    private func layerColumns(_ position: Int, rows: Int) -> [Float] {
+        var values = [Float]()
+        values.reserveCapacity(rows * dimension)
+        for row in 0..<rows {
+            let start = row * rowWidth + position * dimension
+            values.append(contentsOf: pending[start..<(start + dimension)])
+        }
+        return values
     }
 
     /// Writes the metadata and the attributes, closes the file and moves it into place.
@@ -187,7 +232,8 @@ public final class ShardWriter {
             if let raterCount { try file.writeDataset(D.ratings, ratings, shape: [n, raterCount, t]) }
             if storesLabelStd { try file.writeDataset(D.labelStd, labelStd, shape: [n, t]) }
             try file.writeAttribute(A.format, .string(ShardFormat.formatName))
-            try file.writeAttribute(A.formatVersion, .int(ShardFormat.version))
+            try file.writeAttribute(
+                A.formatVersion, .int(layers == nil ? ShardFormat.version : ShardFormat.layeredVersion))
             try file.writeAttribute(A.encoder, .string(metadata.encoder))
             try file.writeAttribute(A.task, .string(metadata.task.rawValue))
             try file.writeAttribute(A.targets, .strings(metadata.targets))
@@ -204,7 +250,7 @@ public final class ShardWriter {
             throw ShardError(file: fileName, message: "cannot write: \(error)")
         }
         // Releasing the last objects closes the file before it moves into place.
-        embeddings = nil
+        embeddings = []
         file = nil
         finished = true
         do {

@@ -23,8 +23,14 @@ import Numerics
 ///   and one more shard holds the test utterances with noise at `distortionSNR` dB added to every frame
 ///   (same ids, condition `noise-snr<dB>`).
 ///
+/// With `layers` = L it writes version-2 shards of L layers (numbered 0..<L) of D dimensions each: the model
+/// above runs on the L·D columns side by side (so the noise factors correlate dimensions across layers, as an
+/// encoder's layers do), and the K relevant dimensions are drawn from the columns of `relevantLayers` only;
+/// every other layer is pure noise.
+///
 /// The ground truth is stored in root attributes: `synthetic_relevant_dims`, `synthetic_nonlinear_dims`,
-/// `synthetic_linear_dims`, `synthetic_seed`.
+/// `synthetic_linear_dims` (column indices: layer · D + dimension in a layered dataset),
+/// `synthetic_relevant_layers` (layered only), `synthetic_seed`.
 public struct SyntheticDataset: Sendable {
     /// Sizes and knobs; the defaults make a dataset small enough for the README demo to run in seconds
     /// while the planted signal is clearly learnable.
@@ -43,6 +49,10 @@ public struct SyntheticDataset: Sendable {
         public var minFrames = 4
         /// Most frames of an utterance.
         public var maxFrames = 20
+        /// L, the number of layers of a layered (version-2) dataset; nil writes version-1 shards.
+        public var layers: Int? = nil
+        /// The layers the relevant dimensions are planted in (nil: the middle layer, L / 2).
+        public var relevantLayers: [Int]? = nil
         /// The seed: the same seed gives the same dataset, value for value.
         public var seed: UInt64 = 7
         /// Number of clean shards.
@@ -108,6 +118,10 @@ public struct SyntheticDataset: Sendable {
 
     /// The configuration.
     public let configuration: Configuration
+    /// Columns per frame: D times the number of layers.
+    public let width: Int
+    /// The layers holding the relevant dimensions (empty for a version-1 dataset).
+    public let relevantLayers: [Int]
     /// The planted relevant dimensions, ascending.
     public let relevantDimensions: [Int]
     /// The relevant dimensions that carry a target only non-linearly.
@@ -137,14 +151,24 @@ public struct SyntheticDataset: Sendable {
         guard c.relevantDimensions >= 2 * c.targets else {
             throw refuse("needs at least 2 relevant dimensions per target (one linear, one non-linear)")
         }
-        guard c.dimension > c.relevantDimensions else { throw refuse("the dimension D must exceed K") }
+        let layerCount = c.layers ?? 1
+        guard layerCount >= 1, layerCount <= 1000 else { throw refuse("needs 1 <= layers <= 1000") }
+        let planted = c.layers == nil ? [0] : (c.relevantLayers ?? [layerCount / 2])
+        guard !planted.isEmpty, planted.allSatisfy({ (0..<layerCount).contains($0) }) else {
+            throw refuse("relevant layers \(planted) must be among the layers 0..<\(layerCount)")
+        }
+        guard c.dimension * Set(planted).count > c.relevantDimensions else {
+            throw refuse("the dimension D (times the relevant layers) must exceed K")
+        }
+        width = c.dimension * layerCount
+        relevantLayers = c.layers == nil ? [] : Array(Set(planted)).sorted()
         guard c.raters >= 1 else { throw refuse("needs at least 1 rater") }
         guard c.minFrames >= 1, c.maxFrames >= c.minFrames else { throw refuse("needs 1 <= min frames <= max frames") }
         guard c.shards >= 1, c.shards <= c.utterances else { throw refuse("needs 1 <= shards <= utterances") }
         guard c.noiseFactors >= 0 else { throw refuse("noise factors must be >= 0") }
         self.configuration = c
         var random = SeededGenerator(seed: c.seed)
-        var dims = Array(0..<c.dimension)
+        var dims = Set(planted).sorted().flatMap { layer in (layer * c.dimension)..<((layer + 1) * c.dimension) }
         for i in stride(from: dims.count - 1, to: 0, by: -1) {
             dims.swapAt(i, Int(random.next() % UInt64(i + 1)))
         }
@@ -162,15 +186,15 @@ public struct SyntheticDataset: Sendable {
             }
         }
         relevantDimensions = chosen.sorted()
-        isRelevant = (0..<c.dimension).map { Set(chosen).contains($0) }
+        isRelevant = (0..<width).map { Set(chosen).contains($0) }
         nonlinearDimensions = perTarget.map { $0.last! }.sorted()
         linearDimensions = perTarget.flatMap { $0.dropLast() }.sorted()
         targetNames = c.targets == 1 ? ["target"] : (0..<c.targets).map { "target\($0)" }
-        loadings = (0..<(c.dimension * c.noiseFactors)).map { _ in Model.loadingStd * random.gaussian() }
-        scales = (0..<c.dimension).map { _ in
+        loadings = (0..<(width * c.noiseFactors)).map { _ in Model.loadingStd * random.gaussian() }
+        scales = (0..<width).map { _ in
             Model.scale.lowerBound + (Model.scale.upperBound - Model.scale.lowerBound) * random.uniform()
         }
-        means = (0..<c.dimension).map { _ in random.gaussian() }
+        means = (0..<width).map { _ in random.gaussian() }
         raterBiases = (0..<c.raters).map { _ in Model.raterBias * random.gaussian() }
         splits = (0..<c.utterances).map { _ in
             let u = random.uniform()
@@ -189,7 +213,7 @@ public struct SyntheticDataset: Sendable {
         let c = configuration
         var random = SeededGenerator(seed: c.seed, stream: UInt64(index) + 1)
         let z = (0..<c.relevantDimensions).map { _ in random.gaussian() }
-        var latent = [Double](repeating: 0, count: c.dimension)
+        var latent = [Double](repeating: 0, count: width)
         var trueTargets = [Double](repeating: 0, count: c.targets)
         var position = 0
         // z is consumed in the order of `targetDims` (target by target), which fixes each dim's latent.
@@ -208,8 +232,8 @@ public struct SyntheticDataset: Sendable {
             trueTargets[t] = y + Model.intrinsicNoise * random.gaussian()
         }
         let factors = (0..<c.noiseFactors).map { _ in random.gaussian() }
-        var utterance = [Double](repeating: 0, count: c.dimension)
-        for d in 0..<c.dimension {
+        var utterance = [Double](repeating: 0, count: width)
+        for d in 0..<width {
             var value = Model.diagonalNoise * random.gaussian()
             if isRelevant[d] {
                 value += Model.signalScale * latent[d]
@@ -219,10 +243,10 @@ public struct SyntheticDataset: Sendable {
             utterance[d] = value
         }
         let frameCount = c.minFrames + Int(random.next() % UInt64(c.maxFrames - c.minFrames + 1))
-        var frames = [Float](repeating: 0, count: frameCount * c.dimension)
+        var frames = [Float](repeating: 0, count: frameCount * width)
         for f in 0..<frameCount {
-            for d in 0..<c.dimension {
-                frames[f * c.dimension + d] = Float(
+            for d in 0..<width {
+                frames[f * width + d] = Float(
                     means[d] + scales[d] * (utterance[d] + Model.frameNoise * random.gaussian()))
             }
         }
@@ -289,8 +313,11 @@ public struct SyntheticDataset: Sendable {
             "synthetic_nonlinear_dims": .ints(nonlinearDimensions),
             "synthetic_linear_dims": .ints(linearDimensions),
             "synthetic_seed": .int(Int(truncatingIfNeeded: c.seed)),
-        ]
-        let encoder = "salience synthetic (seed \(c.seed), D=\(c.dimension), K=\(c.relevantDimensions))"
+        ].merging(c.layers == nil ? [:] : ["synthetic_relevant_layers": .ints(relevantLayers)]) { $1 }
+        let encoder =
+            "salience synthetic (seed \(c.seed), D=\(c.dimension), K=\(c.relevantDimensions)"
+            + (c.layers.map { ", L=\($0)" } ?? "") + ")"
+        let layerNumbers = c.layers.map { Array(0..<$0) }
         var urls: [URL] = []
         let names = shardNames
         for shard in 0..<c.shards {
@@ -300,7 +327,7 @@ public struct SyntheticDataset: Sendable {
                 url: url, dimension: c.dimension,
                 metadata: ShardMetadata(
                     encoder: encoder, task: c.task, targets: targetNames, extraAttributes: extras),
-                raterCount: c.raters, layout: layout)
+                raterCount: c.raters, layout: layout, layers: layerNumbers)
             for index in range {
                 let item = self.item(index)
                 try writer.append(
@@ -317,14 +344,14 @@ public struct SyntheticDataset: Sendable {
             metadata: ShardMetadata(
                 encoder: encoder, task: c.task, targets: targetNames, condition: distortedCondition,
                 extraAttributes: extras),
-            raterCount: c.raters, layout: layout)
-        let noise = (0..<c.dimension).map(distortionStd)
+            raterCount: c.raters, layout: layout, layers: layerNumbers)
+        let noise = (0..<width).map(distortionStd)
         var count = 0
         for index in 0..<c.utterances where splits[index] == .test {
             var item = self.item(index)
             var random = SeededGenerator(seed: c.seed ^ 0xD157_0D7E, stream: UInt64(index) + 1)
             for position in item.frames.indices {
-                item.frames[position] += Float(noise[position % c.dimension] * random.gaussian())
+                item.frames[position] += Float(noise[position % width] * random.gaussian())
             }
             try writer.append(
                 id: item.id, split: item.split, frames: item.frames, labels: item.labels, ratings: item.ratings)

@@ -49,7 +49,7 @@ enum DatasetTable {
             : (catalog.hasLabelStd ? "label_std" : "no rater information")
         lines.append("dataset \(catalog.directory)")
         lines.append(
-            "D=\(catalog.dimension)  task=\(catalog.task.rawValue)  targets=\(catalog.targets.joined(separator: ","))  \(ratings)"
+            "D=\(catalog.dimension)\(catalog.layerSummary)  task=\(catalog.task.rawValue)  targets=\(catalog.targets.joined(separator: ","))  \(ratings)"
         )
         for encoder in catalog.encoders { lines.append("encoder: \(encoder)") }
         let header = ["shard", "condition", "utterances", "train", "dev", "test", "frames", "dtype", "chunk"]

@@ -28,6 +28,14 @@ struct DatasetSynthCommand: ParsableCommand {
     @Option(name: .customLong("dim"), help: "Embedding width D.")
     var dimension = SyntheticDataset.Configuration().dimension
 
+    @Option(help: "Layers L: write version-2 shards of L layers (0..<L) of D dimensions each.")
+    var layers: Int?
+
+    @Option(
+        name: .customLong("relevant-layers"),
+        help: "With --layers: the layers the relevant dimensions are planted in, e.g. 3 or 2,5 (default L/2).")
+    var relevantLayers: String?
+
     @Option(help: "Planted relevant dimensions K (at least 2 per target).")
     var relevant = SyntheticDataset.Configuration().relevantDimensions
 
@@ -70,9 +78,20 @@ struct DatasetSynthCommand: ParsableCommand {
         }
         guard TaskKind(rawValue: task) != nil else { throw ValidationError("--task must be regression or binary") }
         guard gzip == "none" || gzipLevel != nil else { throw ValidationError("--gzip must be none or 0-9") }
+        if relevantLayers != nil && layers == nil { throw ValidationError("--relevant-layers needs --layers") }
+        if let relevantLayers, relevantLayerNumbers == nil {
+            throw ValidationError(
+                "--relevant-layers must be layer numbers separated by commas, got '\(relevantLayers)'")
+        }
         guard chunkRows > 0, columnBlock > 0 else {
             throw ValidationError("--chunk-rows and --column-block must be > 0")
         }
+    }
+
+    private var relevantLayerNumbers: [Int]? {
+        guard let relevantLayers else { return nil }
+        let numbers = relevantLayers.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        return numbers.contains(nil) || numbers.isEmpty ? nil : numbers.compactMap { $0 }
     }
 
     private var gzipLevel: Int? { Int(gzip).flatMap { (0...9).contains($0) ? $0 : nil } }
@@ -98,6 +117,8 @@ struct DatasetSynthCommand: ParsableCommand {
         configuration.shards = shards
         configuration.task = TaskKind(rawValue: task) ?? .regression
         configuration.distortionSNR = snr
+        configuration.layers = layers
+        configuration.relevantLayers = relevantLayerNumbers
         let dataset: SyntheticDataset
         do {
             dataset = try SyntheticDataset(configuration: configuration)
@@ -117,6 +138,12 @@ struct DatasetSynthCommand: ParsableCommand {
         print(
             "synthetic dataset in \(out): N=\(utterances) D=\(dimension) K=\(relevant) T=\(targets) R=\(raters) seed=\(seed)"
         )
+        if layers != nil {
+            print(
+                "layers: \(layers ?? 1) of D=\(dimension); relevant dims planted in layer(s) "
+                    + dataset.relevantLayers.map(String.init).joined(separator: ", ")
+                    + " (columns below are layer * D + dimension)")
+        }
         print("relevant dims: \(dataset.relevantDimensions.map(String.init).joined(separator: " "))")
         print(
             "non-linear dims (correlation ~0, MI high): \(dataset.nonlinearDimensions.map(String.init).joined(separator: " "))"

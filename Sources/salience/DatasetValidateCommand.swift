@@ -60,7 +60,7 @@ struct DatasetValidateCommand: ParsableCommand {
             return
         }
         print(
-            "valid: \(catalog.shards.count) shard(s), \(catalog.utteranceCount()) clean utterances, D=\(catalog.dimension), conditions \(catalog.conditions.joined(separator: ", "))"
+            "valid: \(catalog.shards.count) shard(s), \(catalog.utteranceCount()) clean utterances, D=\(catalog.dimension)\(catalog.layerSummary), conditions \(catalog.conditions.joined(separator: ", "))"
         )
     }
 

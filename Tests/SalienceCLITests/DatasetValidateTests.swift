@@ -88,8 +88,8 @@ final class DatasetValidateTests: XCTestCase {
 
     func testWrongHeaderValuesAreRefused() throws {
         var shard = RawShard()
-        shard.attributes["format_version"] = .int(2)
-        try assertRefused(try dataset("version", shard), file: "s.h5", ["format_version", "unknown format version 2"])
+        shard.attributes["format_version"] = .int(3)
+        try assertRefused(try dataset("version", shard), file: "s.h5", ["format_version", "unknown format version 3"])
         shard = RawShard()
         shard.attributes["salience_format"] = .string("something-else")
         try assertRefused(try dataset("format", shard), file: "s.h5", ["salience_format", "something-else"])
