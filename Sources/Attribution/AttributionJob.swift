@@ -38,11 +38,11 @@ public struct AttributionJob {
     }
 
     /// Attributes at most `limit` utterances of `split` in `shards` (each whole, or only `utterances` of
-    /// it), calling `progress` with the count done after each chunk.
+    /// it; of a layered dataset only `layers`, side by side, nil for every layer), calling `progress` with the count done after each chunk.
     /// - Throws: `ShardError` for a range outside a shard or a shard of another width, `AttributionError`
     ///   for an output the model lacks, and the reader's errors naming file and row.
     public func run(
-        shards: [(url: URL, utterances: Range<Int>?)], split: Split, limit: Int = .max,
+        shards: [(url: URL, utterances: Range<Int>?)], split: Split, limit: Int = .max, layers: [Int]? = nil,
         progress: (Int) -> Void = { _ in }
     ) throws -> Outcome {
         var pass = try AttributionPass(method: method, replicas: replicas, outputs: outputs)
@@ -61,7 +61,7 @@ public struct AttributionJob {
             progress(done)
         }
         for shard in shards where remaining > 0 {
-            let reader = try ShardReader(url: shard.url)
+            let reader = try ShardReader(url: shard.url, layers: layers)
             let range = shard.utterances ?? 0..<reader.utteranceCount
             guard range.lowerBound >= 0, range.upperBound <= reader.utteranceCount, !range.isEmpty else {
                 throw ShardError(

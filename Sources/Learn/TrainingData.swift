@@ -19,7 +19,8 @@ public struct TrainingData {
     /// The dataset's directory name, for messages.
     public var name: String { URL(fileURLWithPath: catalog.directory).lastPathComponent }
 
-    /// Reads `directory`, keeping only `selection` (nil: all D columns). Rater spreads come from `ratings`
+    /// Reads `directory`, keeping only `selection` (nil: all D columns) of the layers numbered in `layers`
+    /// (nil: every layer; columns count across the chosen layers side by side). Rater spreads come from `ratings`
     /// (population std, NaN skipped) or `label_std`.
     ///
     /// When the selected frames of every shard (every split and condition) need more than `memoryBudget`
@@ -31,9 +32,9 @@ public struct TrainingData {
     ///   `LearnError.widthMismatch`.
     public init(
         directory: URL, selection: [Int]?, selectionSource: String = "--dims", model: (path: String, width: Int)? = nil,
-        memoryBudget: Int? = nil, cacheDirectory: URL? = nil, columnCache: ColumnCache? = nil
+        memoryBudget: Int? = nil, cacheDirectory: URL? = nil, columnCache: ColumnCache? = nil, layers: [Int]? = nil
     ) throws {
-        let catalog = try DatasetCatalog(directory: directory)
+        let catalog = try DatasetCatalog(directory: directory).restricted(toLayers: layers)
         let width = catalog.dimension
         if let model, model.width != width {
             throw LearnError.widthMismatch(
@@ -55,7 +56,7 @@ public struct TrainingData {
         let blockRows = max(1, (memoryBudget ?? 0) / 2 / max(1, sorted.count * MemoryLayout<Float>.stride))
         var counted = (fromDataRoot: 0, fromCache: 0)
         for shard in catalog.shards {
-            let reader = try ShardReader(url: catalog.url(of: shard))
+            let reader = try ShardReader(url: catalog.url(of: shard), layers: layers)
             let columns = sorted.count == width ? nil : sorted
             let source = try FrameSource(reader, cache: columnCache)
             let set =

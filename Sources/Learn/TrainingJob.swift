@@ -51,6 +51,9 @@ public struct TrainingJob {
     /// into a local file in `cacheDirectory` and every epoch reads its batches from there (``FrameFile``).
     public var memoryBudget: Int?
     public var cacheDirectory: URL?
+    /// The layers of a layered dataset read, side by side (nil: every layer); the selection counts columns
+    /// across them.
+    public var layers: [Int]?
     /// A worker's cache of decoded shards: the dataset is read from the data root once per machine, not
     /// once per job (nil: every job reads the shards).
     public var columnCache: ColumnCache?
@@ -74,7 +77,7 @@ public struct TrainingJob {
     ) throws -> TrainingRecord {
         let data = try TrainingData(
             directory: directory, selection: transform == nil ? selection : nil, selectionSource: selectionSource,
-            memoryBudget: memoryBudget, cacheDirectory: cacheDirectory, columnCache: columnCache)
+            memoryBudget: memoryBudget, cacheDirectory: cacheDirectory, columnCache: columnCache, layers: layers)
         let catalog = data.catalog
         let width = catalog.dimension
         let columns = targetColumns ?? Array(0..<catalog.targets.count)

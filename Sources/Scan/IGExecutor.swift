@@ -33,7 +33,7 @@ public struct IGExecutor: TaskExecutor {
         let method: IntegrationMethod = body.method == .riemannRight ? .riemannRight : .gaussLegendre
         let job = AttributionJob(
             replicas: [model], method: IntegratedGradients(steps: body.steps, method: method), outputs: body.outputs)
-        let outcome = try job.run(shards: [(url, body.start..<body.end)], split: .train)
+        let outcome = try job.run(shards: [(url, body.start..<body.end)], split: .train, layers: body.layers)
         return try ScanCoding.payload(
             IGResult(key: body.key, utterances: outcome.statistics.count, bytesFromDataRoot: outcome.bytesRead),
             arrays: [outcome.statistics.bytes])

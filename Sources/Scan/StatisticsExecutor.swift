@@ -19,7 +19,7 @@ public struct StatisticsExecutor: TaskExecutor {
     public func execute(_ task: TaskInput, context: TaskContext) throws -> Payload {
         let body = try ScanCoding.decode(StatisticsTask.self, from: task.payload, what: "scan.statistics task")
         let url = try context.dataRoot.resolve(body.dataset + "/" + body.shard)
-        let reader = try ShardReader(url: url)
+        let reader = try ShardReader(url: url, layers: body.layers)
         guard body.start >= 0, body.end <= reader.utteranceCount, body.start < body.end else {
             throw ShardError(
                 file: body.shard, message: "utterances \(body.start)..<\(body.end) outside 0..<\(reader.utteranceCount)"
@@ -108,7 +108,9 @@ public struct KSGExecutor: TaskExecutor {
             throw ScanError.invalidDataset(directory: body.dataset, problems: error.problems.map(\.description))
         }
         let pass = ShardPass(
-            sources: catalog.shards(condition: ShardFormat.cleanCondition).map { PassSource(url: catalog.url(of: $0)) },
+            sources: catalog.shards(condition: ShardFormat.cleanCondition).map {
+                PassSource(url: catalog.url(of: $0), layers: body.layers)
+            },
             split: .train, pooling: Pooling(rawValue: body.pooling.rawValue) ?? .utterance,
             targetColumns: body.targetColumns, threads: 1)
         let collected = Collected()

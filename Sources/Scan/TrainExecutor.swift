@@ -48,6 +48,7 @@ public struct TrainExecutor: TaskExecutor {
         config.threads = ScanDefaults.trainingThreads
         var job = TrainingJob(directory: directory, datasetName: body.dataset, config: config)
         job.selection = body.projected ? nil : body.columns
+        job.layers = body.layers
         job.selectionSource = "scan.train task"
         job.targetColumns = body.targetColumns
         job.conditions = Set(body.conditions)

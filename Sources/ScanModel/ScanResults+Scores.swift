@@ -61,26 +61,54 @@ extension ScanResults {
         case threshold(ScanSpec.Threshold)
         /// All D dimensions (the `full` method).
         case full
+        /// A rule applied within one layer of a layered scan (`layer3/ratio:0.3`; `layer3/full` is that layer's
+        /// probe decoder).
+        indirect case inLayer(Int, SelectionRule)
+        /// A rule applied within the layer with the best layer score (`best-layer/ratio:0.3`); which layer
+        /// that was is the selection's `layer`.
+        indirect case bestLayer(SelectionRule)
 
-        /// The spelling in JSON and CSV: `ratio:0.25`, `threshold:p75`, `full`.
+        /// The spelling in JSON and CSV: `ratio:0.25`, `threshold:p75`, `full`, `layer3/ratio:0.25`,
+        /// `best-layer/ratio:0.25`.
         public var description: String {
             switch self {
             case .ratio(let ratio): return "ratio:\(ScanSpec.shortNumber(ratio))"
             case .threshold(let rule): return "threshold:\(rule)"
             case .full: return "full"
+            case .inLayer(let layer, let rule): return "layer\(layer)/\(rule)"
+            case .bestLayer(let rule): return "best-layer/\(rule)"
             }
         }
 
-        /// A short label for tables and legends: `25%`, `≥ p75`, `all`.
+        /// A short label for tables and legends: `25%`, `≥ p75`, `all`, `L3 25%`, `best 25%`.
         public var label: String {
             switch self {
             case .ratio(let ratio): return ScanSpec.shortNumber((ratio * 1000).rounded() / 10) + "%"
             case .threshold(let rule): return "≥ \(rule)"
             case .full: return "all"
+            case .inLayer(let layer, let rule): return "L\(layer) \(rule.label)"
+            case .bestLayer(let rule): return "best \(rule.label)"
             }
         }
 
-        /// The ratio, for `.ratio`.
+        /// The layer a rule is confined to, for `.inLayer`.
+        public var layer: Int? {
+            if case .inLayer(let layer, _) = self { return layer }
+            return nil
+        }
+
+        /// The rule inside a layer scope (the rule itself when it has none).
+        public var unscoped: SelectionRule {
+            switch self {
+            case .inLayer(_, let rule), .bestLayer(let rule): return rule.unscoped
+            default: return self
+            }
+        }
+
+        /// Whether the rule is confined to one layer (`.inLayer` or `.bestLayer`).
+        public var isLayerScoped: Bool { unscoped != self }
+
+        /// The ratio, for `.ratio` (a layer-scoped rule has none here: its cells are not on the plain curves).
         public var ratio: Double? {
             if case .ratio(let ratio) = self { return ratio }
             return nil
@@ -94,7 +122,19 @@ extension ScanResults {
 
         /// Parses the spelling of ``description``.
         public init?(spelling: String) {
-            if spelling == "full" {
+            if let slash = spelling.firstIndex(of: "/") {
+                let scope = spelling[..<slash]
+                guard let inner = SelectionRule(spelling: String(spelling[spelling.index(after: slash)...])),
+                    !inner.isLayerScoped
+                else { return nil }
+                if scope == "best-layer" {
+                    self = .bestLayer(inner)
+                } else if scope.hasPrefix("layer"), let layer = Int(scope.dropFirst(5)), layer >= 0 {
+                    self = .inLayer(layer, inner)
+                } else {
+                    return nil
+                }
+            } else if spelling == "full" {
                 self = .full
             } else if spelling.hasPrefix("ratio:"), let ratio = Double(spelling.dropFirst(6)) {
                 self = .ratio(ratio)
@@ -107,9 +147,16 @@ extension ScanResults {
             }
         }
 
-        /// Ratios ascending, then thresholds by spelling, then full.
+        /// Ratios ascending, then thresholds by spelling, then full; then the best-layer rules, then the
+        /// per-layer ones by layer, each ordered by their inner rule.
         public static func < (lhs: SelectionRule, rhs: SelectionRule) -> Bool {
             switch (lhs, rhs) {
+            case (.inLayer(let a, let x), .inLayer(let b, let y)): return a != b ? a < b : x < y
+            case (.inLayer, _): return false
+            case (_, .inLayer): return true
+            case (.bestLayer(let x), .bestLayer(let y)): return x < y
+            case (.bestLayer, _): return false
+            case (_, .bestLayer): return true
             case (.ratio(let a), .ratio(let b)): return a < b
             case (.ratio, _): return true
             case (.threshold(let a), .threshold(let b)): return a.description < b.description
@@ -146,6 +193,8 @@ extension ScanResults {
         public var seed: Int?
         /// How many dimensions were kept.
         public var k: Int
+        /// For a best-layer selection: the layer its score chose (nil otherwise; absent from JSON then).
+        public var layer: Int? = nil
         /// The kept dimensions, ascending (for PCA: the leading component indices 0..<k).
         public var indices: [Int]
 

@@ -6,9 +6,10 @@ extension ScanSpec {
     static let knownKeys: [String: [String]] = [
         "": [
             "name", "dataset", "selection", "mis", "ig", "decoder", "training", "output", "cluster", "confidence",
-            "fusion",
+            "fusion", "layers",
         ],
-        "dataset": ["directory", "targets", "pooling", "conditions"],
+        "dataset": ["directory", "targets", "pooling", "conditions", "layers"],
+        "layers": ["grid", "score", "probe_epochs", "mix"],
         "selection": ["methods", "ratios", "thresholds"],
         "mis": ["neighbours", "bins", "miller_madow"],
         "ig": ["steps", "method"],
@@ -191,6 +192,7 @@ struct SpecTOMLReader {
             spec.confidence = confidence
         }
         readFusion(root, into: &spec)
+        readLayers(root, into: &spec)
     }
 
     // MARK: - Values

@@ -40,8 +40,14 @@ extension ScanSpec {
         var lines = ["name = \(string(name))", ""]
         lines += [
             "[dataset]", "directory = \(string(dataset.directory))", "targets = \(subset(dataset.targets))",
-            "pooling = \(string(dataset.pooling.rawValue))", "conditions = \(subset(dataset.conditions))", "",
+            "pooling = \(string(dataset.pooling.rawValue))", "conditions = \(subset(dataset.conditions))",
         ]
+        switch dataset.layers {
+        case .none: break
+        case .all: lines.append("layers = \(string("all"))")
+        case .only(let numbers): lines.append("layers = \(list(numbers.map(String.init)))")
+        }
+        lines.append("")
         lines += [
             "[selection]", "methods = \(list(selection.methods.map { string($0.rawValue) }))",
             "ratios = \(list(selection.ratios.map(float)))",
@@ -76,6 +82,13 @@ extension ScanSpec {
             "[cluster]", "dimension_block = \(cluster.dimensionBlock)",
             "utterances_per_task = \(cluster.utterancesPerTask)",
         ]
+        if let layers {
+            lines += [
+                "", "[layers]", "grid = \(list(layers.grid.map { string($0.rawValue) }))",
+                "score = \(string(layers.score.description))", "probe_epochs = \(layers.probeEpochs)",
+                "mix = \(layers.mix)",
+            ]
+        }
         if let confidence {
             lines += ["", "[confidence]", "replicates = \(confidence.replicates)", "seed = \(confidence.seed)"]
         }

@@ -33,6 +33,8 @@ extension ScanSpec {
             }
         }
 
+        problems += layerProblems()
+
         // [selection]
         let methods = selection.methods
         check(!methods.isEmpty, "selection.methods", "empty; list at least one method")

@@ -28,6 +28,12 @@ public struct ScanSpec: Codable, Equatable, Sendable {
     /// Late fusion of grid cells (`[fusion]`); nil when the spec has no such section, and then absent from
     /// every file the spec is written to, so a scan without it writes what it always wrote.
     public var fusion: Fusion?
+    /// `[layers]`: the layer grid of a scan over several layers; nil when the section is absent (the
+    /// defaults then apply to such a scan, see ``layerSettings``), and absent from the spec's files.
+    public var layers: Layers?
+
+    /// The layer grid's settings: the section's, or its defaults.
+    public var layerSettings: Layers { layers ?? Layers() }
 
     /// Creates a spec for the dataset directory `datasetDirectory` with every other field at its default.
     public init(datasetDirectory: String, name: String = "scan") {
@@ -52,6 +58,8 @@ public struct ScanSpec: Codable, Equatable, Sendable {
         public var pooling: Pooling = ScanSpecDefaults.pooling
         /// The distorted conditions to evaluate every model on (clean is always evaluated).
         public var conditions: Subset = .all
+        /// The layers of a layered dataset to read (nil: every layer; absent from the spec's files).
+        public var layers: LayerChoice? = nil
 
         /// Creates the section for `directory` with the other fields at their defaults.
         public init(directory: String) { self.directory = directory }

@@ -65,4 +65,12 @@ public enum ScanSpecDefaults {
     public static let dimensionBlock = 64
     /// Ours: 512 utterances per statistics or IG task; big enough to amortise opening a shard.
     public static let utterancesPerTask = 512
+
+    /// A layered scan trains selections across layers and in the best layer; per-layer cells (one per
+    /// layer and ratio) are asked for explicitly, since they multiply the grid by L.
+    public static let layerGrid: [ScanSpec.LayerScope] = [.cross, .best]
+    /// Layers are ranked by the mean of their top 10 % of dimensions (see ``ScanSpec/LayerScore``).
+    public static let layerScore = ScanSpec.LayerScore.topMean(0.1)
+    /// Three epochs of a decoder per whole layer: enough to rank layers, a fraction of a full training.
+    public static let layerProbeEpochs = 3
 }

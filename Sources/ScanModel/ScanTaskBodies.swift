@@ -72,6 +72,9 @@ public struct CatalogResult: Codable, Equatable, Sendable {
 public struct StatisticsTask: ScanTaskBody, Equatable {
     /// Dataset directory relative to the data root.
     public var dataset: String
+    /// The layers of a layered dataset the task reads, side by side (nil: every layer; absent from
+    /// payloads then, so tasks of earlier builds decode unchanged).
+    public var layers: [Int]? = nil
     /// The shard file.
     public var shard: String
     /// First utterance (inclusive) in the file.
@@ -123,6 +126,9 @@ public struct StatisticsTask: ScanTaskBody, Equatable {
 public struct KSGTask: ScanTaskBody, Equatable {
     /// Dataset directory relative to the data root.
     public var dataset: String
+    /// The layers of a layered dataset the task reads, side by side (nil: every layer; absent from
+    /// payloads then, so tasks of earlier builds decode unchanged).
+    public var layers: [Int]? = nil
     /// First dimension (inclusive).
     public var start: Int
     /// Last dimension (exclusive).
@@ -158,6 +164,9 @@ public struct KSGTask: ScanTaskBody, Equatable {
 public struct TrainTask: ScanTaskBody, Equatable {
     /// Dataset directory relative to the data root.
     public var dataset: String
+    /// The layers of a layered dataset the task reads, side by side (nil: every layer; absent from
+    /// payloads then, so tasks of earlier builds decode unchanged).
+    public var layers: [Int]? = nil
     /// The method whose selection this is.
     public var method: ScanSpec.Method
     /// The rule that set the size.
@@ -200,7 +209,8 @@ public struct TrainTask: ScanTaskBody, Equatable {
     /// The model file, relative to the output directory.
     public var modelPath: String {
         let rulePart = rule.description.replacingOccurrences(of: ":", with: "-").replacingOccurrences(
-            of: "*", with: "x")
+            of: "*", with: "x"
+        ).replacingOccurrences(of: "/", with: "_")
         return "models/\(method.rawValue)-\(rulePart)-seed\(seed)-\(labelVariance.rawValue).h5"
     }
 
@@ -232,6 +242,9 @@ public struct TrainTask: ScanTaskBody, Equatable {
 public struct IGTask: ScanTaskBody, Equatable {
     /// Dataset directory relative to the data root.
     public var dataset: String
+    /// The layers of a layered dataset the task reads, side by side (nil: every layer; absent from
+    /// payloads then, so tasks of earlier builds decode unchanged).
+    public var layers: [Int]? = nil
     /// The shard file.
     public var shard: String
     /// First utterance (inclusive).

@@ -119,11 +119,14 @@ public struct PassSource: Sendable {
     public var url: URL
     /// The utterances to read (indices in the shard); all when nil.
     public var utterances: Range<Int>?
+    /// The layers of a layered shard to read, side by side (nil: every layer).
+    public var layers: [Int]?
 
-    /// A shard, whole or `utterances` of it.
-    public init(url: URL, utterances: Range<Int>? = nil) {
+    /// A shard, whole or `utterances` of it, every layer or only `layers`.
+    public init(url: URL, utterances: Range<Int>? = nil, layers: [Int]? = nil) {
         self.url = url
         self.utterances = utterances
+        self.layers = layers
     }
 }
 

@@ -57,7 +57,7 @@ final class UnitDispenser: @unchecked Sendable {
             let source = sources[shardIndex]
             let url = source.url
             do {
-                let next = try opened[url.lastPathComponent] ?? ShardReader(url: url)
+                let next = try opened[url.lastPathComponent] ?? ShardReader(url: url, layers: source.layers)
                 progress("reading \(url.lastPathComponent) (\(shardIndex + 1)/\(sources.count))")
                 reader = next
                 pending = try Self.units(
