@@ -54,6 +54,17 @@ public struct ScalarKernels<S: BLASScalar>: Sendable {
     public let scale: @Sendable (UnsafeMutablePointer<S>, Int, S) -> Void
     /// `mask[i] = uniform[i] >= probability ? keptValue : 0`: (mask, uniform, count, probability, keptValue).
     public let dropoutMask: @Sendable (UnsafeMutablePointer<S>, UnsafePointer<Double>, Int, Double, S) -> Void
+    /// `y[r, d] = Σ_l p[l] · x[r, l, d]` for `x` `[rows, layers, width]` and `y` `[rows, width]`:
+    /// (x, rows, layers, width, p, y).
+    public let layerMixForward:
+        @Sendable (UnsafePointer<S>, Int, Int, Int, UnsafePointer<S>, UnsafeMutablePointer<S>) -> Void
+    /// The adjoint of `layerMixForward`: `dx[r, l, d] = p[l] · g[r, d]` and `dp[l] += Σ_{r, d} g[r, d] · x[r, l, d]`
+    /// (rows in increasing order): (g, x, rows, layers, width, p, dx or nil, dp).
+    public let layerMixBackward:
+        @Sendable (
+            UnsafePointer<S>, UnsafePointer<S>, Int, Int, Int, UnsafePointer<S>, UnsafeMutablePointer<S>?,
+            UnsafeMutablePointer<S>
+        ) -> Void
     /// One GRU step forward over a batch (see `gruStepForward` below for the arguments).
     public let gruStepForward: @Sendable (GRUStepBuffers<S>) -> Void
     /// One GRU step backward over a batch (see `gruStepBackward` below for the arguments).
@@ -134,6 +145,34 @@ public struct ScalarKernels<S: BLASScalar>: Sendable {
         }
         dropoutMask = { mask, uniform, count, probability, kept in
             for i in 0..<count { mask[i] = uniform[i] >= probability ? kept : 0 }
+        }
+        layerMixForward = { x, rows, layers, width, p, y in
+            y.update(repeating: 0, count: rows * width)
+            for r in 0..<rows {
+                let out = y + r * width
+                for l in 0..<layers {
+                    let input = x + (r * layers + l) * width
+                    let weight = p[l]
+                    for d in 0..<width { out[d] += weight * input[d] }
+                }
+            }
+        }
+        layerMixBackward = { g, x, rows, layers, width, p, dx, dp in
+            for r in 0..<rows {
+                let grad = g + r * width
+                for l in 0..<layers {
+                    let offset = (r * layers + l) * width
+                    let input = x + offset
+                    var sum: S = 0
+                    for d in 0..<width { sum += grad[d] * input[d] }
+                    dp[l] += sum
+                    if let dx {
+                        let target = dx + offset
+                        let weight = p[l]
+                        for d in 0..<width { target[d] = weight * grad[d] }
+                    }
+                }
+            }
         }
         gruStepForward = { gruForward($0) }
         gruStepBackward = { gruBackward($0) }

@@ -78,6 +78,7 @@ public enum Checkpoint {
                 throw bad("config is not a string")
             }
             let config = try JSONDecoder().decode(DecoderConfig.self, from: Data(configText.utf8))
+            do { try config.validateLayerMix() } catch { throw bad("config: \(error)") }
             guard let taskName = try file.readAttribute("task").stringValue, let task = TaskKind(rawValue: taskName)
             else { throw bad("unknown task") }
             guard let targets = try file.readAttribute("targets").stringValues else { throw bad("targets missing") }

@@ -1,8 +1,8 @@
 /// The architecture of a sequence decoder, saved with every checkpoint. Two named presets follow
 /// ../shared/docs/methods.md ("Decoders"); every size is configurable and any input width works.
 ///
-/// The pipeline is: standardise → front end (a temporal convolution + ReLU, or a bias-free linear
-/// projection) → dropout → GRU → pooling → Linear + ReLU → dropout → linear heads.
+/// The pipeline is: standardise → (optional layer mix) → front end (a temporal convolution + ReLU, or a
+/// bias-free linear projection) → dropout → GRU → pooling → Linear + ReLU → dropout → linear heads.
 public struct DecoderConfig: Codable, Equatable, Sendable {
     /// The two decoders of the methods doc.
     public enum Kind: String, Codable, Sendable, CaseIterable {
@@ -14,7 +14,7 @@ public struct DecoderConfig: Codable, Equatable, Sendable {
 
     /// Which preset this configuration started from (decides the front end).
     public var kind: Kind
-    /// Input channels per frame (D, or k selected columns).
+    /// Input channels per frame (D, or k selected columns; L·D with a layer mix).
     public var inputWidth: Int
     /// Outputs (T, or 2T with the `std-aux` label-variance mode).
     public var outputCount: Int
@@ -34,6 +34,10 @@ public struct DecoderConfig: Codable, Equatable, Sendable {
     public var headHidden: Int
     /// Dropout after the hidden head layer.
     public var headDropout: Double
+    /// L when a frame is L equal-width layers of one encoder, mixed by learned softmax weights before the
+    /// front end (``LayerMix``); nil for no mix. Optional and last so that configurations written before it
+    /// existed decode unchanged, and one without a mix encodes without the key, byte for byte as before.
+    public var layerMix: Int? = nil
 
     /// The TC-GRU preset (Mitra et al.).
     public static func tcGRU(inputWidth: Int, outputCount: Int) -> DecoderConfig {
@@ -64,12 +68,28 @@ public struct DecoderConfig: Codable, Equatable, Sendable {
         return copy
     }
 
-    /// The number of trainable parameters, without building the model.
+    /// The width the front end reads: D = inputWidth / L with a layer mix, else the input width.
+    public var frontInputWidth: Int {
+        guard let layerMix, layerMix > 0 else { return inputWidth }
+        return inputWidth / layerMix
+    }
+
+    /// Checks that the layer mix, if any, cuts the frame into equal layers.
+    /// - Throws: `LearnError.badLayerMix` when L < 1 or the input width is not a multiple of L.
+    public func validateLayerMix() throws {
+        guard let layerMix else { return }
+        guard layerMix >= 1, inputWidth % layerMix == 0, inputWidth > 0 else {
+            throw LearnError.badLayerMix(layers: layerMix, columns: inputWidth)
+        }
+    }
+
+    /// The number of trainable parameters, without building the model: a layer mix adds its L weights and
+    /// the front end reads D = inputWidth / L columns.
     public var parameterCount: Int {
         let front =
-            kind == .tcGRU
-            ? frontWidth * inputWidth * convKernel + frontWidth
-            : frontWidth * inputWidth
+            (kind == .tcGRU
+                ? frontWidth * frontInputWidth * convKernel + frontWidth
+                : frontWidth * frontInputWidth) + (layerMix ?? 0)
         var gru = 0
         for k in 0..<gruLayers {
             let input = k == 0 ? frontWidth : gruHidden

@@ -15,6 +15,8 @@ public enum LearnError: Error, CustomStringConvertible, Equatable {
     case invalidSetting(String)
     /// The local file that holds frames beyond the memory budget cannot be created or written.
     case frameFile(path: String, reason: String)
+    /// A layer mix of `layers` layers cannot cut `columns` input columns into equal layers.
+    case badLayerMix(layers: Int, columns: Int)
 
     /// A one-sentence explanation.
     public var description: String {
@@ -35,6 +37,12 @@ public enum LearnError: Error, CustomStringConvertible, Equatable {
         case .frameFile(let path, let reason):
             return "cannot keep frames beyond the memory budget in \(path): \(reason) (give --cache-dir a writable "
                 + "local directory with room, or a larger --memory)"
+        case .badLayerMix(let layers, let columns) where layers < 1:
+            return "a layer mix needs at least 1 layer, and \(layers) were asked for (\(columns) columns)"
+        case .badLayerMix(let layers, let columns):
+            return "a layer mix of \(layers) layers cuts the frame into \(layers) equal blocks of columns (one per "
+                + "layer, in layer order), and \(columns) columns are not a multiple of \(layers); select every "
+                + "column of each of the \(layers) layers"
         }
     }
 }

@@ -109,12 +109,16 @@ public struct MetricsReport: Codable, Sendable {
     public var history: [EpochReport]
     /// The training process's peak resident memory, bytes (getrusage), when the command measured it.
     public var peakResidentBytes: Int?
+    /// With a layer mix, the learned share of each layer (softmax of its weights, layer order), written as
+    /// `layer_weights`; nil, and no key at all, without a mix.
+    public var layerWeights: [Double]?
 
     /// Creates a report.
     public init(
         decoder: String, labelVariance: String, seed: UInt64, selectionSize: Int, datasetWidth: Int, params: Int,
         paramsRatio: Double, secondsToBest: Double, secondsTotal: Double, bestEpoch: Int, epochsTrained: Int,
-        stopReason: String, message: String?, metrics: [MetricEntry], history: [EpochReport]
+        stopReason: String, message: String?, metrics: [MetricEntry], history: [EpochReport],
+        layerWeights: [Double]? = nil
     ) {
         self.decoder = decoder
         self.labelVariance = labelVariance
@@ -131,6 +135,7 @@ public struct MetricsReport: Codable, Sendable {
         self.message = message
         self.metrics = metrics
         self.history = history
+        self.layerWeights = layerWeights
     }
 
     /// The report of one training job.
@@ -141,7 +146,8 @@ public struct MetricsReport: Codable, Sendable {
             params: record.params, paramsRatio: record.paramsRatio, secondsToBest: record.outcome.secondsToBest,
             secondsTotal: record.outcome.secondsTotal, bestEpoch: record.outcome.bestEpoch,
             epochsTrained: record.outcome.history.count, stopReason: record.outcome.stopReason.rawValue,
-            message: record.outcome.message, metrics: record.metrics, history: record.outcome.history)
+            message: record.outcome.message, metrics: record.metrics, history: record.outcome.history,
+            layerWeights: record.layerWeights)
     }
 
     /// The report as JSON with snake_case keys (`params_ratio`, `seconds_to_best`, ...).

@@ -1,12 +1,23 @@
 /// A TC-GRU or GRU-FF decoder (see `DecoderConfig`) over batches of variable-length sequences, with an
 /// explicit backward pass down to the raw input frames. Outputs are linear (logits for binary targets:
 /// callers apply the sigmoid).
+///
+/// With a layer mix (`config.layerMix` = L) the input frame is L layers' D columns each. Standardisation
+/// stays per input column of the whole L·D frame, before the mix: each layer is brought to a common scale
+/// first (the role of s3prl's per-layer `layer_norm` before its weighted sum), so the softmax weights choose
+/// between layers by what they carry, not by how large their activations are (later transformer layers'
+/// norms differ by orders of magnitude). Using the train split's column statistics, rather than a per-frame
+/// layer norm, keeps one standardisation for every decoder, a checkpoint that takes raw frames, and an input
+/// gradient (Integrated Gradients) for every (layer, dimension) column through the same chain as without a mix.
 import Numerics
+
 public final class SequenceDecoder<S: BLASScalar> {
     /// The architecture.
     public let config: DecoderConfig
-    /// The input standardisation applied first (identity until set).
+    /// The input standardisation applied first (identity until set), over all `config.inputWidth` columns.
     public private(set) var standardization: Standardization
+    /// The softmax mix of the frame's layers (nil without `config.layerMix`).
+    public let layerMix: LayerMix<S>?
     /// The convolution front end (tc-gru).
     public let conv: Conv1d<S>?
     /// The bias-free projection front end (gru-ff).
@@ -31,17 +42,23 @@ public final class SequenceDecoder<S: BLASScalar> {
     /// Builds the decoder with PyTorch's default initialisation drawn from `seed`.
     public init(config: DecoderConfig, seed: UInt64) {
         self.config = config
+        // Callers that take a configuration from outside (files, jobs) check it first and throw; here it is a bug.
+        precondition(
+            (try? config.validateLayerMix()) != nil,
+            "a layer mix of \(config.layerMix ?? 0) layers cannot cut \(config.inputWidth) input columns")
         var generator = SeededGenerator(seed: seed)
+        // The mix's weights start at zero and draw nothing: every other weight is drawn as without a mix.
+        layerMix = config.layerMix.map { LayerMix(layers: $0, width: config.frontInputWidth) }
         switch config.kind {
         case .tcGRU:
             conv = Conv1d(
-                name: "conv", input: config.inputWidth, output: config.frontWidth, kernel: config.convKernel,
+                name: "conv", input: config.frontInputWidth, output: config.frontWidth, kernel: config.convKernel,
                 generator: &generator)
             projection = nil
         case .gruFF:
             conv = nil
             projection = Linear(
-                name: "projection", input: config.inputWidth, output: config.frontWidth, bias: false,
+                name: "projection", input: config.frontInputWidth, output: config.frontWidth, bias: false,
                 generator: &generator)
         }
         gru = GRU(
@@ -57,14 +74,18 @@ public final class SequenceDecoder<S: BLASScalar> {
         scale = [S](repeating: 1, count: config.inputWidth)
     }
 
-    /// Every trainable parameter, in a fixed order (front end, GRU, head, output).
+    /// Every trainable parameter, in a fixed order (layer mix, front end, GRU, head, output).
     public var parameters: [Parameter<S>] {
-        (conv?.parameters ?? []) + (projection?.parameters ?? []) + gru.parameters + head.parameters
-            + output.parameters
+        (layerMix?.parameters ?? []) + (conv?.parameters ?? []) + (projection?.parameters ?? [])
+            + gru.parameters + head.parameters + output.parameters
     }
 
     /// The number of trainable scalars.
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
+
+    /// The learned share of each layer in the mixed frame, softmax(w) in layer order (sums to 1); nil
+    /// without a layer mix.
+    public var layerWeights: [Double]? { layerMix.map { $0.softmax.map { Double($0) } } }
 
     /// Sets the input standardisation (train-split statistics of the selected columns).
     public func setStandardization(_ value: Standardization) {
@@ -93,7 +114,11 @@ public final class SequenceDecoder<S: BLASScalar> {
                 S.kernels.zeroPadding(fp.baseAddress!, steps, lengths.count, config.inputWidth, lp.baseAddress!)
             }
         }
-        let standardized = FrameBatch(frames: frames, lengths: lengths, width: config.inputWidth)
+        var standardized = FrameBatch(frames: frames, lengths: lengths, width: config.inputWidth)
+        if let layerMix {
+            standardized = FrameBatch(
+                frames: layerMix.forward(frames, rows: rows), lengths: lengths, width: config.frontInputWidth)
+        }
         var front: [S]
         if let conv {
             front = frontReLU.forward(conv.forward(standardized).frames)
@@ -120,7 +145,8 @@ public final class SequenceDecoder<S: BLASScalar> {
         grad = headReLU.backward(grad)
         grad = head.backward(grad)
         grad = pooling.backward(grad)
-        let needFront = needInputGradient
+        // The mix's weights need the gradient at the front end's input even when the caller does not.
+        let needFront = needInputGradient || layerMix != nil
         grad = gru.backward(grad, needInputGradient: needFront || conv != nil || projection != nil)
         grad = frontDropout.backward(grad)
         if let conv {
@@ -128,6 +154,7 @@ public final class SequenceDecoder<S: BLASScalar> {
         } else if let projection {
             grad = projection.backward(grad, needInputGradient: needFront)
         }
+        if let layerMix { grad = layerMix.backward(grad, needInputGradient: needInputGradient) }
         guard needInputGradient else { return [] }
         // Chain through the standardisation; padded steps stay exactly zero.
         let zeroShift = S.zeros(config.inputWidth)

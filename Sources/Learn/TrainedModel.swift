@@ -22,6 +22,9 @@ public final class TrainedModel {
     /// The label-variance mode it was trained with.
     public var labelVariance: LabelVarianceMode { head.mode }
 
+    /// How much of each layer the decoder's layer mix uses, softmax(w) in layer order; nil without a mix.
+    public var layerWeights: [Double]? { decoder.layerWeights }
+
     /// Wraps a decoder trained with `head`.
     public init(
         decoder: SequenceDecoder<Float>, task: TaskKind, targets: [String], head: LabelVarianceHead,

@@ -82,6 +82,7 @@ public final class Trainer {
     ) throws -> TrainingOutcome {
         guard train.count > 0 else { throw LearnError.emptySplit("train") }
         guard dev.count > 0 else { throw LearnError.emptySplit("dev") }
+        try decoderConfig.validateLayerMix()
         if config.labelVariance.needsRaterSpread && train.spreads == nil {
             throw LearnError.noRaterSpread(dataset: datasetName, mode: config.labelVariance)
         }

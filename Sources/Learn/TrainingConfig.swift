@@ -57,6 +57,10 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var batchesPerBucket = TrainingDefaults.batchesPerBucket
     /// Data-parallel replicas; a run is reproducible bit for bit for a fixed count.
     public var threads = TrainingDefaults.threads
+    /// L: train with a learned softmax mix of L equal-width layers (SUPERB's weighted sum), the selected
+    /// columns, ascending, being the L layers' blocks in layer order; nil (the default) for no mix. Optional
+    /// so that settings recorded before it existed decode, and encode without the key when unset.
+    public var layerMix: Int? = nil
 
     /// The defaults.
     public init() {}

@@ -10,6 +10,10 @@ import Shards
 /// an optional input transform (a PCA projection), picks the label-variance mode and the decoder, trains on
 /// the train split with the dev metric choosing the epoch, and evaluates every split of the clean data, every
 /// kept distorted condition and the clean utterances matching each condition.
+///
+/// `config.layerMix` = L asks for SUPERB's weighted sum of layers: the selected columns (ascending) are L
+/// equal blocks, one per layer in layer order (e.g. all L·D columns of a dataset whose frame is L layers'
+/// hidden states), and the decoder learns softmax weights over them (``LayerMix``).
 public struct TrainingJob {
     /// A map from the selected columns to the decoder's inputs, applied to every utterance set before
     /// training (e.g. a PCA projection onto k components).
@@ -71,10 +75,23 @@ public struct TrainingJob {
     /// Reads, trains, evaluates. `announce` gets one line before training starts; `progress` one report
     /// per epoch.
     /// - Throws: `DatasetError` for invalid shards; `LearnError` for a selection out of range, a missing
-    ///   split, std-aux without rater spreads or BCE on a non-binary task.
+    ///   split, std-aux without rater spreads, BCE on a non-binary task, or a layer mix whose L does not
+    ///   divide the selected columns (or that would follow an input transform).
     public func run(
         announce: (String) -> Void = { _ in }, progress: (EpochReport) -> Void = { _ in }
     ) throws -> TrainingRecord {
+        if let layers = config.layerMix {
+            // A transform's outputs are not the layers' columns, so there is nothing to weigh layer by layer.
+            guard transform == nil else {
+                throw LearnError.invalidSetting(
+                    "layer-mix weighs the layers' own columns and cannot follow an input transform (a PCA "
+                        + "projection); train the mix on the selected columns, or the projection without it")
+            }
+            // Refused before any frame is read when the selection is known (duplicates count once, as read).
+            if let selection, layers < 1 || Set(selection).count % layers != 0 {
+                throw LearnError.badLayerMix(layers: layers, columns: Set(selection).count)
+            }
+        }
         let data = try TrainingData(
             directory: directory, selection: transform == nil ? selection : nil, selectionSource: selectionSource,
             memoryBudget: memoryBudget, cacheDirectory: cacheDirectory, columnCache: columnCache, layers: layers)
@@ -131,13 +148,19 @@ public struct TrainingJob {
         var decoderConfig = DecoderConfig.preset(
             kind, inputWidth: inputs,
             outputCount: mode.outputCount(targets: targets.count, bins: LabelVarianceDefaults.ratingBins))
+        decoderConfig.layerMix = config.layerMix
         adjustDecoder(&decoderConfig)
+        try decoderConfig.validateLayerMix()
         var config = self.config
         config.labelVariance = mode
         announce(
             "train: \(kind.rawValue) on \(data.selection.count) of \(width) columns, \(train.count) train / "
                 + "\(dev.count) dev utterances, label variance \(mode.rawValue), seed \(config.seed), "
                 + "BLAS \(BLASCore.name)"
+                + (decoderConfig.layerMix.map {
+                    ", a softmax mix of \($0) layers of \(decoderConfig.frontInputWidth) columns"
+                }
+                    ?? "")
                 + (train.isStored ? ", frames beyond the memory budget read from a local file" : ""))
         let outcome = try Trainer(config: config, decoderConfig: decoderConfig).train(
             train: train, dev: dev, task: task, targets: targets,
@@ -175,6 +198,9 @@ public struct TrainingRecord {
     /// Decoded frame bytes read from the data root (the shards) and from a worker's column cache.
     public var bytesFromDataRoot: Int
     public var bytesFromCache: Int
+
+    /// The learned share of each layer, when the decoder has a layer mix (reports show which layers it used).
+    public var layerWeights: [Double]? { model.layerWeights }
 
     /// Writes the model (with its training settings) to `url`, creating the folder.
     public func saveModel(to url: URL) throws {

@@ -81,6 +81,7 @@ public struct TrainExecutor: TaskExecutor {
             epochsTrained: record.outcome.history.count, modelPath: body.modelPath)
         result.bytesFromDataRoot = record.bytesFromDataRoot
         result.bytesFromCache = record.bytesFromCache
+        result.layerWeights = record.layerWeights
         result.learningCurve = record.outcome.history.map {
             EpochPoint(epoch: $0.epoch, trainLoss: $0.trainLoss, devMetric: $0.devMetric, learningRate: $0.learningRate)
         }

@@ -176,6 +176,9 @@ public struct TrainedModelResult: Codable, Equatable, Sendable {
     /// full-width model), the grid cell that trained it (`method:rule`); the metrics, times and file are that
     /// model's, counted once in totals. Nil for a model trained for this cell.
     public var sameModelAs: String?
+    /// With a layer-mix decoder, the learned share of each layer (softmax of the mix weights, layer order);
+    /// nil, and no key in `results.json`, for every other model.
+    public var layerWeights: [Double]?
 
     /// Whether this cell reuses another cell's model (``sameModelAs``).
     public var isShared: Bool { sameModelAs != nil }

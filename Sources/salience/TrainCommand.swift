@@ -71,6 +71,14 @@ struct TrainCommand: ParsableCommand {
 
     @Option(
         help: """
+            Frames are L layers of one encoder (the selected columns, ascending, cut into L equal blocks in layer \
+            order): learn a softmax-weighted sum of the layers before the decoder (SUPERB). The learned weights \
+            go to --metrics as layer_weights.
+            """)
+    var layerMix: Int?
+
+    @Option(
+        help: """
             MiB of frames kept in memory. Beyond it the selected columns are read once into a local file under \
             --cache-dir and each epoch reads its batches from there (same numbers, bounded memory). Default: a \
             quarter of this machine's RAM.
@@ -97,6 +105,7 @@ struct TrainCommand: ParsableCommand {
         if !(learningRate > 0 && learningRate.isFinite) { throw ValidationError("--learning-rate must be > 0.") }
         if patience < 1 { throw ValidationError("--patience must be at least 1.") }
         if let memory, memory < 1 { throw ValidationError("--memory must be at least 1 (MiB).") }
+        if let layerMix, layerMix < 1 { throw ValidationError("--layer-mix must be at least 1 (layers).") }
         if !(varianceWeight >= 0 && varianceWeight.isFinite) {
             throw ValidationError("--variance-weight must be >= 0.")
         }
@@ -124,6 +133,7 @@ struct TrainCommand: ParsableCommand {
         config.learningRate = learningRate
         config.earlyStoppingPatience = patience
         config.spreadWeight = varianceWeight
+        config.layerMix = layerMix
         var job = TrainingJob(directory: URL(fileURLWithPath: dataset), datasetName: dataset, config: config)
         job.selection = selection
         job.selectionSource = source
@@ -162,9 +172,13 @@ struct TrainCommand: ParsableCommand {
             $0.condition == "clean" && $0.utterances == nil && $0.target == nil && $0.metric == metric
         }
         .map { "\($0.split) \(metric) \($0.value.map { String(format: "%.4f", $0) } ?? "n/a")" }
+        let layers = record.layerWeights.map { weights in
+            "; layer weights " + weights.map { String(format: "%.3f", $0) }.joined(separator: " ")
+        }
         print(
             "best epoch \(outcome.bestEpoch) of \(outcome.history.count) (\(outcome.stopReason.rawValue)); "
-                + summary.joined(separator: ", ") + "; \(record.decoder.parameterCount) parameters; model \(out)")
+                + summary.joined(separator: ", ") + "; \(record.decoder.parameterCount) parameters\(layers ?? "")"
+                + "; model \(out)")
     }
 }
 

@@ -5,8 +5,9 @@ import Shards
 import TestSupport
 import XCTest
 
-/// Model files: a saved model loads with identical weights and predictions; another version, a truncated
-/// file, a dataset of another width and a selection beyond D are refused with errors naming the file.
+/// Model files: a saved model loads with identical weights and predictions (with and without a layer mix);
+/// another version, a truncated file, a dataset of another width and a selection beyond D are refused with
+/// errors naming the file.
 final class CheckpointTests: XCTestCase {
     func makeModel(task: TaskKind = .regression) -> TrainedModel {
         var config = DecoderConfig.gruFF(inputWidth: 3, outputCount: 4)
@@ -46,6 +47,54 @@ final class CheckpointTests: XCTestCase {
                         $0.offset % 4 >= 2 || ($0.element > 0 && $0.element < 1)
                     })
             }
+        }
+    }
+
+    func testLayerMixWeightsAreSavedAndLoadedAndAModelWithoutMixLoadsAsBefore() throws {
+        let scratch = try ScratchDirectory("learn-ckpt")
+        defer { scratch.remove() }
+        var config = DecoderConfig.tcGRU(inputWidth: 3 * 2, outputCount: 2)
+        config.layerMix = 3
+        config.frontWidth = 5
+        config.gruHidden = 4
+        config.headHidden = 6
+        let decoder = SequenceDecoder<Float>(config: config, seed: 43)
+        decoder.layerMix!.weights.value = [0.7, -1.2, 0.1]
+        decoder.setStandardization(Standardization(mean: [0.5, -1, 2, 0, 1, -0.5], std: [2, 0.5, 1, 1, 3, 0.7]))
+        let mixed = TrainedModel(
+            decoder: decoder, task: .regression, targets: ["a", "b"], labelVariance: .off, selection: Array(0..<6),
+            datasetWidth: 6)
+        let url = scratch.path("mixed.h5")
+        try Checkpoint.save(mixed, to: url)
+        let loaded = try Checkpoint.load(from: url)
+        XCTAssertEqual(loaded.decoder.config.layerMix, 3)
+        XCTAssertEqual(loaded.decoder.layerMix?.weights.value, [0.7, -1.2, 0.1])
+        XCTAssertEqual(loaded.layerWeights, mixed.layerWeights)
+        XCTAssertNotEqual(mixed.layerWeights?[0], mixed.layerWeights?[1], "the test's weights are not uniform")
+        let batch = TrainerTests.syntheticSet(count: 7, seed: 44, width: 6).batch(Array(0..<7))
+        XCTAssertEqual(loaded.predict(batch), mixed.predict(batch))
+
+        // A model without a mix: no mix weight and no `layerMix` key in the file; it loads without a mix.
+        let plainURL = scratch.path("plain.h5")
+        try Checkpoint.save(makeModel(), to: plainURL)
+        do {
+            let file = try File.open(plainURL.path)
+            XCTAssertFalse(try file.openGroup("weights").contains("layer_mix.weights"))
+            XCTAssertFalse(try file.readAttribute("config").stringValue?.contains("layerMix") ?? true)
+        }
+        let plain = try Checkpoint.load(from: plainURL)
+        XCTAssertNil(plain.decoder.config.layerMix)
+        XCTAssertNil(plain.layerWeights)
+
+        // A mix whose L does not divide the input width is refused, naming the file.
+        do {
+            let file = try File.open(url.path, mode: .readWrite)
+            var bad = config
+            bad.layerMix = 4
+            try file.writeAttribute("config", .string(String(decoding: try JSONEncoder().encode(bad), as: UTF8.self)))
+        }
+        XCTAssertThrowsError(try Checkpoint.load(from: url)) { error in
+            XCTAssert("\(error)".contains(url.path) && "\(error)".contains("4 layers"), "\(error)")
         }
     }
 

@@ -107,6 +107,34 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertTrue(unknown.stderr.contains("hinge"), unknown.stderr)
     }
 
+    func testLayerMixOptionTrainsAMixAndReportsItsLayerWeights() throws {
+        let scratch = try ScratchDirectory("learn-cli-mix")
+        defer { scratch.remove() }
+        let data = try syntheticDataset(scratch)
+        let model = scratch.path("model.h5").path
+        let metrics = scratch.path("metrics.json").path
+        // The dataset's 12 columns as 3 layers of 4.
+        let train = try salience([
+            "train", data.path, "--decoder", "gru-ff", "--epochs", "1", "--layer-mix", "3", "--out", model,
+            "--metrics", metrics, "--quiet",
+        ])
+        XCTAssertEqual(train.status, 0, train.stderr)
+        XCTAssert(train.stdout.contains("layer weights"), train.stdout)
+        let report =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: metrics))) as? [String: Any]
+            ?? [:]
+        let weights = (report["layer_weights"] as? [NSNumber])?.map(\.doubleValue) ?? []
+        XCTAssertEqual(weights.count, 3, "\(report.keys.sorted())")
+        XCTAssertEqual(weights.reduce(0, +), 1, accuracy: 1e-6)
+        let loaded = try Checkpoint.load(from: URL(fileURLWithPath: model))
+        XCTAssertEqual(loaded.decoder.config.layerMix, 3)
+        XCTAssertEqual(loaded.layerWeights?.count, 3)
+
+        let uneven = try salience(["train", data.path, "--layer-mix", "5", "--epochs", "1", "--out", model])
+        XCTAssertNotEqual(uneven.status, 0)
+        XCTAssert(uneven.stderr.contains("5 layers") && uneven.stderr.contains("12 columns"), uneven.stderr)
+    }
+
     func testBadSelectionsAndMismatchedDatasetsFailWithClearErrors() throws {
         let scratch = try ScratchDirectory("learn-cli")
         defer { scratch.remove() }

@@ -75,6 +75,70 @@ def tcgru(req):
     return {"outputs": outputs, "input_grads": input_grads}
 
 
+def layer_mix(req):
+    """A TC-GRU or GRU-FF behind SUPERB's softmax-weighted sum of layers (s3prl Featurizer, weighted sum):
+    standardise the L*D frame per column, mix the L layers, decode. Gradients of sum(coefficients * outputs)."""
+    import torch
+
+    torch.set_default_dtype(torch.float64)
+    c = req["config"]
+    layers = c["layers"]
+    width = c["inputWidth"] // layers
+
+    class Mix(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.weights = torch.nn.Parameter(torch.zeros(layers))
+
+        def forward(self, x):  # x: [T, L*D] -> [T, D]
+            p = torch.softmax(self.weights, dim=0)
+            return (p.view(1, layers, 1) * x.reshape(-1, layers, width)).sum(dim=1)
+
+    class Mixed(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layer_mix = Mix()
+            if c["kind"] == "tc-gru":
+                self.conv = torch.nn.Conv1d(width, c["frontWidth"], c["convKernel"], padding=c["convKernel"] // 2)
+            else:
+                self.projection = torch.nn.Linear(width, c["frontWidth"], bias=False)
+            self.gru = torch.nn.GRU(c["frontWidth"], c["gruHidden"], num_layers=c["gruLayers"])
+            self.head = torch.nn.Linear(c["gruHidden"], c["headHidden"])
+            self.output = torch.nn.Linear(c["headHidden"], c["outputCount"])
+
+        def forward(self, x):  # x: [T, L*D], one utterance, already standardised
+            m = self.layer_mix(x)
+            if c["kind"] == "tc-gru":
+                h = torch.relu(self.conv(m.t().unsqueeze(0))).squeeze(0).t()
+            else:
+                h = self.projection(m)
+            states, _ = self.gru(h.unsqueeze(1))
+            return self.output(torch.relu(self.head(states[-1, 0])))
+
+    model = Mixed().eval()
+    params = dict(model.named_parameters())
+    with torch.no_grad():
+        for name, p in params.items():
+            p.copy_(torch.tensor(req["params"][name]).reshape(p.shape))
+    mean = torch.tensor(req["mean"])
+    std = torch.tensor(req["std"])
+    outputs, input_grads, xs = [], [], []
+    loss = 0
+    for seq, coefficients in zip(req["sequences"], req["coefficients"]):
+        x = torch.tensor(seq).reshape(-1, c["inputWidth"]).requires_grad_(True)
+        y = model((x - mean) / std)
+        loss = loss + (y * torch.tensor(coefficients)).sum()
+        outputs.append(y.detach().tolist())
+        xs.append(x)
+    loss.backward()
+    return {
+        "outputs": outputs,
+        "input_grads": [x.grad.reshape(-1).tolist() for x in xs],
+        "param_grads": {n: p.grad.reshape(-1).tolist() for n, p in params.items()},
+        "softmax": torch.softmax(model.layer_mix.weights, dim=0).tolist(),
+    }
+
+
 def adam(req):
     import torch
 
@@ -110,7 +174,14 @@ def metrics(req):
     return {"results": out}
 
 
-MODES = {"gru": gru_or_conv, "conv": gru_or_conv, "tcgru": tcgru, "adam": adam, "metrics": metrics}
+MODES = {
+    "gru": gru_or_conv,
+    "conv": gru_or_conv,
+    "tcgru": tcgru,
+    "layermix": layer_mix,
+    "adam": adam,
+    "metrics": metrics,
+}
 
 
 def main():
