@@ -27,7 +27,8 @@ public struct CatalogExecutor: TaskExecutor {
         let directory = try dataRoot.resolve(spec.dataset.directory)
         let catalog: DatasetCatalog
         do {
-            catalog = try DatasetCatalog(directory: directory)
+            // A layer the dataset lacks (or any layer but 0 of a version-1 dataset) is refused here.
+            catalog = try DatasetCatalog(directory: directory).restricted(toLayers: spec.dataset.layers?.numbers)
         } catch let error as DatasetError {
             throw ScanError.invalidDataset(
                 directory: spec.dataset.directory, problems: error.problems.map(\.description))
@@ -35,7 +36,8 @@ public struct CatalogExecutor: TaskExecutor {
         let facts = DatasetFacts(
             targets: catalog.targets, conditions: catalog.conditions, dimension: catalog.dimension,
             task: catalog.task.rawValue, hasRaterSpread: catalog.hasRaterSpread)
-        let problems = spec.validate(against: facts)
+        let layers = catalog.layers?.map { ScanResults.LayerWidth(layer: $0.layer, dimension: $0.dimension) }
+        let problems = spec.validate(against: facts) + layerProblems(spec, layers: layers)
         guard problems.isEmpty else { throw ScanError.specDoesNotFit(problems: problems) }
 
         let targets = spec.dataset.targets.resolve(catalog.targets)
@@ -59,12 +61,28 @@ public struct CatalogExecutor: TaskExecutor {
             dataset: ScanResults.DatasetSummary(
                 directory: spec.dataset.directory, task: catalog.task.rawValue, targets: targets,
                 conditions: [ShardFormat.cleanCondition] + distorted, dimension: catalog.dimension,
-                encoder: catalog.encoders.first, utterances: counts),
+                encoder: catalog.encoders.first, utterances: counts, layers: layers),
             targetColumns: targetColumns, binary: catalog.task == .binary, hasRaterSpread: catalog.hasRaterSpread,
             cleanShards: clean.map {
                 ScanShard(
                     file: $0.file, utterances: $0.utterances, trainUtterances: $0.utterancesPerSplit["train"] ?? 0)
             },
             labelVariance: spec.training.resolvedLabelVariance(hasRaterSpread: catalog.hasRaterSpread))
+    }
+
+    /// What a scan of several layers cannot do: PCA, whose covariance spans all L·D columns (one layer at a
+    /// time it runs: `layers = [n]`).
+    static func layerProblems(_ spec: ScanSpec, layers: [ScanResults.LayerWidth]?) -> [ScanSpecProblem] {
+        guard let layers, layers.count >= 2 else { return [] }
+        var problems: [ScanSpecProblem] = []
+        if let index = spec.selection.methods.firstIndex(of: .pca) {
+            let width = layers.reduce(0) { $0 + $1.dimension }
+            problems.append(
+                ScanSpecProblem(
+                    "selection.methods[\(index)]",
+                    "pca in a scan of \(layers.count) layers would need one \(width) x \(width) covariance of every "
+                        + "(layer, dimension) column; score PCA one layer at a time (dataset.layers = [n]) or drop it"))
+        }
+        return problems
     }
 }

@@ -22,6 +22,9 @@ extension ScanGraph {
     /// Models of the grid: one per cell, seed and label-variance mode, and the IG baseline when it is a
     /// model of its own.
     public var modelCount: Int {
+        if isLayered {
+            return methods.reduce(0) { $0 + layeredCells($1) } * modelsPerCell + (trainsBaselineOnly ? 1 : 0)
+        }
         var cells = 0
         for method in methods {
             switch method.traits.selection {
@@ -46,6 +49,8 @@ extension ScanGraph {
     /// Threshold rules are counted as their own models (only the scores can tell whether one keeps every
     /// dimension).
     public var sharedModelCount: Int {
+        // A layered scan's ratios are of one layer, so no ratio keeps every column.
+        if isLayered { return 0 }
         let dimension = catalog.dataset.dimension
         var everyColumnCells = 0
         for method in methods {

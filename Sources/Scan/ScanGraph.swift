@@ -75,6 +75,7 @@ public struct ScanGraph {
             covariance: histogramBins == nil && methods.need(.covariance),
             range: histogramBins == nil && methods.need(.ranges), histogramBins: histogramBins,
             binaryTargets: catalog.binary)
+        task.layers = taskLayers
         if task.moments, let confidence = spec.confidence {
             task.replicates = confidence.replicates
             task.bootstrapSeed = confidence.seed
@@ -86,19 +87,22 @@ public struct ScanGraph {
     public func ksgTasks() throws -> [PlannedTask] {
         guard methods.any(\.dimensionBlocks) else { return [] }
         return try dimensionBlocks.map { block in
-            try PlannedTask(
-                ScanTaskKind.ksg,
-                KSGTask(
-                    dataset: spec.dataset.directory, start: block.lowerBound, end: block.upperBound,
-                    pooling: spec.dataset.pooling, targetColumns: catalog.targetColumns,
-                    neighbours: spec.mis.neighbours, noiseSeed: ScanDefaults.ksgNoiseSeed))
+            var task = KSGTask(
+                dataset: spec.dataset.directory, start: block.lowerBound, end: block.upperBound,
+                pooling: spec.dataset.pooling, targetColumns: catalog.targetColumns,
+                neighbours: spec.mis.neighbours, noiseSeed: ScanDefaults.ksgNoiseSeed)
+            task.layers = taskLayers
+            return try PlannedTask(ScanTaskKind.ksg, task)
         }
     }
 
-    /// The IG baseline's grid cell: the full-width decoder with the first seed and label-variance mode.
+    /// The IG baseline's grid cell: the full-width decoder with the first seed and label-variance mode (in a
+    /// layered scan with the mix, the learned weighted sum, so IG attributes every (layer, dimension)
+    /// through the model that weighs the layers).
     public var baselineKey: String {
         TrainTask.key(
-            method: .full, rule: .full, seed: spec.training.seeds[0], labelVariance: catalog.labelVariance[0])
+            method: .full, rule: trainsMix ? .mix : .full, seed: spec.training.seeds[0],
+            labelVariance: catalog.labelVariance[0])
     }
 
     /// IG tasks for the baseline model at `modelPath` (as the spec's output directory gives it, plus the
@@ -106,12 +110,12 @@ public struct ScanGraph {
     public func igTasks(modelPath: String) throws -> [PlannedTask] {
         guard methods.any(\.attribution) else { return [] }
         return try utteranceRanges.map { piece in
-            try PlannedTask(
-                ScanTaskKind.ig,
-                IGTask(
-                    dataset: spec.dataset.directory, shard: piece.shard, start: piece.range.lowerBound,
-                    end: piece.range.upperBound, modelPath: modelPath, steps: spec.ig.steps,
-                    method: spec.ig.method, outputs: Array(0..<catalog.targetColumns.count)))
+            var task = IGTask(
+                dataset: spec.dataset.directory, shard: piece.shard, start: piece.range.lowerBound,
+                end: piece.range.upperBound, modelPath: modelPath, steps: spec.ig.steps,
+                method: spec.ig.method, outputs: Array(0..<catalog.targetColumns.count))
+            task.layers = taskLayers
+            return try PlannedTask(ScanTaskKind.ig, task)
         }
     }
 
@@ -123,6 +127,7 @@ public struct ScanGraph {
     public func selections(
         of method: ScanSpec.Method, scores: [Double]?, seed: Int, stable: [Double]? = nil
     ) throws -> [ScanResults.Selection] {
+        if isLayered { return try layeredSelections(of: method, scores: scores, seed: seed, stable: stable) }
         let ratios = spec.selection.ratios
         switch method.traits.selection {
         case .full:
@@ -141,25 +146,33 @@ public struct ScanGraph {
             }
         case .scores:
             guard let scores else { return [] }
-            var out = try ratios.map { ratio -> ScanResults.Selection in
+            let out = try ratios.map { ratio -> ScanResults.Selection in
                 let indices = try Selection.select(scores, rule: .topRatio(ratio))
                 return ScanResults.Selection(method: method, rule: .ratio(ratio), k: indices.count, indices: indices)
             }
-            for rule in spec.selection.thresholds {
-                let indices: [Int]
-                if let score = Self.scoreThreshold(rule) {
-                    indices = try Selection.select(scores, rule: .threshold(score))
-                } else if case .stable(let pi) = rule, let stable {
-                    indices = Selection.stable(probabilities: stable, fraction: pi)
-                } else {
-                    continue
-                }
-                guard !indices.isEmpty else { continue }
-                out.append(
-                    ScanResults.Selection(method: method, rule: .threshold(rule), k: indices.count, indices: indices))
-            }
-            return out
+            return out + (try thresholdSelections(of: method, scores: scores, stable: stable))
         }
+    }
+
+    /// The threshold selections of a method with scores (`stable:π` only with replicates), over every column.
+    func thresholdSelections(of method: ScanSpec.Method, scores: [Double], stable: [Double]?) throws
+        -> [ScanResults.Selection]
+    {
+        var out = [ScanResults.Selection]()
+        for rule in spec.selection.thresholds {
+            let indices: [Int]
+            if let score = Self.scoreThreshold(rule) {
+                indices = try Selection.select(scores, rule: .threshold(score))
+            } else if case .stable(let pi) = rule, let stable {
+                indices = Selection.stable(probabilities: stable, fraction: pi)
+            } else {
+                continue
+            }
+            guard !indices.isEmpty else { continue }
+            out.append(
+                ScanResults.Selection(method: method, rule: .threshold(rule), k: indices.count, indices: indices))
+        }
+        return out
     }
 
     /// Saliency's threshold for a spec's rule; nil for `stable:π`, which is a rule on replicates, not on scores.
@@ -190,6 +203,12 @@ public struct ScanGraph {
                     training: spec.training, outputDirectory: spec.output.directory,
                     isIGBaseline: false, projected: projection != nil)
                 var withBaseline = body
+                withBaseline.layers = taskLayers
+                if selection.rule == .mix { withBaseline.layerMix = layers.count }
+                if case .inLayer(_, .full) = selection.rule {
+                    // The probe: a short training of a decoder on the whole layer.
+                    withBaseline.training.epochs = spec.layerSettings.probeEpochs
+                }
                 withBaseline.isIGBaseline = methods.any(\.attribution) && body.key == baselineKey
                 let arrays = projection.map { [DoubleBytes.encode($0.mean), DoubleBytes.encode($0.components)] } ?? []
                 // Grid tasks prefer a machine whose column cache already holds the dataset.
@@ -219,9 +238,12 @@ public struct PlannedTask {
         key = body.key
         task = TaskSpec(kind: kind, payload: try ScanCoding.payload(body, arrays: arrays), affinity: affinity)
         if let train = body as? TrainTask, !train.projected {
+            // The mix and the probe's epochs change the model, so they are part of what it depends on.
             trainingIdentity =
                 "\(train.dataset)|\(train.seed)|\(train.labelVariance.rawValue)|"
                 + train.columns.map(String.init).joined(separator: ",")
+                + (train.layerMix.map { "|mix\($0)" } ?? "") + "|epochs\(train.training.epochs)"
+                + (train.layers.map { "|layers" + $0.map(String.init).joined(separator: ".") } ?? "")
         }
     }
 }

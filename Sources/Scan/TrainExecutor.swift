@@ -46,6 +46,7 @@ public struct TrainExecutor: TaskExecutor {
         config.spreadWeight = body.training.varianceWeight
         config.loss = body.training.loss == .auto ? nil : LossKind(rawValue: body.training.loss.rawValue)
         config.threads = ScanDefaults.trainingThreads
+        config.layerMix = body.layerMix
         var job = TrainingJob(directory: directory, datasetName: body.dataset, config: config)
         job.selection = body.projected ? nil : body.columns
         job.layers = body.layers

@@ -72,11 +72,14 @@ extension ScanResults {
         public var encoder: String?
         /// Utterances in the train, dev and test splits of the clean condition, if known.
         public var utterances: SplitCounts?
+        /// The layers the scan read, side by side in this order (column c is a (layer, dimension) pair);
+        /// nil for a dataset of version-1 shards (one layer), and absent from JSON then.
+        public var layers: [LayerWidth]? = nil
 
         /// Creates a dataset summary.
         public init(
             directory: String, task: String, targets: [String], conditions: [String], dimension: Int,
-            encoder: String? = nil, utterances: SplitCounts? = nil
+            encoder: String? = nil, utterances: SplitCounts? = nil, layers: [LayerWidth]? = nil
         ) {
             self.directory = directory
             self.task = task
@@ -85,6 +88,21 @@ extension ScanResults {
             self.dimension = dimension
             self.encoder = encoder
             self.utterances = utterances
+            self.layers = layers
+        }
+    }
+
+    /// One layer of a layered dataset: its number and width.
+    public struct LayerWidth: Codable, Equatable, Hashable, Sendable {
+        /// The encoder's layer number.
+        public var layer: Int
+        /// D of the layer.
+        public var dimension: Int
+
+        /// Creates a layer width.
+        public init(layer: Int, dimension: Int) {
+            self.layer = layer
+            self.dimension = dimension
         }
     }
 

@@ -61,6 +61,9 @@ extension ScanResults {
         case threshold(ScanSpec.Threshold)
         /// All D dimensions (the `full` method).
         case full
+        /// Every layer through the decoder's learned softmax-weighted sum of layers (SUPERB's weighted sum;
+        /// the `full` method of a layered scan): the "use every layer" reference.
+        case mix
         /// A rule applied within one layer of a layered scan (`layer3/ratio:0.3`; `layer3/full` is that layer's
         /// probe decoder).
         indirect case inLayer(Int, SelectionRule)
@@ -75,6 +78,7 @@ extension ScanResults {
             case .ratio(let ratio): return "ratio:\(ScanSpec.shortNumber(ratio))"
             case .threshold(let rule): return "threshold:\(rule)"
             case .full: return "full"
+            case .mix: return "mix"
             case .inLayer(let layer, let rule): return "layer\(layer)/\(rule)"
             case .bestLayer(let rule): return "best-layer/\(rule)"
             }
@@ -86,6 +90,7 @@ extension ScanResults {
             case .ratio(let ratio): return ScanSpec.shortNumber((ratio * 1000).rounded() / 10) + "%"
             case .threshold(let rule): return "≥ \(rule)"
             case .full: return "all"
+            case .mix: return "mix"
             case .inLayer(let layer, let rule): return "L\(layer) \(rule.label)"
             case .bestLayer(let rule): return "best \(rule.label)"
             }
@@ -136,6 +141,8 @@ extension ScanResults {
                 }
             } else if spelling == "full" {
                 self = .full
+            } else if spelling == "mix" {
+                self = .mix
             } else if spelling.hasPrefix("ratio:"), let ratio = Double(spelling.dropFirst(6)) {
                 self = .ratio(ratio)
             } else if spelling.hasPrefix("threshold:"),
@@ -160,7 +167,7 @@ extension ScanResults {
             case (.ratio(let a), .ratio(let b)): return a < b
             case (.ratio, _): return true
             case (.threshold(let a), .threshold(let b)): return a.description < b.description
-            case (.threshold, .full): return true
+            case (.threshold, .full), (.threshold, .mix), (.full, .mix): return true
             default: return false
             }
         }

@@ -193,6 +193,9 @@ public struct TrainTask: ScanTaskBody, Equatable {
     public var isIGBaseline: Bool
     /// PCA: the projection's centre (length D) and `k × D` weights follow as arrays 0 and 1.
     public var projected: Bool
+    /// L, for the learned weighted sum of L equal-width layers in front of the decoder (the `mix` rule);
+    /// nil otherwise, and absent from payloads then.
+    public var layerMix: Int? = nil
 
     /// `train:method:rule:seed:mode`.
     public var key: String {

@@ -113,7 +113,7 @@ public enum ScanResultsFixture {
                 case .ratio(let r): k = max(1, Int((r * Double(d)).rounded(.down)))
                 case .threshold(.mean): k = d / 3
                 case .threshold: k = d / 4
-                case .full, .inLayer, .bestLayer: k = d
+                case .full, .mix, .inLayer, .bestLayer: k = d
                 }
                 let fraction = Double(k) / Double(d)
                 if let curve = curves.first(where: { $0.method == method }), method != .pca {
