@@ -68,6 +68,8 @@ public enum ScanAssembly {
         var results = ScanResults(
             run: run, scoreCurves: curves, selections: selections, models: models, fusions: fusions)
         results.confidence = try confidence(spec: spec, curves: curves, scores: scores)
+        results.layers = layerAnalysis(
+            graph: graph, curves: curves, selections: selections, models: models, metric: results.primaryMetric)
         return results
     }
 

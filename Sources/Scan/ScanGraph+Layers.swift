@@ -30,6 +30,16 @@ extension ScanGraph {
         return start..<(start + layers[position].dimension)
     }
 
+    /// The position in ``layers`` of column `column`.
+    public func position(ofColumn column: Int) -> Int {
+        var start = 0
+        for (position, layer) in layers.enumerated() {
+            start += layer.dimension
+            if column < start { return position }
+        }
+        return layers.count - 1
+    }
+
     /// Whether the learned weighted sum can be trained: asked for, and every layer of one width.
     public var trainsMix: Bool { isLayered && spec.layerSettings.mix && Set(layers.map(\.dimension)).count == 1 }
 

@@ -30,6 +30,8 @@ public struct ScanResults: Codable, Equatable, Sendable {
     /// One entry per fused system of the spec's `[fusion]` (fusion method, seed, mode); nil (and absent from
     /// the JSON) when the spec has none, so results without fusion read and write as before.
     public var fusions: [FusedSystemResult]?
+    /// What a scan over several layers found about them; nil (and absent from the JSON) otherwise.
+    public var layers: LayerAnalysis?
 
     /// Creates results for `run`, with the other parts empty until the phases fill them.
     public init(
