@@ -9,6 +9,9 @@ public struct PassPartials: Sendable {
     public var moments: MomentsPartial?
     public var bootstrapMoments: BootstrapMomentsPartial?
     public var covariance: CovariancePartial?
+    /// One covariance per block of columns (a layered dataset's layers) instead of one over every column:
+    /// L blocks of D² rather than (L·D)².
+    public var blockCovariances: [CovariancePartial]?
     public var range: RangePartial?
     public var histogram: JointHistogramPartial?
     /// Pooled rows counted.
@@ -17,7 +20,8 @@ public struct PassPartials: Sendable {
     /// Empty partials over `dimensions` and `targetCount` targets, for the statistics asked for.
     public init(
         dimensions: Range<Int>, targetCount: Int, moments: Bool = false, covariance: Bool = false,
-        range: Bool = false, histogram: HistogramLayout? = nil, bootstrap: BootstrapSettings? = nil
+        range: Bool = false, histogram: HistogramLayout? = nil, bootstrap: BootstrapSettings? = nil,
+        covarianceBlocks: [Range<Int>]? = nil
     ) {
         self.moments = moments ? MomentsPartial(dimensions: dimensions, targetCount: targetCount) : nil
         if moments, let bootstrap {
@@ -25,7 +29,11 @@ public struct PassPartials: Sendable {
                 dimensions: dimensions, targetCount: targetCount, replicates: bootstrap.replicates,
                 seed: bootstrap.seed)
         }
-        self.covariance = covariance ? CovariancePartial(dimensions: dimensions) : nil
+        if covariance, let covarianceBlocks {
+            blockCovariances = covarianceBlocks.map { CovariancePartial(dimensions: $0) }
+        } else {
+            self.covariance = covariance ? CovariancePartial(dimensions: dimensions) : nil
+        }
         self.range = range ? RangePartial(dimensions: dimensions, targetCount: targetCount) : nil
         self.histogram = histogram.map { JointHistogramPartial(layout: $0) }
     }
@@ -45,6 +53,13 @@ public struct PassPartials: Sendable {
             try block.add(batch)
             piece.covariance = block
         }
+        if let blockCovariances {
+            piece.blockCovariances = try blockCovariances.map { block in
+                var partial = CovariancePartial(dimensions: block.rows)
+                try partial.add(batch)
+                return partial
+            }
+        }
         if range != nil { piece.range = RangePartial(batch) }
         if let histogram {
             var counts = JointHistogramPartial(layout: histogram.layout)
@@ -60,6 +75,9 @@ public struct PassPartials: Sendable {
         if let partial = other.moments { try moments?.merge(partial) }
         if let partial = other.bootstrapMoments { try bootstrapMoments?.merge(partial) }
         if let partial = other.covariance { try covariance?.merge(partial) }
+        if let partials = other.blockCovariances, blockCovariances != nil {
+            for (index, partial) in partials.enumerated() { try blockCovariances![index].merge(partial) }
+        }
         if let partial = other.range { try range?.merge(partial) }
         if let partial = other.histogram { try histogram?.merge(partial) }
         rows += other.rows

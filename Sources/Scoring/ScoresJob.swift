@@ -28,6 +28,8 @@ public struct ScoresSettings: Sendable {
     public var shardsKeptOpen = ScoresJob.shardsKeptOpen
     /// Poisson-bootstrap replicates of the methods that support them (CCS); none when nil.
     public var bootstrap: BootstrapSettings?
+    /// The layers of a layered dataset to score, side by side (nil: every layer).
+    public var layers: [Int]?
 
     /// Settings for `methods`; the rest as `salience scores` defaults them.
     public init(
@@ -54,6 +56,10 @@ public struct ScoresResult {
     public var targets: [String]
     public var scores: [DimensionScores]
     public var pca: PrincipalComponents?
+    /// The layers scored, in column order (nil for a version-1 dataset), and, for a dataset of several
+    /// layers, one PCA per layer instead of `pca`.
+    public var layers: [LayerWidth]? = nil
+    public var layerPCA: [PrincipalComponents] = []
     public var observations: Int
     /// Bootstrap replicates of the scores, for the methods that have them (empty without `bootstrap`).
     public var replicates: [ScoreReplicates] = []
@@ -84,7 +90,8 @@ public struct ScoresJob {
         let started = Date()
         // Headers and metadata of every shard first: a bad shard stops here, before any pass or output.
         let (catalog, readers) = try DatasetCatalog.opening(
-            directory: directory, condition: ShardFormat.cleanCondition, keepingAtMost: settings.shardsKeptOpen)
+            directory: directory, condition: ShardFormat.cleanCondition, layers: settings.layers,
+            keepingAtMost: settings.shardsKeptOpen)
         let shards = catalog.shards(condition: ShardFormat.cleanCondition).map { catalog.url(of: $0) }
         let dimension = catalog.dimension
         let targets = catalog.targets
@@ -103,10 +110,13 @@ public struct ScoresJob {
             throw SaliencyError.invalidParameter(problem)
         }
         let pass = ShardPass(
-            sources: shards.map { PassSource(url: $0) }, opened: readers, split: settings.split,
+            sources: shards.map { PassSource(url: $0, layers: settings.layers) }, opened: readers,
+            split: settings.split,
             pooling: settings.pooling, threads: settings.threads, framesPerRead: settings.framesPerRead,
             progress: progress)
         let all = 0..<dimension
+        let layerColumns = catalog.layerColumns
+        let layered = layerColumns.layers.count > 1
         // Parallelism comes from the compute threads, one BLAS call each; restored for the eigen-decomposition.
         let blasThreads = BLASThreads.current
         BLASThreads.set(1)
@@ -122,7 +132,9 @@ public struct ScoresJob {
         let first = try pass.accumulate(
             PassPartials(
                 dimensions: all, targetCount: targets.count, moments: methods.contains(.ccs),
-                covariance: methods.contains(.pca), range: methods.contains(.misHist), bootstrap: settings.bootstrap),
+                covariance: methods.contains(.pca), range: methods.contains(.misHist), bootstrap: settings.bootstrap,
+                covarianceBlocks: layered
+                    ? layerColumns.layers.indices.map { layerColumns.columns(ofPosition: $0) } : nil),
             keep: keep ? { retained.batches.append($0) } : nil)
         guard first.rows >= needed else {
             throw SaliencyError.tooFewObservations(required: needed, found: first.rows, statistic: "scores")
@@ -131,6 +143,7 @@ public struct ScoresJob {
 
         var scores = [DimensionScores]()
         var pca: PrincipalComponents?
+        var layerPCA = [PrincipalComponents]()
         var replicates = [ScoreReplicates]()
         for method in settings.methods {
             switch method {
@@ -143,9 +156,16 @@ public struct ScoresJob {
                     }
                 }
             case .pca:
-                progress("PCA: eigen-decomposition of the \(dimension) x \(dimension) covariance")
                 BLASThreads.set(blasThreads)
-                if let covariance = first.covariance { pca = try PrincipalComponents(covariance: covariance) }
+                if let covariance = first.covariance {
+                    progress("PCA: eigen-decomposition of the \(dimension) x \(dimension) covariance")
+                    pca = try PrincipalComponents(covariance: covariance)
+                }
+                for (position, covariance) in (first.blockCovariances ?? []).enumerated() {
+                    let layer = layerColumns.layers[position]
+                    progress("PCA of layer \(layer.layer): the \(layer.dimension) x \(layer.dimension) covariance")
+                    layerPCA.append(try PrincipalComponents(covariance: covariance))
+                }
                 BLASThreads.set(1)
             case .misHist:
                 guard let range = first.range else { continue }
@@ -161,13 +181,16 @@ public struct ScoresJob {
                 )
             }
         }
-        return ScoresResult(
+        var result = ScoresResult(
             dimension: dimension, targets: targets, scores: scores, pca: pca, observations: first.rows,
             replicates: replicates,
             seconds: (
                 passStarted.timeIntervalSince(started), scoringStarted.timeIntervalSince(passStarted),
                 Date().timeIntervalSince(scoringStarted)
             ))
+        result.layers = catalog.layers
+        result.layerPCA = layerPCA
+        return result
     }
 
     /// Pass 2 of `mis-hist`: counts on the agreed edges, over the kept rows or a second read.

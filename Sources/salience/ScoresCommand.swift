@@ -81,6 +81,13 @@ struct ScoresCommand: ParsableCommand {
     @Option(help: "Comma-separated top ratios whose stability confidence.json reports (with the mean rule).")
     var confidenceRatios = "0.1,0.25,0.5,0.6,0.75"
 
+    @Option(
+        help: ArgumentHelp(
+            "Layers of a layered dataset to score, e.g. 0,3,6, or all (default: all).",
+            discussion: "One pass reads every chosen layer; rows are (layer, dimension) pairs and layers.csv "
+                + "ranks the layers; PCA runs per layer (pca-layer<N>.csv/.h5)."))
+    var layers = "all"
+
     @Option(help: "The scores CSV to write (pca.csv and pca.h5 go beside it).")
     var out: String
 
@@ -95,6 +102,16 @@ struct ScoresCommand: ParsableCommand {
                 "--replicates must be 0 (none) or in 2...\(BootstrapLimits.maximumReplicates), got \(replicates)")
         }
         _ = try parsedRatios()
+        _ = try parsedLayers()
+    }
+
+    func parsedLayers() throws -> [Int]? {
+        if layers == "all" { return nil }
+        let numbers = layers.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !numbers.isEmpty, numbers.allSatisfy({ ($0 ?? -1) >= 0 }) else {
+            throw ValidationError("--layers must be all or layer numbers separated by commas, got '\(layers)'")
+        }
+        return numbers.compactMap { $0 }
     }
 
     func parsedRatios() throws -> [Double] {
@@ -127,6 +144,7 @@ struct ScoresCommand: ParsableCommand {
             methods: methods, pooling: pooling, bins: bins, millerMadow: millerMadow, split: split,
             threads: threads, noise: noNoise ? .none : .seeded(noiseSeed), pooledMemoryBytes: pooledMemory << 20)
         settings.shardsKeptOpen = shardsKeptOpen
+        settings.layers = try parsedLayers()
         if replicates > 0 { settings.bootstrap = BootstrapSettings(replicates: replicates, seed: bootstrapSeed) }
         if replicates > 0 && !methods.contains(.ccs) {
             printError("salience scores: warning: --replicates applies to ccs only, which --methods leaves out")
@@ -167,6 +185,18 @@ struct ScoresCommand: ParsableCommand {
             try ScoresOutput.writeConfidence(
                 confidence, to: outURL.deletingLastPathComponent().appendingPathComponent("confidence.json"))
             written.append("confidence.json")
+        }
+        if result.layers != nil {
+            try ScoresOutput.writeLayers(
+                result, to: outURL.deletingLastPathComponent().appendingPathComponent("layers.csv"))
+            written.append("layers.csv")
+        }
+        for (pca, layer) in zip(result.layerPCA, result.layers ?? []) {
+            let directory = outURL.deletingLastPathComponent()
+            try ScoresOutput.writePCA(pca, csv: directory.appendingPathComponent("pca-layer\(layer.layer).csv"))
+            try PrincipalComponentsFile.write(
+                pca, to: directory.appendingPathComponent("pca-layer\(layer.layer).h5").path)
+            written += ["pca-layer\(layer.layer).csv", "pca-layer\(layer.layer).h5"]
         }
         if let pca = result.pca {
             let directory = outURL.deletingLastPathComponent()

@@ -42,37 +42,8 @@ final class FusionPlannerTests: XCTestCase {
         spec.fusion = ScanSpec.Fusion(members: members, methods: [.mean, .learned])
         XCTAssertEqual(spec.validate(), [])
 
-        let context = TaskContext(
-            dataRoot: DataRoot(scratch.url), outputRoot: OutputRoot(scratch.url), logger: Logger(label: "test"))
-        let executors = Dictionary(uniqueKeysWithValues: ScanExecutors.all.map { ($0.kind, $0) })
-        var phases = [[TaskSpec]]()
-        var records = [ScanRecord]()
-        let planner = ScanPlanner()
-        var history = [[PhaseResult]]()
-        var next = try planner.firstPhase(
-            of: RunContext(id: "f"),
-            submitted: [
-                TaskSpec(
-                    kind: ScanTaskKind.catalog,
-                    payload: try ScanCoding.payload(CatalogTask(spec: spec, submittedAt: Date())))
-            ])
-        while !next.isEmpty, next.first?.kind != ScanTaskKind.report {
-            phases.append(next)
-            var finished = [PhaseResult]()
-            for (index, task) in next.enumerated() {
-                let result = try XCTUnwrap(executors[task.kind], task.kind).execute(
-                    TaskInput(
-                        id: Int64(index), run: "f", phase: phases.count - 1, kind: task.kind, payload: task.payload),
-                    context: context)
-                records.append(ScanRecord(kind: task.kind, result: result))
-                finished.append(PhaseResult(index: index, kind: task.kind, result: result))
-            }
-            next = try planner.nextPhase(
-                after: phases.count - 1, of: RunContext(id: "f", earlierPhases: history), results: finished)
-            XCTAssertEqual(try ScanPlanner.plan(try ScanProgress(records: records), runID: "f"), next)
-            history.append(finished)
-        }
-        XCTAssertEqual(next.map(\.kind), [ScanTaskKind.report])
+        let scan = try InProcessScan(spec: spec, root: scratch.url, runID: "f")
+        let (phases, records, planner) = (scan.phases, scan.records, scan.planner)
 
         // Every fuse task runs in a later phase than the train tasks of its members' models.
         var trainedInPhase: [String: Int] = [:]
