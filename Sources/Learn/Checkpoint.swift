@@ -46,6 +46,7 @@ public enum Checkpoint {
                 "label_variance_head", .string(String(decoding: try encoder.encode(model.head), as: UTF8.self)))
         }
         try file.writeAttribute("dataset_width", .int(model.datasetWidth))
+        if let layers = model.datasetLayers { try file.writeAttribute("dataset_layers", .ints(layers)) }
         try file.writeDataset("selection", model.selection.map { Int64($0) })
         let normalization = try file.createGroup("normalization")
         try normalization.writeDataset("mean", model.decoder.standardization.mean)
@@ -121,9 +122,16 @@ public enum Checkpoint {
                 }
                 p.value = try dataset.read(as: Float.self)
             }
-            return TrainedModel(
+            let model = TrainedModel(
                 decoder: decoder, task: task, targets: targets, head: head, selection: selection,
                 datasetWidth: datasetWidth)
+            if try file.hasAttribute("dataset_layers") {
+                guard let layers = try file.readAttribute("dataset_layers").intValues else {
+                    throw bad("dataset_layers is not a list of layer numbers")
+                }
+                model.datasetLayers = layers
+            }
+            return model
         } catch let error as LearnError {
             throw error
         } catch {

@@ -18,6 +18,9 @@ public final class TrainedModel {
     public let selection: [Int]
     /// The dataset's embedding width D the selection indexes into.
     public let datasetWidth: Int
+    /// The layers of a layered dataset the selection's columns count across, side by side (nil: every layer,
+    /// or a version-1 dataset). Stored in the model file, so `predict` and `attribute` read the same columns.
+    public var datasetLayers: [Int]?
 
     /// The label-variance mode it was trained with.
     public var labelVariance: LabelVarianceMode { head.mode }

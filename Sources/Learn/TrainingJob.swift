@@ -166,6 +166,7 @@ public struct TrainingJob {
             train: train, dev: dev, task: task, targets: targets,
             selection: transform.map { Array(0..<$0.width) } ?? data.selection, datasetWidth: width,
             datasetName: datasetName, progress: progress)
+        outcome.model.datasetLayers = layers
         let params = decoderConfig.parameterCount + (transform?.weightCount ?? 0)
         let fullParams = decoderConfig.withInputWidth(width).parameterCount
         return TrainingRecord(

@@ -70,7 +70,9 @@ struct AttributeCommand: ParsableCommand {
         let catalog: DatasetCatalog
         do {
             replicas = try (0..<threads).map { _ in try Checkpoint.load(from: URL(fileURLWithPath: model)) }
-            catalog = try DatasetCatalog(directory: URL(fileURLWithPath: dataset))
+            // A model trained on some layers of a layered dataset reads those layers (the model file says which).
+            catalog = try DatasetCatalog(directory: URL(fileURLWithPath: dataset)).restricted(
+                toLayers: replicas[0].datasetLayers)
         } catch let error as LearnError {
             throw CommandFailure(error.description)
         } catch let error as DatasetError {
@@ -91,7 +93,7 @@ struct AttributeCommand: ParsableCommand {
         var progress = CountProgress(label: "attribute", unit: "utterances", total: total)
         let outcome = try job.run(
             shards: catalog.shards(condition: ShardFormat.cleanCondition).map { (catalog.url(of: $0), nil) },
-            split: split, limit: total
+            split: split, limit: total, layers: first.datasetLayers
         ) { done in
             progress.show(done)
         }

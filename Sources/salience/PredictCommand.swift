@@ -32,7 +32,7 @@ struct PredictCommand: ParsableCommand {
             trained = try Checkpoint.load(from: URL(fileURLWithPath: model))
             data = try TrainingData(
                 directory: URL(fileURLWithPath: dataset), selection: trained.selection, selectionSource: model,
-                model: (model, trained.datasetWidth))
+                model: (model, trained.datasetWidth), layers: trained.datasetLayers)
         } catch let error as LearnError {
             throw CommandFailure(error.description)
         } catch let error as DatasetError {

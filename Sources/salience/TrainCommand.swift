@@ -79,6 +79,12 @@ struct TrainCommand: ParsableCommand {
 
     @Option(
         help: """
+            Layers of a layered dataset to read, side by side, e.g. 0,3,6 (default: all): --dims and --dims-file             count columns across them. The model file records them, so predict and attribute read the same.
+            """)
+    var layers: String?
+
+    @Option(
+        help: """
             MiB of frames kept in memory. Beyond it the selected columns are read once into a local file under \
             --cache-dir and each epoch reads its batches from there (same numbers, bounded memory). Default: a \
             quarter of this machine's RAM.
@@ -106,6 +112,9 @@ struct TrainCommand: ParsableCommand {
         if patience < 1 { throw ValidationError("--patience must be at least 1.") }
         if let memory, memory < 1 { throw ValidationError("--memory must be at least 1 (MiB).") }
         if let layerMix, layerMix < 1 { throw ValidationError("--layer-mix must be at least 1 (layers).") }
+        if layers != nil && parsedLayers == nil {
+            throw ValidationError("--layers must be layer numbers separated by commas, e.g. 0,3,6")
+        }
         if !(varianceWeight >= 0 && varianceWeight.isFinite) {
             throw ValidationError("--variance-weight must be >= 0.")
         }
@@ -137,6 +146,7 @@ struct TrainCommand: ParsableCommand {
         var job = TrainingJob(directory: URL(fileURLWithPath: dataset), datasetName: dataset, config: config)
         job.selection = selection
         job.selectionSource = source
+        job.layers = parsedLayers
         job.decoder = decoder
         job.labelVariance = labelVariance
         job.memoryBudget = (memory.map { $0 << 20 }) ?? TrainingDefaults.memoryBudget()
@@ -179,6 +189,13 @@ struct TrainCommand: ParsableCommand {
             "best epoch \(outcome.bestEpoch) of \(outcome.history.count) (\(outcome.stopReason.rawValue)); "
                 + summary.joined(separator: ", ") + "; \(record.decoder.parameterCount) parameters\(layers ?? "")"
                 + "; model \(out)")
+    }
+    /// `--layers` as numbers (nil when absent or not a list of numbers >= 0).
+    private var parsedLayers: [Int]? {
+        guard let layers else { return nil }
+        let numbers = layers.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !numbers.isEmpty, numbers.allSatisfy({ ($0 ?? -1) >= 0 }) else { return nil }
+        return numbers.compactMap { $0 }
     }
 }
 
