@@ -45,10 +45,11 @@ struct ReportContext {
 extension ScanReport {
     func sections(includeFigures: Bool) -> [ReportSection] {
         let context = ReportContext(results: results, includeFigures: includeFigures)
-        // The confidence section only with bootstrap replicates: a run without them renders as before.
+        // The confidence section only with bootstrap replicates, the layers section only for a layered scan:
+        // a run without them renders as before.
         return [
             summarySection(context), overviewSection(context), progressSection(context), scoresSection(context),
-        ] + [confidenceSection(context)].compactMap { $0 } + [
+        ] + [confidenceSection(context), layersSection(context)].compactMap { $0 } + [
             keptFractionSection(context),
             parametersSection(context), learningCurvesSection(context), robustnessSection(context),
             labelVarianceSection(context),
