@@ -123,7 +123,8 @@ struct LayerHeatMap {
         for dimension in stride(from: 0, to: columns, by: step) {
             let x = plotLeft + (Double(dimension / pooling) + 0.5) * size.cellWidth
             canvas.line(x, plotBottom, x, plotBottom + 4, stroke: "#666")
-            canvas.text(x, plotBottom + 15, String(dimension), anchor: "middle", size: 10.5, fill: "#444",
+            canvas.text(
+                x, plotBottom + 15, String(dimension), anchor: "middle", size: 10.5, fill: "#444",
                 cssClass: "x-tick")
         }
         canvas.text(

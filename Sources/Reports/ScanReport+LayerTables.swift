@@ -9,7 +9,8 @@ extension ScanReport {
         var tables = [
             ReportTable(
                 id: "layers-choice",
-                caption: "The layer each method picks (by its layer score, \(analysis.score)) and the probe's best layer "
+                caption:
+                    "The layer each method picks (by its layer score, \(analysis.score)) and the probe's best layer "
                     + "(by dev \(metric)); ρ is Spearman's between the layer scores and the probe's dev \(metric)",
                 columns: [
                     .init("method"), .init("picks layer", numeric: true), .init("its layer score", numeric: true),
@@ -19,7 +20,8 @@ extension ScanReport {
                     let index = analysis.layers.firstIndex { $0.layer == method.bestLayer }
                     return [
                         method.method.rawValue, String(method.bestLayer),
-                        Markup.number(index.flatMap { method.layerScores.indices.contains($0) ? method.layerScores[$0] : nil }),
+                        Markup.number(
+                            index.flatMap { method.layerScores.indices.contains($0) ? method.layerScores[$0] : nil }),
                         probeBest.map(String.init) ?? "—",
                         probeBest.map { $0 == method.bestLayer ? "yes" : "no" } ?? "—",
                         Markup.number(method.spearmanWithProbe, decimals: 2),
@@ -66,7 +68,9 @@ extension ScanReport {
                         + [.init("layers used", numeric: true)],
                     rows: counted.map { method, count in
                         [method.rawValue, count.rule.label, String(count.k)]
-                            + analysis.layers.indices.map { count.counts.indices.contains($0) ? String(count.counts[$0]) : "—" }
+                            + analysis.layers.indices.map {
+                                count.counts.indices.contains($0) ? String(count.counts[$0]) : "—"
+                            }
                             + [String(count.counts.filter { $0 > 0 }.count)]
                     }))
         }

@@ -51,7 +51,9 @@ extension ScanReport {
             let differ = analysis.methods.filter { $0.bestLayer != best }.map {
                 "\($0.method.rawValue) picks layer \($0.bestLayer)"
             }
-            var sentence = agree.isEmpty ? "No method picks it" : "\(agree.joined(separator: ", ")) pick\(agree.count == 1 ? "s" : "") it"
+            var sentence =
+                agree.isEmpty
+                ? "No method picks it" : "\(agree.joined(separator: ", ")) pick\(agree.count == 1 ? "s" : "") it"
             if !differ.isEmpty { sentence += (agree.isEmpty ? ": " : "; ") + differ.joined(separator: ", ") }
             findings.append(sentence + ".")
         } else {
@@ -124,14 +126,20 @@ extension ScanReport {
     private func layerCurves(_ analysis: ScanResults.LayerAnalysis) -> [ReportSection.Figure] {
         let layers = analysis.layers.map { Double($0.layer) }
         let domain = (layers.min() ?? 0)...max(layers.max() ?? 1, (layers.min() ?? 0) + 1)
-        func probeLine(from low: Double, to high: Double) -> LineChart.Series? {
-            guard let best = analysis.probeBestLayer else { return nil }
-            return LineChart.Series(
-                name: "probe's best layer (dev)",
-                color: Palette.black, points: [.init(x: Double(best), y: low), .init(x: Double(best), y: high)],
-                marker: nil, dash: "4 3", lineWidth: 1.2)
+        // The probe's best layer as a vertical line: a two-point series from the bottom of the chart's
+        // y-axis to its top (the axis as the other series set it, so the line does not move it).
+        func withProbeLine(_ chart: LineChart) -> LineChart {
+            guard let best = analysis.probeBestLayer else { return chart }
+            let axis = chart.yScale(plotTop: 0, plotBottom: 1)
+            var chart = chart
+            chart.series.append(
+                LineChart.Series(
+                    name: "probe's best layer (dev)", color: Palette.black,
+                    points: [.init(x: Double(best), y: axis.lower), .init(x: Double(best), y: axis.upper)],
+                    marker: nil, dash: "4 3", lineWidth: 1.2))
+            return chart
         }
-        var series = analysis.methods.compactMap { method -> LineChart.Series? in
+        let series = analysis.methods.compactMap { method -> LineChart.Series? in
             guard let top = method.layerScores.map(abs).max(), top > 0, method.layerScores.count == layers.count
             else { return nil }
             return LineChart.Series(
@@ -145,11 +153,11 @@ extension ScanReport {
         }
         var figures: [ReportSection.Figure] = []
         if !series.isEmpty {
-            series += [probeLine(from: 0, to: 1)].compactMap { $0 }
-            let chart = LineChart(
-                title: "Layer score per layer, normalised", xLabel: "layer",
-                yLabel: "layer score / highest", series: series, width: 560, plotHeight: 230, yIncludesZero: true,
-                xDomain: domain)
+            let chart = withProbeLine(
+                LineChart(
+                    title: "Layer score per layer, normalised", xLabel: "layer",
+                    yLabel: "layer score / highest", series: series, width: 560, plotHeight: 230,
+                    yIncludesZero: true, xDomain: domain))
             let picks = analysis.methods.map { "\($0.method.rawValue) \($0.bestLayer)" }.joined(separator: ", ")
             figures.append(
                 .init(
@@ -161,22 +169,26 @@ extension ScanReport {
         }
         if let probe = analysis.probe, !probe.isEmpty {
             let metric = analysis.metric.uppercased()
-            let values = probe.flatMap { [$0.dev, $0.test] }
-            var probeSeries = [
+            let probeSeries = [
                 LineChart.Series(
                     name: "test \(metric)", color: Palette.black,
-                    points: probe.map { .init(x: Double($0.layer), y: $0.test, note: "layer \($0.layer): test \(Markup.number($0.test))") },
+                    points: probe.map {
+                        .init(
+                            x: Double($0.layer), y: $0.test, note: "layer \($0.layer): test \(Markup.number($0.test))")
+                    },
                     marker: .circle),
                 LineChart.Series(
                     name: "dev \(metric)", color: Palette.grey,
-                    points: probe.map { .init(x: Double($0.layer), y: $0.dev, note: "layer \($0.layer): dev \(Markup.number($0.dev))") },
+                    points: probe.map {
+                        .init(x: Double($0.layer), y: $0.dev, note: "layer \($0.layer): dev \(Markup.number($0.dev))")
+                    },
                     marker: .square, hollow: true, dash: "5 3"),
             ]
-            probeSeries += [probeLine(from: values.min() ?? 0, to: values.max() ?? 1)].compactMap { $0 }
             let epochs = results.run.spec.layerSettings.probeEpochs
-            let chart = LineChart(
-                title: "Probe decoder per layer", xLabel: "layer", yLabel: metric, series: probeSeries, width: 560,
-                plotHeight: 230, xDomain: domain)
+            let chart = withProbeLine(
+                LineChart(
+                    title: "Probe decoder per layer", xLabel: "layer", yLabel: metric, series: probeSeries, width: 560,
+                    plotHeight: 230, xDomain: domain))
             figures.append(
                 .init(
                     name: "layers-probe", chart: chart,
