@@ -60,7 +60,8 @@ let package = Package(
             ]),
         // The scan's vocabulary as values (spec, task bodies, results); Reports draws it, Scan runs it.
         .target(name: "ScanModel", dependencies: ["Numerics", .product(name: "TOMLKit", package: "TOMLKit")]),
-        .target(name: "Reports", dependencies: ["ScanModel"]),
+        // libdeflate for the PNG pixel grids of heat maps (zlib stream and CRC32).
+        .target(name: "Reports", dependencies: ["ScanModel", "CLibDeflate"]),
         .target(
             name: "Scan",
             dependencies: [

@@ -72,8 +72,11 @@ extension ScanReport {
     /// Methods by rules for one mode: test metric mean ± std over seeds, next to the full-width decoder.
     private func headlineTable(_ context: ReportContext, mode: ScanSpec.LabelVarianceMode) -> ReportTable {
         let cells = context.summaries.filter { $0.cell.labelVariance == mode }
-        let rules = Array(Set(cells.map(\.cell.rule).filter { $0 != .full })).sorted()
-        let full = cells.first { $0.cell.method == .full }?.metrics[context.testKey]
+        // Columns: the rules of the selection methods; `full` (and a layered scan's mix) as references beside
+        // them. The per-layer probes (`layer3/full`) are in the Layers section.
+        let rules = Array(Set(cells.filter { $0.cell.method != .full }.map(\.cell.rule))).sorted()
+        let full = cells.first { $0.cell.method == .full && $0.cell.rule == .full }?.metrics[context.testKey]
+        let mix = cells.first { $0.cell.method == .full && $0.cell.rule == .mix }?.metrics[context.testKey]
         func text(_ statistics: ScanResults.SeedStatistics?) -> String {
             guard let statistics else { return "—" }
             return Markup.number(statistics.mean) + (statistics.std.map { " ± " + Markup.number($0) } ?? "")
@@ -83,14 +86,15 @@ extension ScanReport {
             [method.rawValue]
                 + rules.map { rule in
                     text(cells.first { $0.cell.method == method && $0.cell.rule == rule }?.metrics[context.testKey])
-                } + [text(full)]
+                } + [text(full)] + (mix == nil ? [] : [text(mix)])
         }
         return ReportTable(
             id: "headline-\(mode.rawValue)",
             caption: "\(context.metricLabel(context.testKey)) by method and kept fraction, label variance "
                 + "\(mode.rawValue): mean ± std over seeds, next to the full-width decoder",
             columns: [.init("method")] + rules.map { .init($0.label, numeric: true) }
-                + [.init("full (all \(context.dimension))", numeric: true)],
+                + [.init("full (all \(context.dimension))", numeric: true)]
+                + (mix == nil ? [] : [.init("mix (all \(context.layerCount) layers)", numeric: true)]),
             rows: rows)
     }
 

@@ -12,7 +12,21 @@ extension ScanReport {
         for method in Set(cells.map(\.cell.method)).sorted() {
             let mine = cells.filter { $0.cell.method == method }
             if method == .full {
-                if let full = mine.first, let statistics = full.metrics[context.testKey] {
+                // A layered scan's `full` method also trains the mix and one probe per layer: the mix is a
+                // second reference, the probes are in the Layers section.
+                if let mix = mine.first(where: { $0.cell.rule == .mix }), let statistics = mix.metrics[context.testKey]
+                {
+                    references.append(
+                        LineChart.Reference(
+                            name: "mix (all \(context.layerCount) layers)", y: statistics.mean,
+                            lower: statistics.std.map { statistics.mean - $0 },
+                            upper: statistics.std.map { statistics.mean + $0 }, color: Palette.black, dash: "2 3"))
+                    said.append(
+                        "The dotted black line is the learned mix of the layers, " + Self.meanStd(statistics) + ".")
+                }
+                if let full = mine.first(where: { $0.cell.rule == .full }),
+                    let statistics = full.metrics[context.testKey]
+                {
                     references.append(
                         LineChart.Reference(
                             name: "full (all \(context.dimension))", y: statistics.mean,
@@ -51,6 +65,13 @@ extension ScanReport {
         var caption =
             "Label variance \(mode.rawValue): \(context.metricLabel(context.testKey)), mean ± std over seeds, "
             + "against the fraction of the \(context.dimension) dimensions kept."
+        if let layers = results.layers?.layers, layers.count > 1 {
+            caption +=
+                " D counts the columns of all \(layers.count) layers; a ratio keeps that fraction of one layer's width "
+                + "(\(Set(layers.map(\.dimension)).sorted().map(String.init).joined(separator: " or "))), taken across "
+                + "layers, so it sits at ratio ÷ \(layers.count) here. Selections within one layer are in the tables "
+                + "and the Layers section."
+        }
         if series.contains(where: { $0.hollow }) {
             caption += " Filled markers: top-ratio selections; hollow: threshold rules."
         }

@@ -73,7 +73,12 @@ extension ScanReport {
         }
         if context.includeFigures {
             // Cells on all D dimensions are the full-width decoder whatever their method: drawn once, as `full`.
-            let shown = comparisons.filter { $0.method == .full || ($0.rule.ratio.map { $0 < 1 } ?? true) }
+            // Cells within one layer are left to the table, as in the robustness figure.
+            let shown = comparisons.filter {
+                $0.rule.layer == nil
+                    && !(context.isFullWidth(.init(method: $0.method, rule: $0.rule, labelVariance: $0.mode))
+                        && $0.method != .full)
+            }
             var cells: [(method: ScanSpec.Method, rule: ScanResults.SelectionRule)] = []
             for comparison in shown where !cells.contains(where: { $0 == (comparison.method, comparison.rule) }) {
                 cells.append((comparison.method, comparison.rule))
@@ -100,7 +105,8 @@ extension ScanReport {
             let chart = BarChart(
                 title: "Test \(context.primary.label): label-variance modes vs off",
                 yLabel: "test \(context.primary.label)",
-                groups: cells.map { "\($0.method.rawValue) \($0.rule.label)" }, series: series,
+                groups: cells.map { context.cellLabel(.init(method: $0.method, rule: $0.rule, labelVariance: .off)) },
+                series: series,
                 width: min(1160, max(600, 80 + Double(cells.count) * groupWidth)))
             section.figures.append(
                 .init(
@@ -109,9 +115,14 @@ extension ScanReport {
                         + modes.map { "\($0.rawValue) (\(Palette.name(of: Palette.color($0))))" }.joined(
                             separator: ", ")
                         + " and off (orange)."
-                        + (shown.count < comparisons.count
+                        + (comparisons.contains {
+                            context.isFullWidth(.init(method: $0.method, rule: $0.rule, labelVariance: $0.mode))
+                                && $0.method != .full
+                        }
                             ? " Cells that keep all \(context.dimension) dimensions are drawn once, as full; the table "
-                                + "has each." : "")))
+                                + "has each." : "")
+                        + (comparisons.contains { $0.rule.layer != nil }
+                            ? " Cells within one layer are in the table only." : "")))
         }
         let rows = comparisons.map { comparison -> [String] in
             [

@@ -16,8 +16,11 @@ extension ScanReport {
         mode: ScanSpec.LabelVarianceMode
     ) -> ReportSection.Figure? {
         let mine = summaries.filter { $0.cell.labelVariance == mode }
-        let all = Array(Set(mine.map(\.cell))).sorted()
-        let fullWidth = all.filter { $0.method == .full || $0.rule.ratio == 1 }
+        // Cells within one layer (`L3 25%`, the probes `L3 all`) would add a group per layer and method: the
+        // figure keeps the selections across layers, the best layer and the mix; the table has every cell.
+        let all = Array(Set(mine.map(\.cell))).sorted().filter { $0.rule.layer == nil }
+        let perLayer = Set(mine.map(\.cell).filter { $0.rule.layer != nil }).count
+        let fullWidth = all.filter { context.isFullWidth($0) }
         let kept = fullWidth.first { $0.method == .full } ?? fullWidth.first
         let cells = all.filter { !fullWidth.contains($0) || $0 == kept }
         guard !cells.isEmpty else { return nil }
@@ -34,7 +37,7 @@ extension ScanReport {
         let chart = BarChart(
             title: "Drop in test \(context.primary.label) on distorted conditions — \(mode.rawValue)",
             yLabel: "distorted − clean",
-            groups: cells.map { $0.method == .full ? "full" : "\($0.method.rawValue) \($0.rule.label)" },
+            groups: cells.map { context.cellLabel($0) },
             series: series, width: min(1100, max(700, 80 + Double(cells.count) * groupWidth * 2)))
         var caption =
             "Label variance \(mode.rawValue): per method and selection rule (bars in the method's colour), one bar "
@@ -47,6 +50,9 @@ extension ScanReport {
             caption +=
                 " The \(fullWidth.count) cells that keep all \(context.dimension) dimensions train the same "
                 + "full-width decoder; they are drawn once, as \(kept.method == .full ? "full" : kept.method.rawValue)."
+        }
+        if perLayer > 0 {
+            caption += " The \(perLayer) cells within one layer are in the table, not drawn."
         }
         return ReportSection.Figure(name: "robustness-\(mode.rawValue)", chart: chart, caption: caption)
     }

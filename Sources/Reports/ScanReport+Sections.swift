@@ -40,15 +40,30 @@ struct ReportContext {
     }
 
     func keptFraction(_ k: Int) -> Double { Double(k) / Double(dimension) }
+
+    /// The layers a layered scan read (1 for any other scan).
+    var layerCount: Int { max(results.layers?.layers.count ?? 1, 1) }
+
+    /// Whether a grid cell trains on all D columns through one decoder: `full`, and a ratio of 1 in a scan of
+    /// one layer (there it keeps every dimension whatever the method; across layers it keeps one layer's width).
+    func isFullWidth(_ cell: ScanResults.GridCell) -> Bool {
+        cell.rule == .full || (cell.rule.ratio == 1 && results.layers == nil)
+    }
+
+    /// A grid cell's name in figure labels: `ccs 25%`, `full`, `full mix`, `ccs best 25%`.
+    func cellLabel(_ cell: ScanResults.GridCell) -> String {
+        cell.rule == .full ? cell.method.rawValue : "\(cell.method.rawValue) \(cell.rule.label)"
+    }
 }
 
 extension ScanReport {
     func sections(includeFigures: Bool) -> [ReportSection] {
         let context = ReportContext(results: results, includeFigures: includeFigures)
-        // The confidence section only with bootstrap replicates: a run without them renders as before.
+        // The confidence section only with bootstrap replicates, the layers section only for a layered scan:
+        // a run without them renders as before.
         return [
             summarySection(context), overviewSection(context), progressSection(context), scoresSection(context),
-        ] + [confidenceSection(context)].compactMap { $0 } + [
+        ] + [confidenceSection(context), layersSection(context)].compactMap { $0 } + [
             keptFractionSection(context),
             parametersSection(context), learningCurvesSection(context), robustnessSection(context),
             labelVarianceSection(context),

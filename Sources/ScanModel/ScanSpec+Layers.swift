@@ -118,10 +118,9 @@ extension ScanSpec {
         /// The defaults.
         public init() {}
 
-        enum CodingKeys: String, CodingKey {
-            case grid, score, mix
-            case probeEpochs = "probe_epochs"
-        }
+        // No explicit keys: results.json writes `probe_epochs` through the snake-case strategy and reads it
+        // back through the inverse one, which looks for `probeEpochs`; a raw "probe_epochs" key matched only
+        // the writer, so a layered scan's results.json could not be read back (salience report failed).
     }
 
     /// Numbers as the spec writes them: `0.3`, `1`, `0.125`.
