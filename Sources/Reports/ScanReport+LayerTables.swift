@@ -11,10 +11,11 @@ extension ScanReport {
                 id: "layers-choice",
                 caption:
                     "The layer each method picks (by its layer score, \(analysis.score)) and the probe's best layer "
-                    + "(by dev \(metric)); ρ is Spearman's between the layer scores and the probe's dev \(metric)",
+                    + "(by dev \(metric)); ρ is Spearman's between the layer scores and the probe's dev and test \(metric)",
                 columns: [
                     .init("method"), .init("picks layer", numeric: true), .init("its layer score", numeric: true),
-                    .init("probe's best layer", numeric: true), .init("same"), .init("Spearman ρ", numeric: true),
+                    .init("probe's best layer", numeric: true), .init("same"), .init("ρ with dev", numeric: true),
+                    .init("ρ with test", numeric: true),
                 ],
                 rows: analysis.methods.map { method in
                     let index = analysis.layers.firstIndex { $0.layer == method.bestLayer }
@@ -25,6 +26,7 @@ extension ScanReport {
                         probeBest.map(String.init) ?? "—",
                         probeBest.map { $0 == method.bestLayer ? "yes" : "no" } ?? "—",
                         Markup.number(method.spearmanWithProbe, decimals: 2),
+                        Markup.number(method.spearmanWithProbeTest, decimals: 2),
                     ]
                 })
         ]

@@ -33,6 +33,7 @@ extension ScanAssembly {
                 method: curve.method, layerScores: scores, bestLayer: layers[graph.bestLayer(curve.mean)].layer)
             if probeComplete && layers.count >= 3 {
                 entry.spearmanWithProbe = MethodAgreement.spearman(scores, probe.map { sign * $0.dev })
+                entry.spearmanWithProbeTest = MethodAgreement.spearman(scores, probe.map { sign * $0.test })
             }
             for selection in selections where selection.method == curve.method && !selection.rule.isLayerScoped {
                 var counts = [Int](repeating: 0, count: layers.count)

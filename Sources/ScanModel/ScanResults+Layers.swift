@@ -44,18 +44,22 @@ extension ScanResults {
         /// Spearman's ρ between the layer scores and the probe's dev metric over the layers (nil until the
         /// probe is complete, or with fewer than three layers).
         public var spearmanWithProbe: Double?
+        /// Spearman's ρ between the layer scores and the probe's *test* metric (the question a researcher
+        /// asks: does the layer saliency picks train best where it counts), under the same conditions.
+        public var spearmanWithProbeTest: Double?
         /// For each selection across layers: how many of its dimensions come from each layer.
         public var crossLayerCounts: [CrossLayerCount]
 
         /// Creates a method's layer view.
         public init(
             method: ScanSpec.Method, layerScores: [Double], bestLayer: Int, spearmanWithProbe: Double? = nil,
-            crossLayerCounts: [CrossLayerCount] = []
+            spearmanWithProbeTest: Double? = nil, crossLayerCounts: [CrossLayerCount] = []
         ) {
             self.method = method
             self.layerScores = layerScores
             self.bestLayer = bestLayer
             self.spearmanWithProbe = spearmanWithProbe
+            self.spearmanWithProbeTest = spearmanWithProbeTest
             self.crossLayerCounts = crossLayerCounts
         }
     }

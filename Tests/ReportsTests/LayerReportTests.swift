@@ -54,7 +54,7 @@ final class LayerReportTests: XCTestCase {
         XCTAssertEqual(choice.map { $0["its layer score"] }, ["0.4000", "0.3000"])
         XCTAssertEqual(choice.map { $0["probe's best layer"] }, ["2", "2"])
         XCTAssertEqual(choice.map { $0["same"] }, ["no", "no"])
-        XCTAssertEqual(choice.map { $0["Spearman ρ"] }, ["0.50", "-0.50"])
+        XCTAssertEqual(choice.map { $0["ρ with dev"] }, ["0.50", "-0.50"])
         let layers = page.records("layers-table")
         XCTAssertEqual(layers.map { $0["layer"] }, ["0", "1", "2"])
         XCTAssertEqual(layers.map { $0["ccs score"] }, ["0.1000", "0.4000", "0.2000"])

@@ -72,6 +72,22 @@ final class LayeredScanTests: XCTestCase {
         let probe = try XCTUnwrap(analysis.probe)
         XCTAssertEqual(probe.map(\.layer), [0, 1, 2, 3])
         XCTAssertEqual(analysis.probeBestLayer, planted, "probe dev CCC per layer: \(probe.map(\.dev))")
+        // Spearman's ρ with the probe's test metric, recomputed here from ranks (no ties among 4 values).
+        for entry in analysis.methods {
+            func ranks(_ values: [Double]) -> [Double] {
+                var rank = [Double](repeating: 0, count: values.count)
+                for (position, index) in values.indices.sorted(by: { values[$0] < values[$1] }).enumerated() {
+                    rank[index] = Double(position)
+                }
+                return rank
+            }
+            let a = ranks(entry.layerScores)
+            let b = ranks(probe.map(\.test))
+            let n = Double(a.count)
+            let squared = zip(a, b).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+            let expected = 1 - 6 * squared / (n * (n * n - 1))
+            XCTAssertEqual(try XCTUnwrap(entry.spearmanWithProbeTest), expected, accuracy: 1e-12)
+        }
         let mix = try XCTUnwrap(analysis.mixWeights)
         XCTAssertEqual(mix.count, 4)
         XCTAssertEqual(mix.reduce(0, +), 1, accuracy: 1e-6)
