@@ -103,7 +103,8 @@ let package = Package(
         .testTarget(
             name: "ClusterTests", dependencies: ["Cluster", "ZeroMQ", "TestSupport", "salience"], exclude: ["Python"]),
         .testTarget(
-            name: "ScanTests", dependencies: ["Scan", "Shards", "HDF5", "Saliency", "Cluster", "Numerics", "TestSupport"]),
+            name: "ScanTests",
+            dependencies: ["Scan", "Reports", "Shards", "HDF5", "Saliency", "Cluster", "Numerics", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "ScanModel", "TestFixtures", "TestSupport"]),
         .testTarget(
             name: "SalienceCLITests",

@@ -73,14 +73,8 @@ extension ScanReport {
     /// Grid cells × seeds the spec asks for (modes as trained so far when the spec leaves them to the dataset).
     func expectedModelCount(_ context: ReportContext) -> Int {
         let spec = results.run.spec
-        var cells = 0
-        for method in spec.selection.methods {
-            if method == .full {
-                cells += 1
-            } else {
-                cells += spec.selection.ratios.count + (method.takesThresholds ? spec.selection.thresholds.count : 0)
-            }
-        }
+        let layers = results.run.dataset.layers ?? []
+        let cells = spec.selection.methods.reduce(0) { $0 + spec.gridCells(of: $1, layers: layers) }
         let modes = spec.training.labelVariance?.count ?? max(context.modes.count, 1)
         return cells * modes * spec.training.seeds.count
     }
@@ -137,7 +131,7 @@ extension ScanReport {
                 + "\(decoder.gruLayers); FF \(decoder.ffUnits); dropout \(ScanSpecText.number(decoder.dropout))"
             : "gru-ff: GRU \(decoder.gruUnits) x \(decoder.gruLayers); FF \(decoder.ffUnits); dropout "
                 + ScanSpecText.number(decoder.dropout)
-        let specRows: [[String]] = [
+        var specRows: [[String]] = [
             ["name", spec.name], ["dataset.directory", spec.dataset.directory],
             ["dataset.targets", spec.dataset.targets.description], ["dataset.pooling", spec.dataset.pooling.rawValue],
             ["dataset.conditions", spec.dataset.conditions.description],
@@ -165,10 +159,40 @@ extension ScanReport {
                 "dimension block \(spec.cluster.dimensionBlock), \(spec.cluster.utterancesPerTask) utterances per task",
             ],
         ]
+        specRows += optionalSpecRows(spec, layered: context.layerCount > 1)
         section.tables.append(
             ReportTable(
                 id: "spec-table", caption: "The scan spec", columns: [.init("field"), .init("value")], rows: specRows))
         return section
+    }
+
+    /// Rows of the spec table for its optional sections, only where the run used them: the layers read and
+    /// how the grid crossed them, bootstrap replicates, late fusion.
+    func optionalSpecRows(_ spec: ScanSpec, layered: Bool) -> [[String]] {
+        var rows: [[String]] = []
+        if layered || spec.dataset.layers != nil {
+            rows.append(["dataset.layers", spec.dataset.layers?.description ?? "all"])
+        }
+        if layered {
+            let settings = spec.layerSettings
+            rows.append([
+                "layers",
+                "grid \(settings.grid.map(\.rawValue).joined(separator: ", ")); layer score \(settings.score); probe "
+                    + (settings.probeEpochs > 0 ? "\(settings.probeEpochs) epochs" : "off") + "; mix "
+                    + (settings.mix ? "on" : "off"),
+            ])
+        }
+        if let confidence = spec.confidence, confidence.isOn {
+            rows.append(["confidence", "\(confidence.replicates) replicates, seed \(confidence.seed)"])
+        }
+        if let fusion = spec.fusion {
+            rows.append([
+                "fusion",
+                "members \(fusion.members.map(\.description).joined(separator: ", ")); "
+                    + fusion.methods.map(\.rawValue).joined(separator: ", "),
+            ])
+        }
+        return rows
     }
 
     func progressSection(_ context: ReportContext) -> ReportSection {

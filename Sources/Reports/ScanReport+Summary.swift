@@ -49,8 +49,14 @@ extension ScanReport {
                     Markup.number(best.secondsTotal.mean, decimals: 1),
                     fullSeconds.map { Markup.number(best.secondsTotal.mean / max($0, 1e-9), decimals: 2) } ?? "—",
                 ])
+                // In a layered scan a ratio is of one layer's width (the k of every scope of the grid).
+                let kept =
+                    context.layerCount > 1
+                    ? "\(Markup.percent(ratio)) of one layer's \(context.dimension / context.layerCount) dimensions "
+                        + "(k = \(best.k), from \(context.dimension) columns of \(context.layerCount) layers)"
+                    : "\(Markup.percent(ratio)) of the \(context.dimension) dimensions (k = \(best.k))"
                 var sentence =
-                    "Keeping \(Markup.percent(ratio)) of the \(context.dimension) dimensions (k = \(best.k)), "
+                    "Keeping \(kept), "
                     + "\(best.cell.method.rawValue) reaches test \(metric) \(Self.meanStd(test))"
                 var against: [String] = []
                 if let fullTest {

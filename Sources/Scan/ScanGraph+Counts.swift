@@ -22,23 +22,8 @@ extension ScanGraph {
     /// Models of the grid: one per cell, seed and label-variance mode, and the IG baseline when it is a
     /// model of its own.
     public var modelCount: Int {
-        if isLayered {
-            return methods.reduce(0) { $0 + layeredCells($1) } * modelsPerCell + (trainsBaselineOnly ? 1 : 0)
-        }
-        var cells = 0
-        for method in methods {
-            switch method.traits.selection {
-            case .full: cells += 1
-            case .random, .components: cells += spec.selection.ratios.count
-            case .scores:
-                // `stable:π` only for methods with bootstrap replicates (no gap to state).
-                let thresholds = spec.selection.thresholds.filter {
-                    if case .stable = $0 { return method.bootstrapGap == nil } else { return true }
-                }
-                cells += spec.selection.ratios.count + thresholds.count
-            }
-        }
-        return cells * modelsPerCell + (trainsBaselineOnly ? 1 : 0)
+        methods.reduce(0) { $0 + spec.gridCells(of: $1, layers: layers) } * modelsPerCell
+            + (trainsBaselineOnly ? 1 : 0)
     }
 
     /// Models each cell trains: seeds x label-variance modes.

@@ -129,21 +129,4 @@ extension ScanGraph {
             return out
         }
     }
-
-    /// Grid cells of a layered scan, per method (before seeds and modes): what ``modelCount`` counts.
-    func layeredCells(_ method: ScanSpec.Method) -> Int {
-        let ratios = spec.selection.ratios.count
-        let grid = Set(spec.layerSettings.grid)
-        switch method.traits.selection {
-        case .full: return 1 + (trainsMix ? 1 : 0) + (trainsProbe ? layers.count : 0)
-        case .random: return ratios
-        case .components: return 0
-        case .scores:
-            let thresholds = spec.selection.thresholds.filter {
-                if case .stable = $0 { return method.bootstrapGap == nil } else { return true }
-            }.count
-            return (grid.contains(.cross) ? ratios + thresholds : 0) + (grid.contains(.best) ? ratios : 0)
-                + (grid.contains(.perLayer) ? ratios * layers.count : 0)
-        }
-    }
 }

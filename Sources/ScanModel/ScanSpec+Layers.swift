@@ -4,11 +4,19 @@ import TOMLKit
 extension ScanSpec {
     /// `[dataset] layers`: which layers of a layered (version-2) dataset the scan reads, side by side in
     /// increasing layer number. Absent means every layer; a version-1 dataset has one layer, numbered 0.
-    public enum LayerChoice: Codable, Equatable, Sendable {
+    public enum LayerChoice: Codable, Equatable, Sendable, CustomStringConvertible {
         /// Every layer of the dataset.
         case all
         /// These layer numbers.
         case only([Int])
+
+        /// `all` or the numbers, as the spec writes them (`0, 6, 12`).
+        public var description: String {
+            switch self {
+            case .all: return "all"
+            case .only(let numbers): return numbers.map(String.init).joined(separator: ", ")
+            }
+        }
 
         /// The numbers to read, nil for every layer.
         public var numbers: [Int]? {

@@ -2,6 +2,7 @@ import Cluster
 import Foundation
 import HDF5
 import Logging
+import Reports
 import Shards
 import TestSupport
 import XCTest
@@ -114,6 +115,16 @@ final class LayeredScanTests: XCTestCase {
         XCTAssertEqual(trains.first { $0.rule == .mix }?.layerMix, 4)
         XCTAssertNotNil(results.models.first { $0.rule == .mix }?.layerWeights)
         XCTAssertEqual(results.models.count, results.run.phases.first { $0.name == "grid" }?.tasksTotal)
+        // Counted from the models themselves: every (method, rule) cell once per seed and mode, and the report
+        // says all of them were trained (the rule it counts by is the planner's).
+        let cells = Set(results.models.map { "\($0.method) \($0.rule)" }).count
+        let perCell = Set(results.models.map { "\($0.seed) \($0.labelVariance)" }).count
+        XCTAssertEqual(results.models.count, cells * perCell)
+        let report = ScanReport(results: results).markdown()
+        XCTAssertTrue(
+            report.contains("\(cells * perCell) of \(cells * perCell) models"),
+            "the overview counts the layered grid: "
+                + (report.components(separatedBy: "\n").first { $0.contains(" models") } ?? ""))
     }
 
     /// One pass over every layer gives each layer's scores exactly as a scan of that layer alone.
