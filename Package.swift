@@ -98,7 +98,7 @@ let package = Package(
             exclude: ["Python"],
             swiftSettings: optimised),
         .testTarget(
-            name: "AttributionTests", dependencies: ["Attribution", "Learn", "Shards", "Numerics", "TestSupport"],
+            name: "AttributionTests", dependencies: ["Attribution", "Learn", "Shards", "Saliency", "Numerics", "TestSupport"],
             exclude: ["Python"], swiftSettings: optimised),
         .testTarget(
             name: "ClusterTests", dependencies: ["Cluster", "ZeroMQ", "TestSupport", "salience"], exclude: ["Python"]),

@@ -1,5 +1,7 @@
 import Foundation
 import Learn
+import Numerics
+import Saliency
 import Shards
 
 /// The IG job: a trained decoder's attribution statistics over the utterances of one split, read from
@@ -31,6 +33,8 @@ public struct AttributionJob {
     public struct Outcome {
         /// The statistics of every utterance attributed.
         public var statistics: AttributionStatistics
+        /// Bootstrap replicates of the IG score, when the job was given `bootstrap`.
+        public var replicates: AttributionReplicates? = nil
         /// Seconds spent attributing (reading the shards not included).
         public var attributionSeconds: Double
         /// Decoded bytes of the frames read from the shards (the model's selected columns only).
@@ -43,21 +47,23 @@ public struct AttributionJob {
     ///   for an output the model lacks, and the reader's errors naming file and row.
     public func run(
         shards: [(url: URL, utterances: Range<Int>?)], split: Split, limit: Int = .max, layers: [Int]? = nil,
-        progress: (Int) -> Void = { _ in }
+        bootstrap: BootstrapSettings? = nil, progress: (Int) -> Void = { _ in }
     ) throws -> Outcome {
-        var pass = try AttributionPass(method: method, replicas: replicas, outputs: outputs)
+        var pass = try AttributionPass(method: method, replicas: replicas, outputs: outputs, bootstrap: bootstrap)
         let model = replicas[0]
         var remaining = limit
         var done = 0
         var seconds = 0.0
         var bytesRead = 0
         var chunk: [[Float]] = []
+        var keys: [UInt64] = []
         func flush() throws {
             let started = Date()
-            try pass.add(chunk)
+            try pass.add(chunk, keys: bootstrap == nil ? nil : keys)
             seconds += Date().timeIntervalSince(started)
             done += chunk.count
             chunk = []
+            keys = []
             progress(done)
         }
         for shard in shards where remaining > 0 {
@@ -80,6 +86,7 @@ public struct AttributionJob {
                 var iterator = reader.utteranceIterator(over: clipped, columns: model.selection)
                 while let utterance = try iterator.next() {
                     chunk.append(utterance.frames)
+                    if bootstrap != nil { keys.append(PoissonBootstrap.key(of: utterance.id)) }
                     bytesRead += utterance.frames.count * MemoryLayout<Float>.stride
                     remaining -= 1
                     if chunk.count == Self.chunkSize { try flush() }
@@ -87,7 +94,8 @@ public struct AttributionJob {
             }
         }
         if !chunk.isEmpty { try flush() }
-        return Outcome(statistics: pass.statistics, attributionSeconds: seconds, bytesRead: bytesRead)
+        return Outcome(
+            statistics: pass.statistics, replicates: pass.replicates, attributionSeconds: seconds, bytesRead: bytesRead)
     }
 
     /// Sorted indices grouped into maximal runs of consecutive values.

@@ -12,6 +12,8 @@ public enum PartialKind: UInt16, CaseIterable, Sendable {
     case bootstrapMoments = 5
     /// `AttributionStatistics` (module Attribution); numbered apart from the saliency statistics.
     case attributionStatistics = 256
+    /// `AttributionReplicates` (module Attribution): bootstrap replicates of the IG score.
+    case attributionReplicates = 257
 }
 
 /// A statistic computed on a piece of the data that merges exactly with the same statistic of another piece.

@@ -3,11 +3,13 @@ import Cluster
 import Foundation
 import Learn
 import Numerics
+import Saliency
 import Shards
 
 /// `scan.ig`: the Integrated Gradients statistics of the full-width baseline decoder over one shard's
-/// utterance range (train split). The result's only array is the `AttributionStatistics` bytes; merged
-/// over every range in task order they give the `ig` score.
+/// utterance range (train split). The result's first array is the `AttributionStatistics` bytes; merged
+/// over every range in task order they give the `ig` score. With `[confidence]`, a second array holds the
+/// `AttributionReplicates` of the same utterances.
 public struct IGExecutor: TaskExecutor {
     /// `scan.ig`.
     public var kind: String { ScanTaskKind.ig }
@@ -33,10 +35,15 @@ public struct IGExecutor: TaskExecutor {
         let method: IntegrationMethod = body.method == .riemannRight ? .riemannRight : .gaussLegendre
         let job = AttributionJob(
             replicas: [model], method: IntegratedGradients(steps: body.steps, method: method), outputs: body.outputs)
-        let outcome = try job.run(shards: [(url, body.start..<body.end)], split: .train, layers: body.layers)
+        let bootstrap = body.replicates.map {
+            BootstrapSettings(replicates: $0, seed: body.bootstrapSeed ?? SaliencyDefaults.bootstrapSeed)
+        }
+        let outcome = try job.run(
+            shards: [(url, body.start..<body.end)], split: .train, layers: body.layers, bootstrap: bootstrap)
+        // The replicates, when asked for, are a second array.
         return try ScanCoding.payload(
             IGResult(key: body.key, utterances: outcome.statistics.count, bytesFromDataRoot: outcome.bytesRead),
-            arrays: [outcome.statistics.bytes])
+            arrays: [outcome.statistics.bytes] + (outcome.replicates.map { [$0.bytes] } ?? []))
     }
 }
 

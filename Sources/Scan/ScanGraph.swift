@@ -115,6 +115,10 @@ public struct ScanGraph {
                 end: piece.range.upperBound, modelPath: modelPath, steps: spec.ig.steps,
                 method: spec.ig.method, outputs: Array(0..<catalog.targetColumns.count))
             task.layers = taskLayers
+            if let confidence = spec.confidence, confidence.isOn {
+                task.replicates = confidence.replicates
+                task.bootstrapSeed = confidence.seed
+            }
             return try PlannedTask(ScanTaskKind.ig, task)
         }
     }

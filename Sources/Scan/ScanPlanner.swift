@@ -17,6 +17,8 @@ public struct ScanScores {
     public var ig: AttributionStatistics?
     /// CCS on every bootstrap replicate (with `[confidence]`), once the moments are complete.
     public var ccsReplicates: ScoreReplicates?
+    /// IG's score on every bootstrap replicate (with `[confidence]`), once every IG task is in.
+    public var igReplicates: ScoreReplicates?
 
     /// No scores yet.
     public init() {}
@@ -60,7 +62,11 @@ public struct ScanScores {
 
     /// The bootstrap replicates of a method's scores, for the methods that have them.
     public func replicates(_ method: ScanSpec.Method) -> ScoreReplicates? {
-        method == .ccs ? ccsReplicates : nil
+        switch method {
+        case .ccs: return ccsReplicates
+        case .ig: return igReplicates
+        default: return nil
+        }
     }
 
     /// Per dimension, the fraction of replicates whose `Selection.stableBaseRule` keeps it: what the
@@ -95,6 +101,11 @@ extension ScanProgress {
         }
         if scores.ig == nil, graph.methods.any(\.attribution), igTasks == pieces, let attribution {
             scores.ig = attribution
+        }
+        if scores.igReplicates == nil, let ig = scores.ig, let attributionReplicates {
+            scores.igReplicates = try ScoreReplicates(
+                method: ScanSpec.Method.ig.rawValue, point: ig.meanAbsolute, replicates: attributionReplicates.allScores
+            )
         }
         return scores
     }

@@ -48,6 +48,8 @@ public struct ScanProgress {
     public private(set) var ksgBlocks: [Int: DimensionScores] = [:]
     /// Merged IG statistics.
     public private(set) var attribution: AttributionStatistics?
+    /// Merged bootstrap replicates of the IG score (with `[confidence]`).
+    public private(set) var attributionReplicates: AttributionReplicates?
     /// Every trained model, in record order.
     public private(set) var models: [TrainedModelResult] = []
     /// Every fused system (`scan.fuse`), in record order.
@@ -118,6 +120,11 @@ public struct ScanProgress {
                 throw ScanError.malformedPayload(what: "scan.ig result", reason: "no statistics")
             }
             try Self.fold(&attribution, AttributionStatistics(bytes: [UInt8](data))) { try $0.merge($1) }
+            if payload.arrays.count > 1 {
+                try Self.fold(&attributionReplicates, AttributionReplicates(bytes: [UInt8](payload.arrays[1]))) {
+                    try $0.merge($1)
+                }
+            }
             igTasks += 1
             done.insert(body.key)
         case ScanTaskKind.train:

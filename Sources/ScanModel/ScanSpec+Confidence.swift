@@ -24,15 +24,15 @@ extension ScanSpec {
 }
 
 extension ScanSpec.Method {
-    /// Why the method's scores have no bootstrap replicates (nil for CCS, which has them, and for the
-    /// baselines, which have no scores).
+    /// Why the method's scores have no bootstrap replicates (nil for CCS and IG, which have them, and for the
+    /// baselines, which have no scores). IG's replicate partial (B x (1 + T x D) Doubles) is smaller than
+    /// CCS's (B x (D x (2 + T) + 2T + 1)), so the bound checked at submission covers both.
     public var bootstrapGap: String? {
         switch self {
-        case .ccs, .random, .full: return nil
+        case .ccs, .ig, .random, .full: return nil
         case .pca: return "a covariance replicate is D x D (800 MB for 100 replicates at D = 1024)"
         case .misHist: return "a histogram replicate is D x T x bins^2 counts (25 MB each at D = 1024, T = 3)"
         case .mis: return "KSG is not a sum; a weighted resample repeats rows and biases nearest neighbours"
-        case .ig: return "the IG task does not carry replicates of its attribution moments yet"
         }
     }
 

@@ -262,6 +262,11 @@ public struct IGTask: ScanTaskBody, Equatable {
     public var method: ScanSpec.IGMethod
     /// The outputs attributed (the target means).
     public var outputs: [Int]
+    /// Poisson-bootstrap replicates of the IG score (absent without `[confidence]`, and in tasks of earlier
+    /// builds).
+    public var replicates: Int? = nil
+    /// The seed of their weights.
+    public var bootstrapSeed: UInt64? = nil
 
     /// `ig:shard:start..<end`.
     public var key: String { "ig:\(shard):\(start)..<\(end)" }

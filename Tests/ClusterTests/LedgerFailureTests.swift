@@ -45,7 +45,8 @@ final class LedgerFailureTests: XCTestCase {
         Thread.sleep(forTimeInterval: 3)
         let after = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
         let lines = after.dropFirst(before.count).split(separator: "\n").filter { $0.contains("cycle") }
-        XCTAssertLessThanOrEqual(lines.count, 1, "the failure is not logged every cycle:\n\(lines.joined(separator: "\n"))")
+        XCTAssertLessThanOrEqual(
+            lines.count, 1, "the failure is not logged every cycle:\n\(lines.joined(separator: "\n"))")
         XCTAssertTrue(after.contains("coordinator cycle failed"), "the first failure is logged:\n\(after.suffix(2000))")
         XCTAssertTrue(coordinator.isRunning, "the coordinator keeps running")
     }

@@ -56,4 +56,32 @@ extension ScanClusterTests {
             XCTAssertFalse(results.selections.contains { $0.method == .misHist && $0.rule == .threshold(.stable(0.8)) })
         }
     }
+
+    /// IG's replicates (each IG task's utterances weighted like CCS's) through a real scan: the same on one and
+    /// three workers, `stable:π` trains for IG, and IG joins the agreement as resampled.
+    func testIGReplicatesAreTheSameOnOneAndThreeWorkers() throws {
+        var seen: [ScanResults.MethodConfidence] = []
+        for workers in [1, 3] {
+            let output = "out-ig-bootstrap-\(workers)"
+            var spec = smallSpec(output: output, methods: [.ccs, .ig])
+            spec.selection.thresholds = [.mean, .stable(0.8)]
+            spec.ig.steps = 8
+            spec.confidence = ScanSpec.Confidence(replicates: 20, seed: 3)
+            let result = try scan(try writeSpec(spec, "ig-bootstrap-\(workers).toml"), workers: workers)
+            XCTAssertEqual(result.status, 0, result.stdout + result.stderr)
+            let results = try ScanResults.load(
+                contentsOf: scratch.path(output).appendingPathComponent("results.json"))
+            let confidence = try XCTUnwrap(results.confidence, "\(workers) workers: no confidence")
+            XCTAssertNil(confidence.notCovered["ig"], "IG is covered")
+            let ig = try XCTUnwrap(confidence.method(.ig), "\(workers) workers: no IG confidence")
+            XCTAssertTrue(ig.standardError.contains { $0 > 0 }, "replicates differ from one another")
+            let spearman = confidence.agreement.first { $0.measure == "spearman" && Set($0.methods) == [.ccs, .ig] }
+            XCTAssertEqual(Set(spearman?.resampled ?? []), [.ccs, .ig])
+            XCTAssertTrue(results.models.contains { $0.method == .ig && $0.rule == .threshold(.stable(0.8)) })
+            seen.append(ig)
+        }
+        assertClose(seen[1].standardError, seen[0].standardError, "IG se, 3 workers against 1")
+        assertClose(seen[1].intervalLow, seen[0].intervalLow, "IG ci_low, 3 workers against 1")
+        XCTAssertEqual(seen[1].rules.map(\.selectionProbability), seen[0].rules.map(\.selectionProbability))
+    }
 }
