@@ -1,14 +1,14 @@
 /// The bounds on bootstrap replicates, in one place because the spec check (ScanModel), the scores job
 /// (Scoring) and the partials (Saliency) all need them.
 ///
-/// Replicates are carried by CCS's moments only. A moments replicate is D·(2 + T) + 2T + 6 Doubles, so B = 100
-/// at D = 1024, T = 3 is 4.1 MB; a pass holds at most 2 × threads + 1 of them at once (units in flight and the
-/// running total). Not carried:
+/// Replicates are carried by CCS's moments and IG's attribution sums. A moments replicate is D·(2 + T) + 2T + 1
+/// Doubles (plus one centre of D + T for all of them), so B = 100 at D = 1024, T = 3 is 4.1 MB; a pass holds at
+/// most 2 × threads + 1 of them at once (units in flight and the running total). IG's replicate, 1 + T·D
+/// Doubles, is always smaller, so this bound covers it. Not carried:
 /// - PCA: a covariance replicate is D × D Doubles (8 MiB at D = 1024; B = 100 would be 800 MiB per partial).
 /// - mis-hist: a histogram replicate is D × T × bins² counts (25 MB at D = 1024, T = 3, 32 bins).
 /// - mis (KSG): not a sum; a weighted resample repeats rows, which puts ties at distance 0 and biases the
 ///   nearest-neighbour estimate, so it would need a different resampling scheme.
-/// - IG: its attribution moments would be cheap, but the IG task does not carry them yet.
 public enum BootstrapLimits {
     /// Most replicates accepted: beyond 1000 the percentiles of a 95 % interval move by less than their own
     /// Monte Carlo error, while the cost grows linearly (Efron & Tibshirani 1993, ch. 13 and 19).
@@ -20,8 +20,16 @@ public enum BootstrapLimits {
     public static let maximumPartialBytes = 32 << 20
 
     /// Bytes of a serialised `BootstrapMomentsPartial` of `replicates` over `dimensions` and `targets`.
+    /// The header (16), seed, B, first dimension, D, T and the centred flag (48), the centre, totals and sums
+    /// arrays, each a count (8) then its Doubles.
     public static func momentsBytes(replicates: Int, dimensions: Int, targets: Int) -> Int {
-        16 + 40 + replicates * 8 * (6 + dimensions * (2 + targets) + 2 * targets)
+        fixedBytes(dimensions: dimensions, targets: targets) + replicates * replicateBytes(dimensions, targets)
+    }
+
+    static func fixedBytes(dimensions: Int, targets: Int) -> Int { 16 + 48 + 24 + 8 * (dimensions + targets) }
+
+    static func replicateBytes(_ dimensions: Int, _ targets: Int) -> Int {
+        8 * (1 + dimensions * (2 + targets) + 2 * targets)
     }
 
     /// Why `replicates` replicates over `dimensions` and `targets` are refused, if they are: with the numbers.
@@ -31,7 +39,9 @@ public enum BootstrapLimits {
         }
         let bytes = momentsBytes(replicates: replicates, dimensions: dimensions, targets: targets)
         guard bytes <= maximumPartialBytes else {
-            let most = (maximumPartialBytes - 56) / (8 * (6 + dimensions * (2 + targets) + 2 * targets))
+            let most =
+                (maximumPartialBytes - fixedBytes(dimensions: dimensions, targets: targets))
+                / replicateBytes(dimensions, targets)
             return
                 "\(replicates) replicates of the moments at D = \(dimensions), T = \(targets) are \(bytes) bytes per "
                 + "partial, over the bound of \(maximumPartialBytes) (half the 64 MiB message limit); at most \(most)"

@@ -8,8 +8,10 @@ public enum PartialKind: UInt16, CaseIterable, Sendable {
     case jointHistogram = 3
     /// `CovariancePartial`.
     case covariance = 4
-    /// `BootstrapMomentsPartial`.
+    /// `BootstrapMomentsPartial` as one moments partial per replicate (earlier builds; still read).
     case bootstrapMoments = 5
+    /// `BootstrapMomentsPartial` as weighted sums about one centre.
+    case bootstrapSums = 6
     /// `AttributionStatistics` (module Attribution); numbered apart from the saliency statistics.
     case attributionStatistics = 256
     /// `AttributionReplicates` (module Attribution): bootstrap replicates of the IG score.

@@ -46,7 +46,7 @@ public struct PassPartials: Sendable {
         if moments != nil { piece.moments = MomentsPartial(batch) }
         if let bootstrapMoments {
             piece.bootstrapMoments = try BootstrapMomentsPartial(
-                batch, replicates: bootstrapMoments.replicates.count, seed: bootstrapMoments.seed)
+                batch, replicates: bootstrapMoments.count, seed: bootstrapMoments.seed)
         }
         if let covariance {
             var block = CovariancePartial(dimensions: covariance.rows)

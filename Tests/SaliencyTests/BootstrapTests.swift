@@ -72,6 +72,31 @@ final class BootstrapTests: XCTestCase {
         XCTAssertEqual(
             partial.serialized().count, BootstrapMomentsPartial.byteCount(replicates: 4, dimensions: 14, targets: 2))
         XCTAssertThrowsError(try MomentsPartial(serialized: partial.serialized()))
+        var truncated = partial.serialized()
+        truncated.removeLast(8)
+        XCTAssertThrowsError(try BootstrapMomentsPartial(serialized: truncated))
+    }
+
+    /// Bytes of an earlier build (one moments partial per replicate, kind 5), written here field by field as
+    /// that build wrote them, read as the same replicates.
+    func testTheEarlierByteFormIsStillRead() throws {
+        let partial = try BootstrapMomentsPartial(try keyed(count: 40), replicates: 4, seed: 1)
+        var encoder = PartialEncoder(kind: .bootstrapMoments)
+        encoder.write(UInt64(1))
+        encoder.write(4)
+        encoder.write(0)
+        encoder.write(14)
+        encoder.write(2)
+        for replicate in partial.replicates {
+            encoder.write(replicate.count)
+            encoder.write(replicate.meanX)
+            encoder.write(replicate.meanY)
+            encoder.write(replicate.m2X)
+            encoder.write(replicate.m2Y)
+            encoder.write(replicate.cross)
+        }
+        let read = try BootstrapMomentsPartial(serialized: encoder.bytes())
+        for (a, b) in zip(read.replicates, partial.replicates) { assertSame(a, b, "earlier form") }
     }
 
     func testRowsWithoutKeysAreRefused() throws {
