@@ -149,6 +149,8 @@ final class ScanClusterTests: XCTestCase {
         var spec = smallSpec(output: "out-killed")
         spec.cluster.utterancesPerTask = 10
         spec.cluster.dimensionBlock = 2
+        // With bootstrap replicates, so a killed worker's units are shown to be counted once in them too.
+        spec.confidence = ScanSpec.Confidence(replicates: 20, seed: 5)
         let process = Process()
         process.executableURL = TestEnvironment.salienceBinary
         process.arguments = [
@@ -195,6 +197,21 @@ final class ScanClusterTests: XCTestCase {
         XCTAssertTrue(killed.midScan, "the scan had finished before the worker was killed")
         XCTAssertEqual(process.terminationStatus, 0, String(decoding: stdout, as: UTF8.self) + killed.log)
         try assertSameAnswer("out-killed", expected)
+        // The replicates equal the single-machine pass's (`salience scores --replicates`).
+        let csv = scratch.path("killed-bootstrap.csv")
+        let scores = try runProcess(
+            TestEnvironment.salienceBinary,
+            [
+                "scores", dataRoot.appendingPathComponent("syn").path, "--methods", "ccs", "--replicates", "20",
+                "--bootstrap-seed", "5", "--out", csv.path,
+            ])
+        XCTAssertEqual(scores.status, 0, scores.stderr)
+        let reference = try csvColumns(csv)
+        let results = try ScanResults.load(
+            contentsOf: scratch.path("out-killed").appendingPathComponent("results.json"))
+        let ccs = try XCTUnwrap(results.confidence?.method(.ccs), "no CCS confidence after the killed worker")
+        assertClose(ccs.standardError, reference["ccs.se"], "killed worker: se")
+        assertClose(ccs.intervalHigh, reference["ccs.ci_high"], "killed worker: ci_high")
     }
 
     func testSubmittedToARunningCoordinatorAndReportRebuiltFromItsLedger() throws {
