@@ -1,14 +1,13 @@
 /// The bounds on bootstrap replicates, in one place because the spec check (ScanModel), the scores job
 /// (Scoring) and the partials (Saliency) all need them.
 ///
-/// Replicates are carried by CCS's moments and IG's attribution sums. A moments replicate is D·(2 + T) + 2T + 1
+/// Replicates are carried by CCS's moments, IG's attribution sums and KSG's block results (B score vectors of
+/// the block's width, far below the bound). A moments replicate is D·(2 + T) + 2T + 1
 /// Doubles (plus one centre of D + T for all of them), so B = 100 at D = 1024, T = 3 is 4.1 MB; a pass holds at
 /// most 2 × threads + 1 of them at once (units in flight and the running total). IG's replicate, 1 + T·D
 /// Doubles, is always smaller, so this bound covers it. Not carried:
 /// - PCA: a covariance replicate is D × D Doubles (8 MiB at D = 1024; B = 100 would be 800 MiB per partial).
 /// - mis-hist: a histogram replicate is D × T × bins² counts (25 MB at D = 1024, T = 3, 32 bins).
-/// - mis (KSG): not a sum; a weighted resample repeats rows, which puts ties at distance 0 and biases the
-///   nearest-neighbour estimate, so it would need a different resampling scheme.
 public enum BootstrapLimits {
     /// Most replicates accepted: beyond 1000 the percentiles of a 95 % interval move by less than their own
     /// Monte Carlo error, while the cost grows linearly (Efron & Tibshirani 1993, ch. 13 and 19).

@@ -83,6 +83,23 @@ public struct Observations: Sendable {
             rowKeys: rowKeys.map { Array($0[clamped]) })
     }
 
+    /// The rows at `indices` (in range, in the order given), as a new batch: a subsample.
+    public func selecting(rows indices: [Int]) -> Observations {
+        var chosenFeatures = [Double]()
+        chosenFeatures.reserveCapacity(indices.count * dimensions)
+        var chosenTargets = [Double]()
+        chosenTargets.reserveCapacity(indices.count * targetCount)
+        for row in indices {
+            chosenFeatures.append(contentsOf: features[(row * dimensions)..<((row + 1) * dimensions)])
+            chosenTargets.append(contentsOf: targets[(row * targetCount)..<((row + 1) * targetCount)])
+        }
+        // Sizes are consistent by construction, so this cannot fail.
+        return try! Observations(
+            features: chosenFeatures, targets: chosenTargets, count: indices.count, dimensions: dimensions,
+            targetCount: targetCount, firstDimension: firstDimension,
+            rowKeys: rowKeys.map { keys in indices.map { keys[$0] } })
+    }
+
     /// The columns in `local` (indices relative to this batch), as a new batch with the right `firstDimension`.
     public func columns(_ local: Range<Int>) -> Observations {
         let clamped = local.clamped(to: 0..<dimensions)

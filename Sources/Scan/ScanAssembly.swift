@@ -118,7 +118,7 @@ public enum ScanAssembly {
             replicates: replicates, points: points,
             rules: ConfidenceAssembly.rules(ratios: spec.selection.ratios, thresholds: spec.selection.thresholds),
             settings: BootstrapSettings(replicates: settings.replicates, seed: settings.seed),
-            notCovered: ScanSpec.Method.bootstrapGaps(
+            notCovered: spec.replicateGaps(
                 spec.selection.methods.filter { $0.hasScores && replicates[$0] == nil }))
     }
 

@@ -92,6 +92,10 @@ public struct ScanGraph {
                 pooling: spec.dataset.pooling, targetColumns: catalog.targetColumns,
                 neighbours: spec.mis.neighbours, noiseSeed: ScanDefaults.ksgNoiseSeed)
             task.layers = taskLayers
+            if spec.carriesReplicates(.mis), let confidence = spec.confidence {
+                task.replicates = confidence.replicates
+                task.bootstrapSeed = confidence.seed
+            }
             return try PlannedTask(ScanTaskKind.ksg, task)
         }
     }

@@ -19,6 +19,8 @@ public struct ScanScores {
     public var ccsReplicates: ScoreReplicates?
     /// IG's score on every bootstrap replicate (with `[confidence]`), once every IG task is in.
     public var igReplicates: ScoreReplicates?
+    /// KSG on every replicate's subsample, rescaled (with `[confidence]` and `mis` resampled).
+    public var misReplicates: ScoreReplicates?
 
     /// No scores yet.
     public init() {}
@@ -65,6 +67,7 @@ public struct ScanScores {
         switch method {
         case .ccs: return ccsReplicates
         case .ig: return igReplicates
+        case .mis: return misReplicates
         default: return nil
         }
     }
@@ -95,6 +98,17 @@ extension ScanProgress {
             blocks.allSatisfy({ ksgBlocks[$0.lowerBound] != nil })
         {
             scores.mis = try DimensionScores.concatenating(blocks.compactMap { ksgBlocks[$0.lowerBound] })
+        }
+        if scores.misReplicates == nil, let mis = scores.mis {
+            // Every block's subsample scores, joined replicate by replicate in block order.
+            let parts = blocks.compactMap { ksgReplicateBlocks[$0.lowerBound] }
+            if parts.count == blocks.count, let count = parts.first?.count, count >= 2,
+                parts.allSatisfy({ $0.count == count })
+            {
+                scores.misReplicates = try ScoreReplicates.subsampled(
+                    method: KSGMutualInformation.method, point: mis.mean,
+                    subsamples: (0..<count).map { b in parts.flatMap { $0[b] } })
+            }
         }
         if scores.misHist == nil, graph.methods.any(\.histogramPass), statisticsB == pieces, let histogram {
             scores.misHist = try HistogramMutualInformation.scores(histogram, millerMadow: graph.spec.mis.millerMadow)

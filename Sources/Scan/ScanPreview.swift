@@ -124,7 +124,7 @@ public struct ScanPreview: Sendable {
                     add(method, rule: "\(ratio)", k: Selection.count(ratio: ratio, dimensions: d))
                 }
                 for threshold in spec.selection.thresholds {
-                    if case .stable = threshold, method.bootstrapGap != nil { continue }
+                    if case .stable = threshold, !spec.carriesReplicates(method) { continue }
                     add(method, rule: threshold.description, k: d / 2)
                 }
             }

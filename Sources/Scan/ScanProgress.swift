@@ -46,6 +46,8 @@ public struct ScanProgress {
     public private(set) var histogram: JointHistogramPartial?
     /// KSG blocks by first dimension.
     public private(set) var ksgBlocks: [Int: DimensionScores] = [:]
+    /// KSG subsample replicates by the block's first dimension, `[b][d]` (with `[confidence]`).
+    public private(set) var ksgReplicateBlocks: [Int: [[Double]]] = [:]
     /// Merged IG statistics.
     public private(set) var attribution: AttributionStatistics?
     /// Merged bootstrap replicates of the IG score (with `[confidence]`).
@@ -110,9 +112,20 @@ public struct ScanProgress {
             done.insert(body.key)
         case ScanTaskKind.ksg:
             let body = try ScanCoding.decode(KSGResult.self, from: payload, what: "scan.ksg result")
-            let perTarget = try payload.arrays.map { try DoubleBytes.decode($0, what: "scan.ksg scores") }
+            let arrays = try payload.arrays.map { try DoubleBytes.decode($0, what: "scan.ksg scores") }
+            let replicates = body.replicates ?? 0
+            guard replicates >= 0, replicates <= arrays.count, body.start <= body.end,
+                arrays.allSatisfy({ $0.count == body.end - body.start })
+            else {
+                throw ScanError.malformedPayload(
+                    what: "scan.ksg result \(body.key)",
+                    reason: "\(arrays.count) arrays of \(arrays.map(\.count)) scores for \(body.start)..<\(body.end), "
+                        + "\(replicates) of them replicates")
+            }
             ksgBlocks[body.start] = DimensionScores(
-                method: KSGMutualInformation.method, dimensions: body.start..<body.end, perTarget: perTarget)
+                method: KSGMutualInformation.method, dimensions: body.start..<body.end,
+                perTarget: Array(arrays.dropLast(replicates)))
+            if replicates > 0 { ksgReplicateBlocks[body.start] = Array(arrays.suffix(replicates)) }
             done.insert(body.key)
         case ScanTaskKind.ig:
             let body = try ScanCoding.decode(IGResult.self, from: payload, what: "scan.ig result")

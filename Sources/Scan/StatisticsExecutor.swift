@@ -118,14 +118,24 @@ public struct KSGExecutor: TaskExecutor {
             columns: Array(body.start..<body.end), compute: { $0 }, merge: { collected.batches.append($0) })
         let batches = collected.batches
         let estimator = KSGMutualInformation(neighbours: body.neighbours, noise: .seeded(body.noiseSeed), threads: 1)
-        let scores = try estimator.scores(try Observations.concatenating(batches))
+        let observations = try Observations.concatenating(batches)
+        let scores = try estimator.scores(observations)
+        // With replicates, B subsample score vectors (mean over targets) follow the per-target scores.
+        let subsamples = try body.replicates.map {
+            try estimator.subsampleScores(
+                observations,
+                bootstrap: BootstrapSettings(replicates: $0, seed: body.bootstrapSeed ?? SaliencyDefaults.bootstrapSeed)
+            )
+        }
+        var result = KSGResult(key: body.key, start: body.start, end: body.end, bytesFromDataRoot: pass.bytesRead)
+        result.replicates = subsamples?.count
         return try ScanCoding.payload(
-            KSGResult(key: body.key, start: body.start, end: body.end, bytesFromDataRoot: pass.bytesRead),
-            arrays: scores.perTarget.map { DoubleBytes.encode($0) })
+            result, arrays: (scores.perTarget + (subsamples ?? [])).map { DoubleBytes.encode($0) })
     }
 }
 
-/// The body of a KSG task's result; the arrays are one score vector per target.
+/// The body of a KSG task's result; the arrays are one score vector per target, then `replicates` subsample
+/// score vectors (mean over targets) when the task asked for them.
 public struct KSGResult: Codable, Equatable, Sendable {
     /// The task's key.
     public var key: String
@@ -135,6 +145,8 @@ public struct KSGResult: Codable, Equatable, Sendable {
     public var end: Int
     /// Decoded bytes of the frames read from the data root (absent in results of earlier builds).
     public var bytesFromDataRoot: Int? = nil
+    /// Subsample replicates among the arrays (absent without them).
+    public var replicates: Int? = nil
 }
 
 /// Batches kept by a pass's merge (one at a time).

@@ -11,7 +11,7 @@ extension ScanSpec {
     public func gridCells(of method: Method, layers: [ScanResults.LayerWidth]) -> Int {
         let ratios = selection.ratios.count
         let thresholds = selection.thresholds.filter {
-            if case .stable = $0 { return method.bootstrapGap == nil } else { return true }
+            if case .stable = $0 { return carriesReplicates(method) } else { return true }
         }.count
         guard layers.count >= 2 else {
             switch method.traits.selection {

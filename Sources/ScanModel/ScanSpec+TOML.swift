@@ -19,7 +19,7 @@ extension ScanSpec {
         ],
         "output": ["directory"],
         "cluster": ["dimension_block", "utterances_per_task"],
-        "confidence": ["replicates", "seed"],
+        "confidence": ["replicates", "seed", "mis"],
         "fusion": ["members", "methods"],
     ]
 
@@ -189,6 +189,7 @@ struct SpecTOMLReader {
                     problems.append(ScanSpecProblem("confidence.seed", "must not be negative, found \(value)"))
                 }
             }
+            if let value = bool(table, "confidence", "mis") { confidence.mis = value }
             spec.confidence = confidence
         }
         readFusion(root, into: &spec)

@@ -91,6 +91,7 @@ extension ScanSpec {
         }
         if let confidence {
             lines += ["", "[confidence]", "replicates = \(confidence.replicates)", "seed = \(confidence.seed)"]
+            if let mis = confidence.mis { lines.append("mis = \(mis)") }
         }
         lines += fusionTOMLLines(quote: string)
         return lines.joined(separator: "\n") + "\n"

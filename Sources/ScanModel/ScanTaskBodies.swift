@@ -141,6 +141,11 @@ public struct KSGTask: ScanTaskBody, Equatable {
     public var neighbours: Int
     /// Seed of the tie-breaking noise (the same as `salience scores`' default).
     public var noiseSeed: UInt64
+    /// Subsample replicates of the block's MI (absent without `[confidence]` or with `mis = false`, and in
+    /// tasks of earlier builds).
+    public var replicates: Int? = nil
+    /// The seed of their weights.
+    public var bootstrapSeed: UInt64? = nil
 
     /// `ksg:start..<end`.
     public var key: String { "ksg:\(start)..<\(end)" }

@@ -26,7 +26,7 @@ public struct ScoresSettings: Sendable {
     public var framesPerRead: Int
     /// Shards the catalog keeps open for the pass (`ScoresJob.shardsKeptOpen` by default).
     public var shardsKeptOpen = ScoresJob.shardsKeptOpen
-    /// Poisson-bootstrap replicates of the methods that support them (CCS); none when nil.
+    /// Poisson-bootstrap replicates of the methods that support them (CCS; KSG by subsampling); none when nil.
     public var bootstrap: BootstrapSettings?
     /// The layers of a layered dataset to score, side by side (nil: every layer).
     public var layers: [Int]?
@@ -176,9 +176,14 @@ public struct ScoresJob {
                     try HistogramMutualInformation.scores(
                         histogram, millerMadow: settings.millerMadow, threads: settings.threads))
             case .mis:
-                scores.append(
-                    try ksg(dimension: dimension, rows: first.rows, retained: keep ? retained.batches : nil, pass: pass)
-                )
+                let (mis, subsamples) = try ksg(
+                    dimension: dimension, rows: first.rows, retained: keep ? retained.batches : nil, pass: pass)
+                scores.append(mis)
+                if let subsamples {
+                    replicates.append(
+                        try ScoreReplicates.subsampled(
+                            method: mis.method, point: mis.mean, subsamples: subsamples))
+                }
             }
         }
         var result = ScoresResult(
@@ -220,25 +225,38 @@ public struct ScoresJob {
 
     /// `mis`: KSG over every pooled row of a block of dimensions; blocks as wide as the memory budget allows
     /// when the rows were not kept, each read with only its columns.
+    /// KSG over the kept rows, or block by block of columns with a read each; with `bootstrap`, also the
+    /// subsample scores of every replicate (`[b][d]`, mean over targets), joined in block order.
     private func ksg(
         dimension: Int, rows: Int, retained: [Observations]?, pass: ShardPass
-    ) throws -> DimensionScores {
+    ) throws -> (DimensionScores, [[Double]]?) {
         let estimator = KSGMutualInformation(noise: settings.noise, threads: settings.threads)
+        func estimate(_ observations: Observations) throws -> (DimensionScores, [[Double]]?) {
+            let scores = try estimator.scores(observations)
+            guard let bootstrap = settings.bootstrap else { return (scores, nil) }
+            progress("mis: \(bootstrap.replicates) subsample replicates")
+            return (scores, try estimator.subsampleScores(observations, bootstrap: bootstrap))
+        }
         if let retained {
             progress("mis: KSG on \(rows) rows x \(dimension) dimensions")
-            return try estimator.scores(Observations.concatenating(retained))
+            return try estimate(Observations.concatenating(retained))
         }
         let width = max(1, min(dimension, settings.pooledMemoryBytes / max(1, rows * 8)))
         var blocks = [DimensionScores]()
+        var subsamples: [[Double]]?
         var start = 0
         while start < dimension {
             let columns = start..<min(dimension, start + width)
             progress("mis: dimensions \(columns.lowerBound)..<\(columns.upperBound) of \(dimension)")
             let collected = Collected()
             try pass.run(columns: Array(columns), compute: { $0 }, merge: { collected.batches.append($0) })
-            blocks.append(try estimator.scores(Observations.concatenating(collected.batches)))
+            let (block, replicates) = try estimate(Observations.concatenating(collected.batches))
+            blocks.append(block)
+            if let replicates {
+                subsamples = subsamples.map { zip($0, replicates).map { $0 + $1 } } ?? replicates
+            }
             start = columns.upperBound
         }
-        return try DimensionScores.concatenating(blocks)
+        return (try DimensionScores.concatenating(blocks), subsamples)
     }
 }

@@ -22,7 +22,9 @@ struct ScoresCommand: ParsableCommand {
             A shard that fails validation stops the command before anything is written.
 
             --replicates B adds B Poisson-bootstrap replicates of CCS (each utterance weighted by a Poisson(1) \
-            draw from a hash of --bootstrap-seed, the replicate and its id): the CSV gains `ccs.se` (standard \
+            draw from a hash of --bootstrap-seed, the replicate and its id) and of mis (KSG on the utterances \
+            whose weight is positive, about 63 %, rescaled to the full sample's spread; B KSG estimates, so \
+            about 0.6 x B times its cost): the CSV gains `ccs.se` (standard \
             error), `ccs.ci_low`, `ccs.ci_high` (95 % percentile interval) and `ccs.p_stable` (the fraction of \
             replicates whose `mean` rule keeps the dimension, what `select --threshold stable:0.8` reads), and \
             confidence.json beside it holds per rule (--ratios and mean) the selection probabilities, the \
@@ -72,7 +74,7 @@ struct ScoresCommand: ParsableCommand {
                 + "the pass reaches them.", visibility: .hidden))
     var shardsKeptOpen = ScoresJob.shardsKeptOpen
 
-    @Option(help: "Poisson-bootstrap replicates of CCS (0: none; 100 is a sensible setting).")
+    @Option(help: "Poisson-bootstrap replicates of CCS and mis (0: none; 100 is a sensible setting).")
     var replicates = 0
 
     @Option(help: "Seed of the bootstrap weights.")
@@ -146,8 +148,8 @@ struct ScoresCommand: ParsableCommand {
         settings.shardsKeptOpen = shardsKeptOpen
         settings.layers = try parsedLayers()
         if replicates > 0 { settings.bootstrap = BootstrapSettings(replicates: replicates, seed: bootstrapSeed) }
-        if replicates > 0 && !methods.contains(.ccs) {
-            printError("salience scores: warning: --replicates applies to ccs only, which --methods leaves out")
+        if replicates > 0 && !methods.contains(.ccs) && !methods.contains(.mis) {
+            printError("salience scores: warning: --replicates applies to ccs and mis, which --methods leaves out")
         }
         let started = Date()
         let result: ScoresResult

@@ -84,4 +84,48 @@ extension ScanClusterTests {
         assertClose(seen[1].intervalLow, seen[0].intervalLow, "IG ci_low, 3 workers against 1")
         XCTAssertEqual(seen[1].rules.map(\.selectionProbability), seen[0].rules.map(\.selectionProbability))
     }
+
+    /// KSG's subsample replicates through a real scan (each dimension-block task resamples its rows): equal to
+    /// `salience scores --replicates` on one and three workers; with `[confidence] mis = false` there are none,
+    /// no `stable:π` cell for mis, and `not_covered` says why.
+    func testKSGReplicatesEqualSingleMachineAndCanBeTurnedOff() throws {
+        let csv = scratch.path("ksg-bootstrap.csv")
+        let scores = try runProcess(
+            TestEnvironment.salienceBinary,
+            [
+                "scores", dataRoot.appendingPathComponent("syn").path, "--methods", "ccs,mis", "--replicates", "8",
+                "--bootstrap-seed", "2", "--out", csv.path,
+            ])
+        XCTAssertEqual(scores.status, 0, scores.stderr)
+        let reference = try csvColumns(csv)
+        for workers in [1, 3] {
+            let output = "out-ksg-bootstrap-\(workers)"
+            var spec = smallSpec(output: output, methods: [.ccs, .mis])
+            spec.selection.thresholds = [.mean, .stable(0.8)]
+            spec.confidence = ScanSpec.Confidence(replicates: 8, seed: 2)
+            let result = try scan(try writeSpec(spec, "ksg-bootstrap-\(workers).toml"), workers: workers)
+            XCTAssertEqual(result.status, 0, result.stdout + result.stderr)
+            let results = try ScanResults.load(contentsOf: scratch.path(output).appendingPathComponent("results.json"))
+            let mis = try XCTUnwrap(results.confidence?.method(.mis), "\(workers) workers: no mis confidence")
+            assertClose(mis.standardError, reference["mis.se"], "\(workers) workers: mis se")
+            assertClose(mis.intervalLow, reference["mis.ci_low"], "\(workers) workers: mis ci_low")
+            let mean = try XCTUnwrap(mis.rules.first { $0.rule == .threshold(.mean) })
+            XCTAssertEqual(mean.selectionProbability, reference["mis.p_stable"], "\(workers) workers")
+            XCTAssertTrue(results.models.contains { $0.method == .mis && $0.rule == .threshold(.stable(0.8)) })
+        }
+        var off = smallSpec(output: "out-ksg-off", methods: [.ccs, .mis])
+        off.selection.thresholds = [.mean, .stable(0.8)]
+        off.confidence = ScanSpec.Confidence(replicates: 8, seed: 2)
+        off.confidence?.mis = false
+        let result = try scan(try writeSpec(off, "ksg-off.toml"), workers: 2)
+        XCTAssertEqual(result.status, 0, result.stdout + result.stderr)
+        let results = try ScanResults.load(
+            contentsOf: scratch.path("out-ksg-off").appendingPathComponent("results.json"))
+        let confidence = try XCTUnwrap(results.confidence)
+        XCTAssertNil(confidence.method(.mis))
+        XCTAssertNotNil(confidence.method(.ccs))
+        XCTAssertTrue(confidence.notCovered["mis"]?.contains("mis = false") ?? false, "\(confidence.notCovered)")
+        XCTAssertFalse(results.models.contains { $0.method == .mis && $0.rule == .threshold(.stable(0.8)) })
+        XCTAssertTrue(results.models.contains { $0.method == .ccs && $0.rule == .threshold(.stable(0.8)) })
+    }
 }

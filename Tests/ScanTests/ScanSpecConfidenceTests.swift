@@ -23,6 +23,15 @@ final class ScanSpecConfidenceTests: XCTestCase {
         XCTAssertEqual(spec.selection.thresholds, [.mean, .stable(0.8)])
         XCTAssertEqual(try ScanSpec.parse(toml: spec.tomlText()), spec)
         XCTAssertNil(try ScanSpec.parse(toml: "[dataset]\ndirectory = \"d\"").confidence)
+        XCTAssertTrue(spec.carriesReplicates(.mis), "KSG is resampled unless turned off")
+        let off = try ScanSpec.parse(
+            toml: "[dataset]\ndirectory = \"d\"\n[confidence]\nreplicates = 10\nmis = false\n")
+        XCTAssertEqual(off.confidence?.mis, false)
+        XCTAssertFalse(off.carriesReplicates(.mis))
+        XCTAssertTrue(off.carriesReplicates(.ccs))
+        XCTAssertEqual(try ScanSpec.parse(toml: off.tomlText()), off)
+        XCTAssertThrowsError(
+            try ScanSpec.parse(toml: "[dataset]\ndirectory = \"d\"\n[confidence]\nreplicates = 10\nmis = 3\n"))
     }
 
     func testBadReplicatesAndStableFractionsAreRefusedNamingTheField() {
