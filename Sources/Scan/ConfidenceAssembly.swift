@@ -69,6 +69,15 @@ public enum ConfidenceAssembly {
     /// Spearman's ρ of every pair, then the Jaccard index of every pair under every rule, each with its
     /// interval over the replicates when at least one of the two has replicates (paired: replicate b of both
     /// comes from the same weights).
+    ///
+    /// The interval is the *basic* bootstrap interval, [2v − q_hi, 2v − q_lo] (Davison & Hinkley 1997, eq.
+    /// 5.6), not the percentile one: an agreement between two estimated score vectors is attenuated by their
+    /// estimation noise, and a replicate adds that noise once more, so replicate agreements sit below the
+    /// point as the point sits below the agreement of the true scores (on vader-minilm the percentile interval
+    /// of CCS against KSG, [0.35, 0.46], did not hold its own point 0.50). Reflecting the replicates about the
+    /// point corrects that shift to first order. `AgreementIntervalTests` measures the coverage of a known true
+    /// ρ: 86 % with estimation noise of 0.3 of the scores' spread, 44 % with 0.6 (the attenuation is
+    /// multiplicative, the correction additive), where the percentile interval covered it in none of the draws.
     static func agreements(
         replicates: [ScanSpec.Method: ScoreReplicates], points: [(ScanSpec.Method, [Double])], rules: [Rule],
         level: Double
@@ -77,11 +86,13 @@ public enum ConfidenceAssembly {
         func vector(_ method: ScanSpec.Method, _ point: [Double], _ replicate: Int) -> [Double] {
             replicates[method]?.replicates[replicate] ?? point
         }
-        func interval(_ values: [Double]) -> (Double?, Double?) {
+        func interval(_ values: [Double], point: Double, range: ClosedRange<Double>) -> (Double?, Double?) {
             guard values.count >= 2 else { return (nil, nil) }
+            let low = ScoreThreshold.percentile(50 * (1 - level)).value(on: values)
+            let high = ScoreThreshold.percentile(50 * (1 + level)).value(on: values)
             return (
-                ScoreThreshold.percentile(50 * (1 - level)).value(on: values),
-                ScoreThreshold.percentile(50 * (1 + level)).value(on: values)
+                min(max(2 * point - high, range.lowerBound), range.upperBound),
+                min(max(2 * point - low, range.lowerBound), range.upperBound)
             )
         }
         var out = [ScanResults.Agreement]()
@@ -93,11 +104,12 @@ public enum ConfidenceAssembly {
             let resampled = [ma, mb].filter { replicates[$0] != nil }
             let rounds = resampled.isEmpty ? 0 : count
             let values = (0..<rounds).map { MethodAgreement.spearman(vector(ma, pa, $0), vector(mb, pb, $0)) }
-            let (low, high) = interval(values)
+            let value = MethodAgreement.spearman(pa, pb)
+            let (low, high) = interval(values, point: value, range: -1...1)
             out.append(
                 ScanResults.Agreement(
-                    methods: [ma, mb], measure: "spearman", rule: nil, value: MethodAgreement.spearman(pa, pb),
-                    low: low, high: high, resampled: resampled, random: nil))
+                    methods: [ma, mb], measure: "spearman", rule: nil, value: value, low: low, high: high,
+                    resampled: resampled, random: nil))
         }
         for rule in rules {
             for (a, b) in pairs {
@@ -112,10 +124,11 @@ public enum ConfidenceAssembly {
                         try Selection.select(vector(ma, pa, $0), rule: rule.rule),
                         try Selection.select(vector(mb, pb, $0), rule: rule.rule))
                 }
-                let (low, high) = interval(values)
+                let value = MethodAgreement.jaccard(sa, sb)
+                let (low, high) = interval(values, point: value, range: 0...1)
                 out.append(
                     ScanResults.Agreement(
-                        methods: [ma, mb], measure: "jaccard", rule: rule.name, value: MethodAgreement.jaccard(sa, sb),
+                        methods: [ma, mb], measure: "jaccard", rule: rule.name, value: value,
                         low: low, high: high, resampled: resampled,
                         random: MethodAgreement.randomJaccard(sa.count, sb.count, dimensions: pa.count)))
             }

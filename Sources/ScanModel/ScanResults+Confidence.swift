@@ -90,7 +90,7 @@ extension ScanResults {
     }
 
     /// The agreement of two methods: Spearman's ρ of their score vectors (rule nil) or the Jaccard index of their
-    /// selections under one rule, with the percentile interval over replicates and, for a Jaccard, the
+    /// selections under one rule, with the basic bootstrap interval over replicates and, for a Jaccard, the
     /// expected index of two random selections of the same sizes.
     public struct Agreement: Codable, Equatable, Sendable {
         public var methods: [ScanSpec.Method]
@@ -99,7 +99,8 @@ extension ScanResults {
         /// The rule of a Jaccard index.
         public var rule: SelectionRule?
         public var value: Double
-        /// The interval over replicates; a method without replicates keeps its one selection (or vector) in
+        /// The basic bootstrap interval over replicates (the replicates reflected about `value`; see
+        /// `ConfidenceAssembly.agreements`); a method without replicates keeps its one selection (or vector) in
         /// every replicate, so its own sampling is not in the interval (`resampled` names those that are).
         public var low: Double?
         public var high: Double?
