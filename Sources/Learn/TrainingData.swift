@@ -55,6 +55,13 @@ public struct TrainingData {
         // Blocks of about half the budget (at least one utterance), so that a block and its copy fit.
         let blockRows = max(1, (memoryBudget ?? 0) / 2 / max(1, sorted.count * MemoryLayout<Float>.stride))
         var counted = (fromDataRoot: 0, fromCache: 0)
+        // In memory, each (condition, split) set is allocated once at its final size from the headers and
+        // filled shard by shard, so the process holds the data once plus one shard (not the parts and their
+        // concatenation, which made the peak 2.6x the frames).
+        var filled = [String: [Split: UtteranceSet]]()
+        if store == nil {
+            filled = try Self.reservedSets(catalog, layers: layers, width: sorted.count)
+        }
         for shard in catalog.shards {
             let reader = try ShardReader(url: catalog.url(of: shard), layers: layers)
             let columns = sorted.count == width ? nil : sorted
@@ -67,8 +74,15 @@ public struct TrainingData {
             for split in Split.allCases {
                 let indices = reader.utterances(in: split)
                 guard !indices.isEmpty else { continue }
-                byCondition[shard.condition, default: [:]][split, default: []].append(set.subset(indices))
+                if store == nil {
+                    filled[shard.condition]![split]!.append(indices, of: set)
+                } else {
+                    byCondition[shard.condition, default: [:]][split, default: []].append(set.subset(indices))
+                }
             }
+        }
+        for (condition, splits) in filled {
+            for (split, set) in splits { byCondition[condition, default: [:]][split] = [set] }
         }
         self.catalog = catalog
         self.selection = sorted
@@ -88,6 +102,32 @@ public struct TrainingData {
         self.distorted = distorted
         bytesFromDataRoot = counted.fromDataRoot
         bytesFromCache = counted.fromCache
+    }
+
+    /// Empty in-memory sets per condition and split with room for exactly their utterances and frames, from
+    /// the shards' headers.
+    static func reservedSets(_ catalog: DatasetCatalog, layers: [Int]?, width: Int) throws
+        -> [String: [Split: UtteranceSet]]
+    {
+        var sizes = [String: [Split: (frames: Int, utterances: Int, targets: Int)]]()
+        for shard in catalog.shards {
+            let reader = try ShardReader(url: catalog.url(of: shard), layers: layers)
+            for split in Split.allCases {
+                let indices = reader.utterances(in: split)
+                guard !indices.isEmpty else { continue }
+                let frames = indices.reduce(0) { $0 + reader.offsets[$1 + 1] - reader.offsets[$1] }
+                let old = sizes[shard.condition, default: [:]][split] ?? (0, 0, reader.targetCount)
+                sizes[shard.condition, default: [:]][split] = (
+                    old.frames + frames, old.utterances + indices.count, reader.targetCount
+                )
+            }
+        }
+        return sizes.mapValues { splits in
+            splits.mapValues {
+                UtteranceSet.reserved(
+                    width: width, targetCount: $0.targets, frames: $0.frames, utterances: $0.utterances)
+            }
+        }
     }
 
     /// One shard's utterances (all of them, file order) restricted to `columns`.
