@@ -100,7 +100,8 @@ public struct ScanPreview: Sendable {
         var trained: [(k: Int, projected: Bool, models: Int)] = []
         func add(_ method: ScanSpec.Method, rule: String, k: Int, cells: Int = 1) {
             let count = cells * perCell
-            let reuses = k == d && method.traits.selection != .components && everyColumnTrained
+            // A layered scan shares no training (its ratios are of one layer; `mix` reads every column its own way).
+            let reuses = k == d && method.traits.selection != .components && everyColumnTrained && !graph.isLayered
             if k == d && method.traits.selection != .components { everyColumnTrained = true }
             if reuses { shared += count } else { trained.append((k, method.traits.selection == .components, count)) }
             let label = reuses ? rule + " (shared)" : rule
@@ -112,22 +113,10 @@ public struct ScanPreview: Sendable {
             // Every model trained reads its k columns of every kept shard (all splits and conditions).
             if !reuses { gridBytes += Double(count) * gridFrames * Double(k * MemoryLayout<Float>.stride) }
         }
-        for method in spec.selection.methods {
-            switch method.traits.selection {
-            case .full: add(method, rule: "full", k: d)
-            case .random, .components:
-                for ratio in spec.selection.ratios {
-                    add(method, rule: "\(ratio)", k: Selection.count(ratio: ratio, dimensions: d))
-                }
-            case .scores:
-                for ratio in spec.selection.ratios {
-                    add(method, rule: "\(ratio)", k: Selection.count(ratio: ratio, dimensions: d))
-                }
-                for threshold in spec.selection.thresholds {
-                    if case .stable = threshold, !spec.carriesReplicates(method) { continue }
-                    add(method, rule: threshold.description, k: d / 2)
-                }
-            }
+        if graph.isLayered {
+            addLayeredCells(graph, add)
+        } else {
+            addCells(spec, d: d, add)
         }
         // IG's baseline is the full-width cell of the first seed and mode, trained once when `full` is not asked.
         // (It trains first, so a method's every-column cell of that seed and mode reuses it instead.)
@@ -189,5 +178,65 @@ public struct ScanPreview: Sendable {
             "estimates: thresholds counted at k = D/2; the statistics and IG passes at the train share of the "
                 + "clean frames; the grid as every model reading its columns of every kept shard")
         return lines.joined(separator: "\n")
+    }
+}
+
+extension ScanPreview {
+    /// The grid cells of a one-layer scan, in the planner's order, given to `add` (method, rule, k, cells).
+    static func addCells(
+        _ spec: ScanSpec, d: Int, _ add: (ScanSpec.Method, String, Int, Int) -> Void
+    ) {
+        for method in spec.selection.methods {
+            switch method.traits.selection {
+            case .full: add(method, "full", d, 1)
+            case .random, .components:
+                for ratio in spec.selection.ratios {
+                    add(method, "\(ratio)", Selection.count(ratio: ratio, dimensions: d), 1)
+                }
+            case .scores:
+                for ratio in spec.selection.ratios {
+                    add(method, "\(ratio)", Selection.count(ratio: ratio, dimensions: d), 1)
+                }
+                for threshold in spec.selection.thresholds {
+                    if case .stable = threshold, !spec.carriesReplicates(method) { continue }
+                    add(method, threshold.description, d / 2, 1)
+                }
+            }
+        }
+    }
+
+    /// The grid cells of a layered scan (`ScanGraph+Layers`): `full` with the mix and the probe, and per score
+    /// method the top k across layers with the thresholds, in the best layer and in each layer, k = ⌊ratio ·
+    /// D̄⌋ of one layer's width. Their count per method is ``ScanSpec/gridCells(of:layers:)``.
+    static func addLayeredCells(_ graph: ScanGraph, _ add: (ScanSpec.Method, String, Int, Int) -> Void) {
+        let spec = graph.spec
+        let grid = Set(spec.layerSettings.grid)
+        let layers = graph.layers.count
+        for method in spec.selection.methods {
+            switch method.traits.selection {
+            case .full:
+                add(method, "full", graph.dimension, 1)
+                if graph.trainsMix { add(method, "mix", graph.dimension, 1) }
+                if graph.trainsProbe { add(method, "layerN/full (probe)", graph.ratioWidth, layers) }
+            case .random:
+                for ratio in spec.selection.ratios {
+                    add(method, "\(ratio)", Selection.count(ratio: ratio, dimensions: graph.ratioWidth), 1)
+                }
+            case .components: break
+            case .scores:
+                for ratio in spec.selection.ratios {
+                    let k = Selection.count(ratio: ratio, dimensions: graph.ratioWidth)
+                    if grid.contains(.cross) { add(method, "\(ratio) across layers", k, 1) }
+                    if grid.contains(.best) { add(method, "best-layer/\(ratio)", k, 1) }
+                    if grid.contains(.perLayer) { add(method, "layerN/\(ratio)", k, layers) }
+                }
+                if grid.contains(.cross) {
+                    for threshold in spec.selection.thresholds {
+                        if case .stable = threshold, !spec.carriesReplicates(method) { continue }
+                        add(method, threshold.description, graph.dimension / 2, 1)
+                    }
+                }
+            }
+        }
     }
 }

@@ -120,6 +120,10 @@ final class LayeredScanTests: XCTestCase {
         let cells = Set(results.models.map { "\($0.method) \($0.rule)" }).count
         let perCell = Set(results.models.map { "\($0.seed) \($0.labelVariance)" }).count
         XCTAssertEqual(results.models.count, cells * perCell)
+        // The dry run's preview, from the headers alone, counts the same models and grid tasks.
+        let preview = try ScanPreview.make(spec: spec(), dataRoot: DataRoot(scratch.url))
+        XCTAssertEqual(preview.models, results.models.count)
+        XCTAssertEqual(preview.phases.first { $0.name == "grid" }?.tasks, results.models.count)
         let report = ScanReport(results: results).markdown()
         XCTAssertTrue(
             report.contains("\(cells * perCell) of \(cells * perCell) models"),
