@@ -15,9 +15,7 @@ import XCTest
 /// recipe builds it when its venv exists (`datasets/.venv-recipes`, or `SALIENCE_RECIPES_VENV`).
 final class LayeredVaderScanTests: XCTestCase {
     func testEveryLayerOfVaderMiniLMIsScoredProbedAndSelectedAcross() throws {
-        guard ProcessInfo.processInfo.environment["SALIENCE_SLOW_TESTS"] == "1" else {
-            throw XCTSkip("slow (a layered scan of ~50 models): set SALIENCE_SLOW_TESTS=1 to run it")
-        }
+        try OptInScan.requireSlowTests("a layered scan of ~50 models")
         let scratch = try ScratchDirectory("salience-vader7-scan")
         defer { scratch.remove() }
         let data = try layeredVader(in: scratch)
@@ -26,8 +24,7 @@ final class LayeredVaderScanTests: XCTestCase {
         spec.selection.methods = [.ccs, .mis, .random, .full]
         spec.selection.ratios = [0.1]
         spec.selection.thresholds = []
-        spec.decoder = ScanSpec.Decoder(
-            kind: .tcGRU, convChannels: 32, kernel: 3, gruUnits: 32, gruLayers: 1, ffUnits: 32, dropout: 0.2)
+        spec.decoder = OptInScan.smallDecoder
         spec.training.seeds = [1, 2, 3]
         spec.training.epochs = 10
         spec.training.patience = 3
@@ -35,14 +32,7 @@ final class LayeredVaderScanTests: XCTestCase {
         layers.grid = [.cross, .best]
         layers.probeEpochs = 10  // the probe is then the per-layer decoder, trained like every cell
         spec.layers = layers
-        spec.output.directory = scratch.path("report").path
-        let specURL = scratch.path("vader7.toml")
-        try spec.tomlText().write(to: specURL, atomically: true, encoding: .utf8)
-        let result = try runProcess(
-            TestEnvironment.salienceBinary,
-            ["scan", specURL.path, "--data-root", data.deletingLastPathComponent().path, "--workers", "2"])
-        XCTAssertEqual(result.status, 0, result.stdout + result.stderr)
-        let results = try ScanResults.load(contentsOf: scratch.path("report").appendingPathComponent("results.json"))
+        let results = try OptInScan.run(spec, dataset: data, scratch: scratch)
         XCTAssertEqual(results.run.status, .succeeded)
         let analysis = try XCTUnwrap(results.layers)
         XCTAssertEqual(analysis.layers.map(\.layer), Array(0...6))

@@ -89,15 +89,7 @@ extension ScanClusterTests {
     /// `salience scores --replicates` on one and three workers; with `[confidence] mis = false` there are none,
     /// no `stable:π` cell for mis, and `not_covered` says why.
     func testKSGReplicatesEqualSingleMachineAndCanBeTurnedOff() throws {
-        let csv = scratch.path("ksg-bootstrap.csv")
-        let scores = try runProcess(
-            TestEnvironment.salienceBinary,
-            [
-                "scores", dataRoot.appendingPathComponent("syn").path, "--methods", "ccs,mis", "--replicates", "8",
-                "--bootstrap-seed", "2", "--out", csv.path,
-            ])
-        XCTAssertEqual(scores.status, 0, scores.stderr)
-        let reference = try csvColumns(csv)
+        let reference = try bootstrapReference(methods: "ccs,mis", replicates: 8, seed: 2, name: "ksg-bootstrap.csv")
         for workers in [1, 3] {
             let output = "out-ksg-bootstrap-\(workers)"
             var spec = smallSpec(output: output, methods: [.ccs, .mis])
@@ -127,5 +119,18 @@ extension ScanClusterTests {
         XCTAssertTrue(confidence.notCovered["mis"]?.contains("mis = false") ?? false, "\(confidence.notCovered)")
         XCTAssertFalse(results.models.contains { $0.method == .mis && $0.rule == .threshold(.stable(0.8)) })
         XCTAssertTrue(results.models.contains { $0.method == .ccs && $0.rule == .threshold(.stable(0.8)) })
+    }
+
+    /// The single-machine reference: `salience scores --replicates` on the fixture, its CSV columns by name.
+    func bootstrapReference(methods: String, replicates: Int, seed: Int, name: String) throws -> [String: [Double]] {
+        let csv = scratch.path(name)
+        let scores = try runProcess(
+            TestEnvironment.salienceBinary,
+            [
+                "scores", dataRoot.appendingPathComponent("syn").path, "--methods", methods, "--replicates",
+                String(replicates), "--bootstrap-seed", String(seed), "--out", csv.path,
+            ])
+        XCTAssertEqual(scores.status, 0, scores.stderr)
+        return try csvColumns(csv)
     }
 }

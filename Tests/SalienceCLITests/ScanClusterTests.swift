@@ -198,15 +198,7 @@ final class ScanClusterTests: XCTestCase {
         XCTAssertEqual(process.terminationStatus, 0, String(decoding: stdout, as: UTF8.self) + killed.log)
         try assertSameAnswer("out-killed", expected)
         // The replicates equal the single-machine pass's (`salience scores --replicates`).
-        let csv = scratch.path("killed-bootstrap.csv")
-        let scores = try runProcess(
-            TestEnvironment.salienceBinary,
-            [
-                "scores", dataRoot.appendingPathComponent("syn").path, "--methods", "ccs", "--replicates", "20",
-                "--bootstrap-seed", "5", "--out", csv.path,
-            ])
-        XCTAssertEqual(scores.status, 0, scores.stderr)
-        let reference = try csvColumns(csv)
+        let reference = try bootstrapReference(methods: "ccs", replicates: 20, seed: 5, name: "killed-bootstrap.csv")
         let results = try ScanResults.load(
             contentsOf: scratch.path("out-killed").appendingPathComponent("results.json"))
         let ccs = try XCTUnwrap(results.confidence?.method(.ccs), "no CCS confidence after the killed worker")

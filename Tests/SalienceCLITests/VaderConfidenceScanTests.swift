@@ -10,9 +10,7 @@ import XCTest
 /// against top-ratio test CCC) and asserts the report carries them, not which way they come out.
 final class VaderConfidenceScanTests: XCTestCase {
     func testVaderScanReportsStabilityAndAgreementOfEveryScoringMethod() throws {
-        guard ProcessInfo.processInfo.environment["SALIENCE_SLOW_TESTS"] == "1" else {
-            throw XCTSkip("slow (a 33-model scan with 100 replicates): set SALIENCE_SLOW_TESTS=1 to run it")
-        }
+        try OptInScan.requireSlowTests("a 33-model scan with 100 replicates")
         guard let vader = TestEnvironment.vaderMiniLM else {
             throw XCTSkip("../shared/datasets/vader-minilm is absent (set SALIENCE_SHARED to the shared folder)")
         }
@@ -22,20 +20,12 @@ final class VaderConfidenceScanTests: XCTestCase {
         spec.selection.methods = [.ccs, .mis, .ig, .random, .full]
         spec.selection.ratios = [0.6]
         spec.selection.thresholds = [.mean, .stable(0.8)]
-        spec.decoder = ScanSpec.Decoder(
-            kind: .tcGRU, convChannels: 32, kernel: 3, gruUnits: 32, gruLayers: 1, ffUnits: 32, dropout: 0.2)
+        spec.decoder = OptInScan.smallDecoder
         spec.training.seeds = [1, 2, 3]
         spec.training.epochs = 40
         spec.training.patience = 5
         spec.confidence = ScanSpec.Confidence(replicates: 100)
-        spec.output.directory = scratch.path("report").path
-        let specURL = scratch.path("vader-confidence.toml")
-        try spec.tomlText().write(to: specURL, atomically: true, encoding: .utf8)
-        let result = try runProcess(
-            TestEnvironment.salienceBinary,
-            ["scan", specURL.path, "--data-root", vader.deletingLastPathComponent().path, "--workers", "2"])
-        XCTAssertEqual(result.status, 0, result.stdout + result.stderr)
-        let results = try ScanResults.load(contentsOf: scratch.path("report").appendingPathComponent("results.json"))
+        let results = try OptInScan.run(spec, dataset: vader, scratch: scratch)
         let confidence = try XCTUnwrap(results.confidence)
         XCTAssertEqual(confidence.replicates, 100)
         XCTAssertTrue(confidence.notCovered.isEmpty, "\(confidence.notCovered)")

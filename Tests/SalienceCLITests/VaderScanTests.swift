@@ -10,9 +10,7 @@ import XCTest
 /// report shows each method's test CCC at each ratio beside the full-width decoder.
 final class VaderScanTests: XCTestCase {
     func testVaderScanCompletesAndReportsEveryMethodAtEveryRatio() throws {
-        guard ProcessInfo.processInfo.environment["SALIENCE_SLOW_TESTS"] == "1" else {
-            throw XCTSkip("slow (a 78-model scan): set SALIENCE_SLOW_TESTS=1 to run it")
-        }
+        try OptInScan.requireSlowTests("a 78-model scan")
         guard let vader = TestEnvironment.vaderMiniLM else {
             throw XCTSkip("../shared/datasets/vader-minilm is absent (set SALIENCE_SHARED to the shared folder)")
         }
@@ -23,8 +21,7 @@ final class VaderScanTests: XCTestCase {
         spec.selection.ratios = [0.2, 0.4, 0.6, 0.8, 1.0]
         spec.selection.thresholds = []
         spec.ig.steps = 16
-        spec.decoder = ScanSpec.Decoder(
-            kind: .tcGRU, convChannels: 32, kernel: 3, gruUnits: 32, gruLayers: 1, ffUnits: 32, dropout: 0.2)
+        spec.decoder = OptInScan.smallDecoder
         spec.training.seeds = [1, 2, 3]
         spec.training.epochs = 10
         spec.training.patience = 3
