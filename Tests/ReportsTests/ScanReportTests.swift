@@ -262,17 +262,17 @@ final class ScanReportTests: XCTestCase {
         XCTAssertEqual(
             Array(header.prefix(8)), ["method", "rule", "ratio", "threshold", "k", "seed", "label_variance", "decoder"])
         XCTAssertEqual(
-            Array(header.suffix(9)),
+            Array(header.suffix(10)),
             [
                 "params", "params_ratio", "seconds_to_best", "seconds_total", "best_epoch", "epochs_trained",
-                "best_epoch_is_last", "model_path", "task_id",
+                "best_epoch_is_last", "model_path", "task_id", "layer",
             ])
         XCTAssertTrue(header.contains("test.clean.mean.ccc"))
         XCTAssertTrue(header.contains("test.clean[babble-snr5].valence.ccc"))
         XCTAssertTrue(header.contains("dev.reverb-t60[reverb-t60].mean.ccc"))
         XCTAssertEqual(lines.count, 1 + results.models.count)
         let metricColumns = Set(results.models.flatMap { $0.metrics.map(\.key.description) })
-        XCTAssertEqual(header.count, 17 + metricColumns.count)
+        XCTAssertEqual(header.count, 18 + metricColumns.count)
 
         // Every row: the model's own numbers, exactly (the CSV prints round-tripping decimals).
         let column = Dictionary(uniqueKeysWithValues: header.enumerated().map { ($1, $0) })

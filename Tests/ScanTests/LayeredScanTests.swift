@@ -124,6 +124,19 @@ final class LayeredScanTests: XCTestCase {
         let preview = try ScanPreview.make(spec: spec(), dataRoot: DataRoot(scratch.url))
         XCTAssertEqual(preview.models, results.models.count)
         XCTAssertEqual(preview.phases.first { $0.name == "grid" }?.tasks, results.models.count)
+        // results.csv names each confined cell's layer: its own, or the one its best-layer selection chose.
+        let csv = ScanReport(results: results).csv().split(separator: "\n").map {
+            $0.split(separator: ",", omittingEmptySubsequences: false)
+        }
+        let layerColumn = try XCTUnwrap(csv.first?.firstIndex(of: "layer"))
+        let ruleColumn = try XCTUnwrap(csv.first?.firstIndex(of: "rule"))
+        for row in csv.dropFirst() {
+            let rule = String(row[ruleColumn])
+            let expected =
+                rule.hasPrefix("best-layer/")
+                ? String(planted) : rule.hasPrefix("layer") ? String(rule.dropFirst(5).prefix { $0.isNumber }) : ""
+            XCTAssertEqual(String(row[layerColumn]), expected, "layer of \(rule)")
+        }
         let report = ScanReport(results: results).markdown()
         XCTAssertTrue(
             report.contains("\(cells * perCell) of \(cells * perCell) models"),
