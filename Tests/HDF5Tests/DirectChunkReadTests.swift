@@ -47,7 +47,8 @@ final class DirectChunkReadTests: XCTestCase {
 
     func testEveryLayoutReadsTheStoredValuesWithAndWithoutDirectChunkReads() throws {
         let names = [
-            "shuffle_gzip", "gzip", "plain_chunked", "half", "masked", "big_endian", "fletcher", "contiguous",
+            "shuffle_gzip", "gzip", "plain_chunked", "rows_all_columns", "half", "masked", "big_endian", "fletcher",
+            "contiguous",
         ]
         let hdf5 = try File.open(file.path)
         for direct in [true, false] {

@@ -2,7 +2,7 @@
 direct-chunk read tests. Value at (r, c) = ((r * 31 + c * 7) % 1000) / 4: exact in float16 and float32.
 
 Datasets (chunks 16 x 8, so both axes have partial edge chunks):
-  shuffle_gzip, gzip, plain_chunked, half (float16, shuffle + gzip), big_endian (>f4, gzip),
+  shuffle_gzip, gzip, plain_chunked, rows_all_columns (16 x 21 chunks, no filter), half (float16, shuffle + gzip), big_endian (>f4, gzip),
   fletcher (gzip + fletcher32), contiguous (not chunked), sparse (only chunk (0, 0) written, fill -1),
   masked (shuffle + gzip, chunk (0, 0) stored raw with both filters marked skipped),
   corrupt (shuffle + gzip, chunk (16, 8) replaced by bytes that do not inflate).
@@ -21,6 +21,8 @@ with h5py.File(sys.argv[1], "w") as f:
     f.create_dataset("shuffle_gzip", data=values, chunks=CHUNK, compression="gzip", compression_opts=4, shuffle=True)
     f.create_dataset("gzip", data=values, chunks=CHUNK, compression="gzip", compression_opts=6)
     f.create_dataset("plain_chunked", data=values, chunks=CHUNK)
+    # Rows x every column, no filter: the layout numpy users write.
+    f.create_dataset("rows_all_columns", data=values, chunks=(16, COLUMNS))
     f.create_dataset("half", data=values.astype(np.float16), chunks=CHUNK, compression="gzip", shuffle=True)
     f.create_dataset("big_endian", data=values.astype(">f4"), chunks=CHUNK, compression="gzip")
     f.create_dataset("fletcher", data=values, chunks=CHUNK, compression="gzip", fletcher32=True)
