@@ -112,7 +112,7 @@ let package = Package(
                 "salience", "Reports", "Scan", "ScanModel", "Shards", "Saliency", "Learn", "Cluster", "HDF5", "Numerics",
                 "TestFixtures", "TestSupport",
             ],
-            exclude: ["Python", "Golden"]),
+            exclude: ["Python", "Golden", "Hostile"]),
     ],
     swiftLanguageModes: [.v5]
 )

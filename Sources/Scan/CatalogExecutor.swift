@@ -25,6 +25,12 @@ public struct CatalogExecutor: TaskExecutor {
     /// it is checked against the dataset's headers.
     public static func describe(spec: ScanSpec, submittedAt: Date, dataRoot: DataRoot) throws -> CatalogResult {
         let directory = try dataRoot.resolve(spec.dataset.directory)
+        // A shard that crashes libhdf5 would take the worker down, and each worker the task is retried on:
+        // its headers are opened in a child process first, and such a file is refused by name.
+        let crashes = ShardCrashProbe.problems(directory: directory)
+        guard crashes.isEmpty else {
+            throw ScanError.invalidDataset(directory: spec.dataset.directory, problems: crashes.map(\.description))
+        }
         let catalog: DatasetCatalog
         do {
             // A layer the dataset lacks (or any layer but 0 of a version-1 dataset) is refused here.

@@ -15,6 +15,6 @@ struct DatasetCommand: ParsableCommand {
             """,
         subcommands: [
             DatasetSynthCommand.self, DatasetInspectCommand.self, DatasetValidateCommand.self,
-            DatasetReadBenchCommand.self,
+            DatasetReadBenchCommand.self, DatasetProbeCommand.self,
         ])
 }

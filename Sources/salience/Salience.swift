@@ -3,6 +3,7 @@ import Cluster
 import Foundation
 import Learn
 import Numerics
+import Shards
 
 /// The `salience` command: finds the task-relevant subspace of pretrained embeddings.
 @main
@@ -40,6 +41,8 @@ struct Salience: ParsableCommand {
         ProcessHeap.keepFreedBuffers()
         BLASThreads.stopIdleWorkers()
         BLASCore.useBetterKernelsIfNeeded()
+        // This binary checks untrusted shards in a child of itself (`dataset probe`) before opening them.
+        ShardCrashProbe.executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         main(nil)
     }
 }
