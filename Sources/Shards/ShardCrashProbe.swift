@@ -23,11 +23,21 @@ public enum ShardCrashProbe {
     /// `executable` (`executable dataset probe FILE...`); empty when every file opens safely. All files go to
     /// one child first; only if it fails is each file probed alone, to name the culprits.
     public static func problems(directory: URL, executable: URL) -> [ShardError] {
-        let files =
-            ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [])
-            .filter { $0.hasSuffix(".h5") }.sorted()
+        // Regular files only, links followed only to a file inside the directory: a link out of the data
+        // root or a FIFO named like a shard is refused by the catalog's own rules, and a child must not
+        // follow the one or block on the other.
+        let root = directory.resolvingSymlinksInPath().path + "/"
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).sorted()
+        var files: [String] = []
+        var paths: [String] = []
+        for name in names where name.hasSuffix(".h5") {
+            let resolved = directory.appendingPathComponent(name).resolvingSymlinksInPath().path
+            let type = (try? FileManager.default.attributesOfItem(atPath: resolved))?[.type] as? FileAttributeType
+            guard type == .typeRegular, resolved.hasPrefix(root) else { continue }
+            files.append(name)
+            paths.append(resolved)
+        }
         guard !files.isEmpty else { return [] }
-        let paths = files.map { directory.appendingPathComponent($0).path }
         guard outcome(executable, paths) != nil else { return [] }
         return zip(files, paths).compactMap { file, path in
             outcome(executable, [path]).map { ShardError(file: file, message: $0) }
