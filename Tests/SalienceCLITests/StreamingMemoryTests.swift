@@ -26,14 +26,16 @@ final class StreamingMemoryTests: XCTestCase {
     func testPeakMemoryStaysFlatAsTheDataGrowsEightfold() throws {
         let scratch = try ScratchDirectory("streaming-rss")
         defer { scratch.remove() }
-        // 8x the utterances: ~13 MB and ~105 MB of float32 frames (D = 128, 40-90 frames per utterance).
+        // 8x the utterances: ~53 MB and ~420 MB of float32 frames (D = 512, 40-90 frames per utterance). Wide
+        // enough that the frames held in memory stand well above the process's start-up peak (seen: up to
+        // 246 MiB, the same at 1x and 8x, which at D = 128 hid the in-memory growth altogether).
         var directories: [URL] = []
         for (name, utterances) in [("small", 400), ("large", 3_200)] {
             let directory = scratch.path(name)
             let made = try runProcess(
                 TestEnvironment.salienceBinary,
                 [
-                    "dataset", "synth", directory.path, "--utterances", "\(utterances)", "--dim", "128",
+                    "dataset", "synth", directory.path, "--utterances", "\(utterances)", "--dim", "512",
                     "--frames", "40-90", "--seed", "3",
                 ])
             XCTAssertEqual(made.status, 0, made.stderr)
@@ -54,16 +56,18 @@ final class StreamingMemoryTests: XCTestCase {
         let bound = budgetMiB * mib + 64 * mib
         XCTAssertLessThan(large - small, bound, "streaming peak grew with the data")
         // In memory the frames are held once: the peak grows with the frames, by about their bytes (at least
-        // 3/4 of them, so the comparison can fail), and by at most 1.5x (it was 2.7x when each split's parts
-        // and their concatenation were held together). Growth, not level: the process's own baseline moves
+        // 3/4 of them, so the comparison can fail), and by at most 1.6x (measured 1.36: the frames plus one
+        // shard's set while it is copied in; it was 2.7x when each split's parts and their concatenation were
+        // held together). Growth, not level: the process's own baseline moves
         // with the machine (seen: 92-246 MiB, the same at 1x and 8x).
         func frameBytes(_ directory: URL) throws -> Int {
-            try DatasetCatalog(directory: directory).shards.reduce(0) { $0 + $1.frames } * 128
+            try DatasetCatalog(directory: directory).shards.reduce(0) { $0 + $1.frames } * 512
                 * MemoryLayout<Float>.stride
         }
         let grown = Double(try frameBytes(directories[1]) - frameBytes(directories[0]))
         let growth = Double(inMemory - inMemorySmall)
+        print(String(format: "in-memory growth / frames' growth = %.2f", growth / grown))
         XCTAssertGreaterThan(growth, 0.75 * grown, "in-memory training should hold the frames")
-        XCTAssertLessThan(growth, 1.5 * grown, "in-memory training should hold the frames once, not copies of them")
+        XCTAssertLessThan(growth, 1.6 * grown, "in-memory training should hold the frames once, not copies of them")
     }
 }
