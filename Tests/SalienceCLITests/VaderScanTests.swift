@@ -25,14 +25,7 @@ final class VaderScanTests: XCTestCase {
         spec.training.seeds = [1, 2, 3]
         spec.training.epochs = 10
         spec.training.patience = 3
-        spec.output.directory = scratch.path("report").path
-        let specURL = scratch.path("vader.toml")
-        try spec.tomlText().write(to: specURL, atomically: true, encoding: .utf8)
-        let result = try runProcess(
-            TestEnvironment.salienceBinary,
-            ["scan", specURL.path, "--data-root", vader.deletingLastPathComponent().path, "--workers", "2"])
-        XCTAssertEqual(result.status, 0, result.stdout + result.stderr)
-        let results = try ScanResults.load(contentsOf: scratch.path("report").appendingPathComponent("results.json"))
+        let results = try OptInScan.run(spec, dataset: vader, scratch: scratch)
         XCTAssertEqual(results.run.status, .succeeded)
         let testCCC = ScanResults.MetricKey(split: .test, metric: .ccc)
         let full = results.models.filter { $0.method == .full }.compactMap { $0[testCCC] }
