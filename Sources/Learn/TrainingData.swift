@@ -75,7 +75,11 @@ public struct TrainingData {
                 let indices = reader.utterances(in: split)
                 guard !indices.isEmpty else { continue }
                 if store == nil {
-                    filled[shard.condition]![split]!.append(indices, of: set)
+                    // Sized from the headers; a shard rewritten since then only makes the array grow.
+                    filled[shard.condition, default: [:]][
+                        split,
+                        default: .reserved(width: sorted.count, targetCount: set.targetCount, frames: 0, utterances: 0)
+                    ].append(indices, of: set)
                 } else {
                     byCondition[shard.condition, default: [:]][split, default: []].append(set.subset(indices))
                 }

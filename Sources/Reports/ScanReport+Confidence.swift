@@ -14,7 +14,8 @@ extension ScanReport {
             + "is not a sum, on the utterances drawn at least once). Score bands and stability intervals are "
             + "\(Markup.number(confidence.level * 100, decimals: 0)) % percentile intervals over the replicates; "
             + "agreement intervals are basic bootstrap intervals (the replicates reflected about the point), since "
-            + "each replicate's estimation noise lowers the agreement of two score vectors once more. Stability is Nogueira, Sechidis & Brown's Φ̂ (JMLR 2018) of the replicates' selections: "
+            + "each replicate's estimation noise lowers the agreement of two score vectors once more. Stability is "
+            + "Nogueira, Sechidis & Brown's Φ̂ (JMLR 2018) of the replicates' selections: "
             + "1 when every replicate selects the same set, about 0 for sets no better than random."
         for (method, why) in confidence.notCovered.sorted(by: { $0.key < $1.key }) {
             section.notes.append(

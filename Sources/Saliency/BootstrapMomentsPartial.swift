@@ -281,7 +281,9 @@ public struct BootstrapMomentsPartial: MergeablePartial, Equatable, Sendable {
         let first = try decoder.readCount("first dimension")
         let width = try decoder.readCount("dimension count", limit: bytes.count)
         let targets = try decoder.readCount("target count", limit: bytes.count)
-        guard count * width * targets <= bytes.count else {
+        let (cells, overflow) = width.multipliedReportingOverflow(by: targets)
+        let (values, overflow2) = cells.multipliedReportingOverflow(by: count)
+        guard !overflow, !overflow2, values <= bytes.count else {
             throw PartialDecodingError.invalidField(
                 "\(count) replicates of \(width) x \(targets) cross-moments cannot fit in \(bytes.count) bytes")
         }

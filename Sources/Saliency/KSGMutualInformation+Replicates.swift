@@ -1,4 +1,3 @@
-import Foundation
 import Numerics
 
 /// Bootstrap replicates of KSG (`mis`), which is not a sum: a weighted resample repeats rows, and a repeated
@@ -10,9 +9,6 @@ import Numerics
 /// The subsample estimates are centred on the point estimate and their spread kept as it is
 /// (``ScoreReplicates/subsampled(method:point:subsamples:)`` says why, with the measurements).
 extension KSGMutualInformation {
-    /// The expected fraction of utterances a replicate keeps: P(Poisson(1) > 0) = 1 − e⁻¹.
-    public static let subsampleFraction = 1 - exp(-1.0)
-
     /// The MI (mean over targets) of every column of `batch` on each of `bootstrap.replicates` subsamples,
     /// `out[b][d]`. The rows must carry their utterance keys.
     /// - Complexity: B times ``scores(_:)`` on about 0.63 of the rows.

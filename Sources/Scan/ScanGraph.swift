@@ -119,7 +119,7 @@ public struct ScanGraph {
                 end: piece.range.upperBound, modelPath: modelPath, steps: spec.ig.steps,
                 method: spec.ig.method, outputs: Array(0..<catalog.targetColumns.count))
             task.layers = taskLayers
-            if let confidence = spec.confidence, confidence.isOn {
+            if spec.carriesReplicates(.ig), let confidence = spec.confidence {
                 task.replicates = confidence.replicates
                 task.bootstrapSeed = confidence.seed
             }

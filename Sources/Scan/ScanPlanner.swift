@@ -19,7 +19,7 @@ public struct ScanScores {
     public var ccsReplicates: ScoreReplicates?
     /// IG's score on every bootstrap replicate (with `[confidence]`), once every IG task is in.
     public var igReplicates: ScoreReplicates?
-    /// KSG on every replicate's subsample, rescaled (with `[confidence]` and `mis` resampled).
+    /// KSG on every replicate's subsample, centred on the point (with `[confidence]` and `mis` resampled).
     public var misReplicates: ScoreReplicates?
 
     /// No scores yet.

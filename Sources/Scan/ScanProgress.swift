@@ -114,7 +114,8 @@ public struct ScanProgress {
             let body = try ScanCoding.decode(KSGResult.self, from: payload, what: "scan.ksg result")
             let arrays = try payload.arrays.map { try DoubleBytes.decode($0, what: "scan.ksg scores") }
             let replicates = body.replicates ?? 0
-            guard replicates >= 0, replicates <= arrays.count, body.start <= body.end,
+            // At least one per-target vector before the replicates.
+            guard replicates >= 0, replicates < arrays.count, body.start <= body.end,
                 arrays.allSatisfy({ $0.count == body.end - body.start })
             else {
                 throw ScanError.malformedPayload(

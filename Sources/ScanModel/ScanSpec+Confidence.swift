@@ -8,7 +8,7 @@ extension ScanSpec {
         public var replicates: Int = 0
         /// The seed of the weights.
         public var seed: UInt64 = ScanSpecDefaults.bootstrapSeed
-        /// Whether KSG (`mis`) is resampled too: B estimates on subsamples per dimension block, about B x 0.6
+        /// Whether KSG (`mis`) is resampled too: B estimates on subsamples per dimension block, about 0.45 x B
         /// times its cost (nil: yes; absent from JSON then, so specs of earlier builds read unchanged).
         public var mis: Bool? = nil
 
@@ -27,8 +27,8 @@ extension ScanSpec {
 }
 
 extension ScanSpec.Method {
-    /// Why the method's scores have no bootstrap replicates (nil for CCS and IG, which have them, and for the
-    /// baselines, which have no scores). IG's replicate partial (B x (1 + T x D) Doubles) is smaller than
+    /// Why the method's scores have no bootstrap replicates (nil for CCS, IG and MIS, which have them, and for
+    /// the baselines, which have no scores). IG's replicate partial (B x (1 + T x D) Doubles) is smaller than
     /// CCS's (B x (D x (2 + T) + 2T + 1)), so the bound checked at submission covers both.
     public var bootstrapGap: String? {
         switch self {

@@ -253,7 +253,9 @@ public struct ScoresJob {
             let (block, replicates) = try estimate(Observations.concatenating(collected.batches))
             blocks.append(block)
             if let replicates {
-                subsamples = subsamples.map { zip($0, replicates).map { $0 + $1 } } ?? replicates
+                // Replicate b's vector grows by this block's columns (array concatenation, not a sum).
+                subsamples =
+                    subsamples.map { zip($0, replicates).map { joined, block in joined + block } } ?? replicates
             }
             start = columns.upperBound
         }

@@ -24,7 +24,7 @@ struct ScoresCommand: ParsableCommand {
             --replicates B adds B Poisson-bootstrap replicates of CCS (each utterance weighted by a Poisson(1) \
             draw from a hash of --bootstrap-seed, the replicate and its id) and of mis (KSG on the utterances \
             whose weight is positive, about 63 %, rescaled to the full sample's spread; B KSG estimates, so \
-            about 0.6 x B times its cost): the CSV gains `ccs.se` (standard \
+            about 0.45 x B times its cost): the CSV gains `ccs.se` (standard \
             error), `ccs.ci_low`, `ccs.ci_high` (95 % percentile interval) and `ccs.p_stable` (the fraction of \
             replicates whose `mean` rule keeps the dimension, what `select --threshold stable:0.8` reads), and \
             confidence.json beside it holds per rule (--ratios and mean) the selection probabilities, the \
