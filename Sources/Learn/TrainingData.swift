@@ -46,44 +46,59 @@ public struct TrainingData {
         }
         let sorted = Array(Set(chosen)).sorted()
         var byCondition = [String: [Split: [UtteranceSet]]]()
-        let frameBytes = catalog.shards.reduce(0) { $0 + $1.frames } * sorted.count * MemoryLayout<Float>.stride
+        // Every chosen layer of every shard stored as float16: the frames are kept as float16 in memory (exact,
+        // half the bytes); a float32 copy of them is never made.
+        let half = try Self.allHalf(catalog, layers: layers)
+        let frameBytes =
+            catalog.shards.reduce(0) { $0 + $1.frames } * sorted.count
+            * (half ? MemoryLayout<Float16>.stride : MemoryLayout<Float>.stride)
         var store: FrameFile?
         if let memoryBudget, frameBytes > memoryBudget {
             store = try FrameFile(
                 width: sorted.count, directory: cacheDirectory ?? FileManager.default.temporaryDirectory)
         }
-        // Blocks of about half the budget (at least one utterance), so that a block and its copy fit.
-        let blockRows = max(1, (memoryBudget ?? 0) / 2 / max(1, sorted.count * MemoryLayout<Float>.stride))
+        // Blocks of about half the budget (at least one utterance), so that a block and its copy fit; in
+        // memory, blocks of about 64 MiB, so the set is held once plus one block.
+        let blockRows =
+            store == nil
+            ? max(1, Self.inMemoryBlockBytes / max(1, sorted.count * MemoryLayout<Float>.stride))
+            : max(1, (memoryBudget ?? 0) / 2 / max(1, sorted.count * MemoryLayout<Float>.stride))
         var counted = (fromDataRoot: 0, fromCache: 0)
         // In memory, each (condition, split) set is allocated once at its final size from the headers and
-        // filled shard by shard, so the process holds the data once plus one shard (not the parts and their
+        // filled block by block, so the process holds the data once plus one block (not the parts and their
         // concatenation, which made the peak 2.6x the frames).
         var filled = [String: [Split: UtteranceSet]]()
         if store == nil {
-            filled = try Self.reservedSets(catalog, layers: layers, width: sorted.count)
+            filled = try Self.reservedSets(catalog, layers: layers, width: sorted.count, half: half)
         }
         for shard in catalog.shards {
             let reader = try ShardReader(url: catalog.url(of: shard), layers: layers)
             let columns = sorted.count == width ? nil : sorted
             let source = try FrameSource(reader, cache: columnCache)
-            let set =
-                try store.map { try TrainingData.read(source, columns: columns, into: $0, blockRows: blockRows) }
-                ?? TrainingData.read(source, columns: columns)
-            counted.fromDataRoot += source.bytesFromDataRoot
-            counted.fromCache += source.bytesFromCache
-            for split in Split.allCases {
-                let indices = reader.utterances(in: split)
-                guard !indices.isEmpty else { continue }
-                if store == nil {
-                    // Sized from the headers; a shard rewritten since then only makes the array grow.
-                    filled[shard.condition, default: [:]][
-                        split,
-                        default: .reserved(width: sorted.count, targetCount: set.targetCount, frames: 0, utterances: 0)
-                    ].append(indices, of: set)
-                } else {
+            if let store {
+                let set = try TrainingData.read(source, columns: columns, into: store, blockRows: blockRows)
+                for split in Split.allCases {
+                    let indices = reader.utterances(in: split)
+                    guard !indices.isEmpty else { continue }
                     byCondition[shard.condition, default: [:]][split, default: []].append(set.subset(indices))
                 }
+            } else {
+                try Self.read(source, columns: columns, blockRows: blockRows) { block, first in
+                    for split in Split.allCases {
+                        let indices = (0..<block.count).filter { reader.splits[first + $0] == split }
+                        guard !indices.isEmpty else { continue }
+                        // Sized from the headers; a shard rewritten since then only makes the array grow.
+                        filled[shard.condition, default: [:]][
+                            split,
+                            default: .reserved(
+                                width: sorted.count, targetCount: block.targetCount, frames: 0, utterances: 0,
+                                half: half)
+                        ].append(indices, of: block)
+                    }
+                }
             }
+            counted.fromDataRoot += source.bytesFromDataRoot
+            counted.fromCache += source.bytesFromCache
         }
         for (condition, splits) in filled {
             for (split, set) in splits { byCondition[condition, default: [:]][split] = [set] }
@@ -110,7 +125,7 @@ public struct TrainingData {
 
     /// Empty in-memory sets per condition and split with room for exactly their utterances and frames, from
     /// the shards' headers.
-    static func reservedSets(_ catalog: DatasetCatalog, layers: [Int]?, width: Int) throws
+    static func reservedSets(_ catalog: DatasetCatalog, layers: [Int]?, width: Int, half: Bool) throws
         -> [String: [Split: UtteranceSet]]
     {
         var sizes = [String: [Split: (frames: Int, utterances: Int, targets: Int)]]()
@@ -129,19 +144,51 @@ public struct TrainingData {
         return sizes.mapValues { splits in
             splits.mapValues {
                 UtteranceSet.reserved(
-                    width: width, targetCount: $0.targets, frames: $0.frames, utterances: $0.utterances)
+                    width: width, targetCount: $0.targets, frames: $0.frames, utterances: $0.utterances, half: half)
             }
         }
     }
 
-    /// One shard's utterances (all of them, file order) restricted to `columns`.
-    static func read(_ source: FrameSource, columns: [Int]?) throws -> UtteranceSet {
+    /// About how many decoded bytes the in-memory path reads at a time: large enough that chunk rows are
+    /// rarely decoded twice, small beside any dataset worth budgeting.
+    static let inMemoryBlockBytes = 64 << 20
+
+    /// Whether every shard stores every layer in `layers` (nil: all) as float16.
+    static func allHalf(_ catalog: DatasetCatalog, layers: [Int]?) throws -> Bool {
+        guard catalog.shards.allSatisfy({ $0.embeddingType == "float16" }) else { return false }
+        for shard in catalog.shards {
+            let reader = try ShardReader(url: catalog.url(of: shard), layers: layers)
+            guard reader.header.layers.allSatisfy({ $0.embeddingType == .float16 }) else { return false }
+        }
+        return true
+    }
+
+    /// One shard's utterances (file order) restricted to `columns`, handed to `body` as in-memory sets of whole
+    /// utterances of about `blockRows` frames, with the index of each block's first utterance.
+    static func read(
+        _ source: FrameSource, columns: [Int]?, blockRows: Int, _ body: (UtteranceSet, Int) throws -> Void
+    ) throws {
         let reader = source.reader
-        let block = try source.frames(utterances: 0..<reader.utteranceCount, columns: columns)
-        return UtteranceSet(
-            width: columns?.count ?? reader.dimension, frames: block.values, offsets: block.rowOffsets,
-            labels: reader.labels, spreads: spreads(reader), ids: reader.ids, targetCount: reader.targetCount,
-            ratings: reader.ratings, raterCount: reader.header.raterCount ?? 0)
+        let spreads = spreads(reader)
+        let targets = reader.targetCount
+        let ratingStride = (reader.header.raterCount ?? 0) * targets
+        var first = 0
+        while first < reader.utteranceCount {
+            var last = first + 1
+            while last < reader.utteranceCount && reader.offsets[last + 1] - reader.offsets[first] <= blockRows {
+                last += 1
+            }
+            let block = try source.frames(utterances: first..<last, columns: columns)
+            let set = UtteranceSet(
+                width: columns?.count ?? reader.dimension, frames: block.values, offsets: block.rowOffsets,
+                labels: Array(reader.labels[(first * targets)..<(last * targets)]),
+                spreads: spreads.map { Array($0[(first * targets)..<(last * targets)]) },
+                ids: Array(reader.ids[first..<last]), targetCount: targets,
+                ratings: reader.ratings.map { Array($0[(first * ratingStride)..<(last * ratingStride)]) },
+                raterCount: reader.header.raterCount ?? 0)
+            try body(set, first)
+            first = last
+        }
     }
 
     /// One shard's utterances restricted to `columns`, their frames appended to `store` in blocks of whole
@@ -189,8 +236,16 @@ extension UtteranceSet {
         }
         for part in parts.dropFirst() {
             precondition(part.store === out.store, "UtteranceSet.concatenate: parts in different stores")
+            precondition(
+                part.store != nil || (part.frameStarts == nil && out.frameStarts == nil),
+                "UtteranceSet.concatenate: in-memory views")
             let base = out.offsets[out.offsets.count - 1]
             out.frames += part.frames
+            if part.halfFrames != nil || out.halfFrames != nil {
+                precondition(
+                    out.halfFrames != nil && part.halfFrames != nil, "UtteranceSet.concatenate: mixed precision")
+                out.halfFrames! += part.halfFrames!
+            }
             out.storeRows += part.storeRows
             out.offsets += part.offsets.dropFirst().map { $0 + base }
             out.labels += part.labels
@@ -204,9 +259,10 @@ extension UtteranceSet {
         return out
     }
 
-    /// The utterances whose ids are in `ids`, in this set's order.
+    /// The utterances whose ids are in `ids`, in this set's order: a view sharing this set's frames, so that
+    /// evaluating the clean utterances matching a condition copies none of them.
     public func restricted(to ids: Set<String>) -> UtteranceSet {
-        subset(self.ids.indices.filter { ids.contains(self.ids[$0]) })
+        view(self.ids.indices.filter { ids.contains(self.ids[$0]) })
     }
 }
 

@@ -1,11 +1,19 @@
 extension UtteranceSet {
     /// An empty in-memory set of `width` columns with room for `frames` frames of `utterances` utterances, to
     /// be filled by ``append(_:of:)``: one allocation of the final size, so building a split from its shards
-    /// holds the split once, not its parts and their concatenation beside it.
-    public static func reserved(width: Int, targetCount: Int, frames: Int, utterances: Int) -> UtteranceSet {
+    /// holds the split once, not its parts and their concatenation beside it. With `half`, the frames are kept
+    /// as float16 (for frames read from float16 shards, which lose nothing by it).
+    public static func reserved(width: Int, targetCount: Int, frames: Int, utterances: Int, half: Bool = false)
+        -> UtteranceSet
+    {
         var set = UtteranceSet(
             width: width, frames: [], offsets: [0], labels: [], spreads: nil, ids: [], targetCount: targetCount)
-        set.frames.reserveCapacity(frames * width)
+        if half {
+            set.halfFrames = []
+            set.halfFrames!.reserveCapacity(frames * width)
+        } else {
+            set.frames.reserveCapacity(frames * width)
+        }
         set.offsets.reserveCapacity(utterances + 1)
         set.labels.reserveCapacity(utterances * targetCount)
         set.ids.reserveCapacity(utterances)
@@ -14,9 +22,13 @@ extension UtteranceSet {
 
     /// Appends the utterances at `indices` of the in-memory set `other`, in that order: what
     /// `concatenate([self, other.subset(indices)])` gives (spreads kept only while every part has them, ratings
-    /// only while every part has them from the same number of raters), without the copies.
+    /// only while every part has them from the same number of raters), without the copies. Into a float16 set,
+    /// `other`'s float32 frames are narrowed (exact when they were read from float16 shards, the only use).
     public mutating func append(_ indices: [Int], of other: UtteranceSet) {
         precondition(store == nil && other.store == nil, "UtteranceSet.append: in-memory sets only")
+        precondition(
+            other.halfFrames == nil && other.frameStarts == nil, "UtteranceSet.append: from whole float32 sets only")
+        precondition(frameStarts == nil, "UtteranceSet.append: not into a view")
         precondition(other.width == width && other.targetCount == targetCount, "UtteranceSet.append: other shape")
         if count == 0 && labels.isEmpty {
             // The first part decides which optional fields the set carries.
@@ -31,7 +43,14 @@ extension UtteranceSet {
         }
         let stride = other.ratingStride
         for i in indices {
-            frames.append(contentsOf: other.frames[(other.offsets[i] * width)..<(other.offsets[i + 1] * width)])
+            let rows = (other.offsets[i] * width)..<(other.offsets[i + 1] * width)
+            if halfFrames != nil {
+                other.frames.withUnsafeBufferPointer { source in
+                    halfFrames!.append(contentsOf: source[rows].lazy.map { Float16($0) })
+                }
+            } else {
+                frames.append(contentsOf: other.frames[rows])
+            }
             offsets.append(offsets[offsets.count - 1] + other.length(i))
             labels.append(contentsOf: other.labels[(i * targetCount)..<((i + 1) * targetCount)])
             if spreads != nil, let s = other.spreads {

@@ -5,15 +5,25 @@ import Foundation
 /// beyond the memory budget, in a local ``FrameFile`` (`store`), utterance `i` at the file's rows from
 /// `storeRows[i]`. Labels, spreads and ids are always in memory (they are small); batches are cut the same
 /// way from either, so training and evaluation give the same numbers from both.
+///
+/// Frames read from float16 shards are kept in memory as float16 (`halfFrames`), half the bytes, and widened
+/// to Float only a batch or a block at a time: widening is exact, so every number computed from the set is the
+/// one a float32 copy would give, without holding that copy.
 public struct UtteranceSet: Sendable {
     /// Channels per frame (the number of selected columns).
     public var width: Int
-    /// All frames, utterance after utterance (empty when `store` holds them).
+    /// All frames, utterance after utterance (empty when `store` or `halfFrames` holds them).
     public var frames: [Float]
+    /// All frames as float16, when the set was filled from float16 shards (nil otherwise; then `frames` is
+    /// empty).
+    public var halfFrames: [Float16]?
     /// The file holding the frames, when they are not in memory.
     public var store: FrameFile?
     /// With a store: the file row where each utterance's frames start.
     public var storeRows: [Int] = []
+    /// In memory, for a view sharing another set's frames (see ``view(_:)``): the row of `frames` (or
+    /// `halfFrames`) where each utterance's frames start; nil when utterance `i` starts at `offsets[i]`.
+    public var frameStarts: [Int]?
     /// `count + 1` row offsets into `frames`.
     public var offsets: [Int]
     /// Consensus labels `[count, targetCount]`.
@@ -56,6 +66,29 @@ public struct UtteranceSet: Sendable {
     /// Whether the frames are in a file rather than in memory.
     public var isStored: Bool { store != nil }
 
+    /// In memory, the row of `frames` (or `halfFrames`) where utterance `i`'s frames start.
+    func frameStart(_ i: Int) -> Int { frameStarts?[i] ?? offsets[i] }
+
+    /// The utterances at `indices`, in that order, sharing this set's frames instead of copying them (a file
+    /// store's rows, or the in-memory arrays): what ``subset(_:)`` gives, for the price of the labels.
+    public func view(_ indices: [Int]) -> UtteranceSet {
+        if isStored { return subset(indices) }
+        var out = UtteranceSet(
+            width: width, frames: [], offsets: [0], labels: [], spreads: spreads == nil ? nil : [], ids: [],
+            targetCount: targetCount, ratings: ratings == nil ? nil : [], raterCount: raterCount)
+        out.frames = frames
+        out.halfFrames = halfFrames
+        out.frameStarts = indices.map(frameStart)
+        for i in indices {
+            out.offsets.append(out.offsets[out.offsets.count - 1] + length(i))
+            out.labels.append(contentsOf: labels[(i * targetCount)..<((i + 1) * targetCount)])
+            if let s = spreads { out.spreads?.append(contentsOf: s[(i * targetCount)..<((i + 1) * targetCount)]) }
+            if let r = ratings { out.ratings?.append(contentsOf: r[(i * ratingStride)..<((i + 1) * ratingStride)]) }
+            out.ids.append(ids[i])
+        }
+        return out
+    }
+
     /// The utterances at `indices`, in that order.
     public func subset(_ indices: [Int]) -> UtteranceSet {
         if let store {
@@ -76,22 +109,30 @@ public struct UtteranceSet: Sendable {
             return view
         }
         var frames = [Float]()
+        var half: [Float16]? = halfFrames == nil ? nil : []
         var offsets = [0]
         var labels = [Float]()
         var spreads: [Float]? = self.spreads == nil ? nil : []
         var ratings: [Float]? = self.ratings == nil ? nil : []
         var ids = [String]()
         for i in indices {
-            frames.append(contentsOf: self.frames[(self.offsets[i] * width)..<(self.offsets[i + 1] * width)])
+            let rows = (frameStart(i) * width)..<((frameStart(i) + length(i)) * width)
+            if let source = halfFrames {
+                half!.append(contentsOf: source[rows])
+            } else {
+                frames.append(contentsOf: self.frames[rows])
+            }
             offsets.append(offsets[offsets.count - 1] + length(i))
             labels.append(contentsOf: self.labels[(i * targetCount)..<((i + 1) * targetCount)])
             if let s = self.spreads { spreads?.append(contentsOf: s[(i * targetCount)..<((i + 1) * targetCount)]) }
             if let r = self.ratings { ratings?.append(contentsOf: r[(i * ratingStride)..<((i + 1) * ratingStride)]) }
             ids.append(self.ids[i])
         }
-        return UtteranceSet(
+        var out = UtteranceSet(
             width: width, frames: frames, offsets: offsets, labels: labels, spreads: spreads, ids: ids,
             targetCount: targetCount, ratings: ratings, raterCount: raterCount)
+        out.halfFrames = half
+        return out
     }
 
     /// Ratings per utterance (`raterCount × targetCount`).
@@ -119,17 +160,45 @@ public struct UtteranceSet: Sendable {
             }
             return FrameBatch(frames: out, lengths: lengths, width: width)
         }
+        if let halfFrames {
+            halfFrames.withUnsafeBufferPointer { src in
+                out.withUnsafeMutableBufferPointer { dst in
+                    for (slot, i) in indices.enumerated() {
+                        for t in 0..<lengths[slot] {
+                            Self.widen(
+                                src.baseAddress! + (frameStart(i) + t) * width,
+                                into: dst.baseAddress! + (t * b + slot) * width, count: width)
+                        }
+                    }
+                }
+            }
+            return FrameBatch(frames: out, lengths: lengths, width: width)
+        }
         frames.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 for (slot, i) in indices.enumerated() {
                     for t in 0..<lengths[slot] {
                         (dst.baseAddress! + (t * b + slot) * width).update(
-                            from: src.baseAddress! + (offsets[i] + t) * width, count: width)
+                            from: src.baseAddress! + (frameStart(i) + t) * width, count: width)
                     }
                 }
             }
         }
         return FrameBatch(frames: out, lengths: lengths, width: width)
+    }
+
+    /// Widens `count` float16 values to Float (exact), eight at a time.
+    static func widen(_ source: UnsafePointer<Float16>, into target: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        while i + 8 <= count {
+            let packed = UnsafeRawPointer(source + i).loadUnaligned(as: SIMD8<Float16>.self)
+            UnsafeMutableRawPointer(target + i).storeBytes(of: SIMD8<Float>(packed), as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < count {
+            target[i] = Float(source[i])
+            i += 1
+        }
     }
 
     /// Population standard deviation of each utterance's available ratings per target (NaN = not rated;
@@ -177,15 +246,19 @@ extension UtteranceSet {
             targetCount: columns.count, ratings: pickedRatings, raterCount: raterCount)
         out.store = store
         out.storeRows = storeRows
+        out.halfFrames = halfFrames
+        out.frameStarts = frameStarts
         return out
     }
 
     /// Calls `body` with the frames of every utterance in order, as row-major blocks of whole utterances of
-    /// at most about `rowsPerBlock` rows (one utterance may exceed it), read from the store when there is one.
+    /// at most about `rowsPerBlock` rows (one utterance may exceed it), read from the store when there is one
+    /// and widened from float16 a block at a time when the set holds float16 (in memory, float32 frames are
+    /// passed in one block).
     public func forEachFrameBlock(rowsPerBlock: Int = 16_384, _ body: (UnsafeBufferPointer<Float>) throws -> Void)
         rethrows
     {
-        guard let store else {
+        if store == nil && halfFrames == nil && frameStarts == nil {
             try frames.withUnsafeBufferPointer { try body($0) }
             return
         }
@@ -198,9 +271,28 @@ extension UtteranceSet {
             if buffer.count < rows * width { buffer = [Float](repeating: 0, count: rows * width) }
             try buffer.withUnsafeMutableBufferPointer { block in
                 var filled = 0
-                for i in first..<last {
-                    store.read(rows: storeRows[i]..<(storeRows[i] + length(i)), into: block.baseAddress! + filled)
-                    filled += length(i) * width
+                if let store {
+                    for i in first..<last {
+                        store.read(rows: storeRows[i]..<(storeRows[i] + length(i)), into: block.baseAddress! + filled)
+                        filled += length(i) * width
+                    }
+                } else if let halfFrames {
+                    halfFrames.withUnsafeBufferPointer { source in
+                        for i in first..<last {
+                            Self.widen(
+                                source.baseAddress! + frameStart(i) * width, into: block.baseAddress! + filled,
+                                count: length(i) * width)
+                            filled += length(i) * width
+                        }
+                    }
+                } else {
+                    frames.withUnsafeBufferPointer { source in
+                        for i in first..<last {
+                            (block.baseAddress! + filled).update(
+                                from: source.baseAddress! + frameStart(i) * width, count: length(i) * width)
+                            filled += length(i) * width
+                        }
+                    }
                 }
                 try body(UnsafeBufferPointer(rebasing: block[0..<filled]))
             }
@@ -216,6 +308,18 @@ extension UtteranceSet {
     ) throws -> UtteranceSet {
         var out = self
         out.width = newWidth
+        if (halfFrames != nil || frameStarts != nil) && !isStored {
+            // Mapped block by block, so the float16 frames are never widened all at once (and a view's
+            // utterances are gathered from the frames it shares).
+            out.halfFrames = nil
+            out.frameStarts = nil
+            out.frames = []
+            out.frames.reserveCapacity(offsets[count] * newWidth)
+            try forEachFrameBlock { block in
+                out.frames.append(contentsOf: try transform(Array(block), block.count / max(1, width)))
+            }
+            return out
+        }
         guard isStored, let directory else {
             out.frames = try transform(frames, frames.count / max(1, width))
             return out

@@ -69,6 +69,9 @@ struct DatasetSynthCommand: ParsableCommand {
     @Option(help: "gzip level of embeddings (0-9), or none.")
     var gzip = ShardLayout.default.gzipLevel.map(String.init) ?? "none"
 
+    @Option(help: "How embeddings are stored: float32 or float16 (the format allows both; float16 halves the bytes).")
+    var type = "float32"
+
     @Flag(help: "Replace shards already in OUT.")
     var force = false
 
@@ -78,6 +81,9 @@ struct DatasetSynthCommand: ParsableCommand {
         }
         guard TaskKind(rawValue: task) != nil else { throw ValidationError("--task must be regression or binary") }
         guard gzip == "none" || gzipLevel != nil else { throw ValidationError("--gzip must be none or 0-9") }
+        guard type == "float32" || type == "float16" else {
+            throw ValidationError("--type must be float32 or float16, got '\(type)'")
+        }
         if relevantLayers != nil && layers == nil { throw ValidationError("--relevant-layers needs --layers") }
         if let relevantLayers, relevantLayerNumbers == nil {
             throw ValidationError(
@@ -133,7 +139,8 @@ struct DatasetSynthCommand: ParsableCommand {
         }
         if force { for url in existing { try? FileManager.default.removeItem(at: url) } }
         let layout = ShardLayout(
-            chunkRows: chunkRows, columnBlock: columnBlock, gzipLevel: gzipLevel, shuffle: gzipLevel != nil)
+            chunkRows: chunkRows, columnBlock: columnBlock, gzipLevel: gzipLevel, shuffle: gzipLevel != nil,
+            embeddingType: type == "float16" ? .float16 : .float32)
         try dataset.write(to: directory, layout: layout) { print($0) }
         print(
             "synthetic dataset in \(out): N=\(utterances) D=\(dimension) K=\(relevant) T=\(targets) R=\(raters) seed=\(seed)"

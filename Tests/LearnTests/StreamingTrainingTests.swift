@@ -8,7 +8,7 @@ import XCTest
 /// its batches from there. The model, every metric and every evaluation must be the ones the in-memory path
 /// gives, to the last bit (same batches, same arithmetic), with and without an input transform.
 final class StreamingTrainingTests: XCTestCase {
-    static func dataset(in scratch: ScratchDirectory) throws -> URL {
+    static func dataset(in scratch: ScratchDirectory, float16: Bool = false) throws -> URL {
         var configuration = SyntheticDataset.Configuration()
         configuration.utterances = 240
         configuration.dimension = 12
@@ -16,8 +16,10 @@ final class StreamingTrainingTests: XCTestCase {
         configuration.minFrames = 3
         configuration.maxFrames = 30
         configuration.seed = 5
-        let url = scratch.path("data")
-        try SyntheticDataset(configuration: configuration).write(to: url)
+        let url = scratch.path(float16 ? "data-float16" : "data")
+        var layout = ShardLayout.default
+        if float16 { layout.embeddingType = .float16 }
+        try SyntheticDataset(configuration: configuration).write(to: url, layout: layout)
         return url
     }
 
@@ -77,6 +79,56 @@ final class StreamingTrainingTests: XCTestCase {
             $0.hasPrefix("salience-frames")
         }
         XCTAssertEqual(left, [])
+    }
+
+    /// float16 shards are held in memory as float16 (half the bytes, no float32 copy) and widened a batch at a
+    /// time. Widening is exact, so training on them gives, to the last bit, what training on the same frames
+    /// widened on read into the local float32 file gives; and the batches equal HDF5's own conversion.
+    func testFloat16FramesAreHeldAsFloat16AndTrainTheSameModelAsWidenedFrames() throws {
+        let scratch = try ScratchDirectory("streaming-f16")
+        defer { scratch.remove() }
+        let data = try Self.dataset(in: scratch, float16: true)
+        let held = try TrainingData(directory: data, selection: nil)
+        let train = try XCTUnwrap(held.clean[.train])
+        let halves = try XCTUnwrap(train.halfFrames, "float16 shards should be held as float16")
+        XCTAssertEqual(train.frames, [], "no float32 copy beside the float16 frames")
+        XCTAssertEqual(halves.count, train.offsets[train.count] * 12)
+        // The batch of every train utterance against HDF5's conversion of the same rows (12 columns: the
+        // eight-wide path and its tail).
+        let catalog = try DatasetCatalog(directory: data)
+        var expected: [[Float]] = []
+        for shard in catalog.shards where shard.condition == ShardFormat.cleanCondition {
+            let reader = try ShardReader(url: catalog.url(of: shard))
+            for u in reader.utterances(in: .train) {
+                expected.append(try reader.readFrames(utterances: u..<(u + 1)).values)
+            }
+        }
+        XCTAssertEqual(expected.count, train.count)
+        let batch = train.batch(Array(0..<train.count))
+        for (slot, rows) in expected.enumerated() {
+            for t in 0..<(rows.count / 12) {
+                let got = Array(batch.frames[((t * train.count + slot) * 12)..<((t * train.count + slot + 1) * 12)])
+                XCTAssertEqual(got, Array(rows[(t * 12)..<((t + 1) * 12)]), "utterance \(slot) frame \(t)")
+            }
+        }
+        let transform = TrainingJob.InputTransform(width: 3, weightCount: 21) { frames, rows in
+            var out = [Float](repeating: 0, count: rows * 3)
+            for r in 0..<rows {
+                for j in 0..<3 { for c in 0..<7 { out[r * 3 + j] += frames[r * 7 + c] * Float(c - j) } }
+            }
+            return out
+        }
+        for transform in [nil, transform] {
+            var inMemory = job(data, budget: nil, cache: nil)
+            inMemory.transform = transform
+            var stored = job(data, budget: 4096, cache: scratch.url)
+            stored.transform = transform
+            let a = try inMemory.run()
+            let b = try stored.run()
+            let what = transform == nil ? "selected columns" : "transformed columns"
+            XCTAssertEqual(a.metrics, b.metrics, what)
+            XCTAssertEqual(a.model.decoder.parameters.map(\.value), b.model.decoder.parameters.map(\.value), what)
+        }
     }
 
     /// Two jobs through one worker's column cache: the first reads the shards once (every frame of every
