@@ -83,13 +83,22 @@ public final class EmbeddedCluster: @unchecked Sendable {
         }
     }
 
+    /// MiB of training frames each local worker may hold: the workers of one machine share a quarter of its
+    /// RAM (each on its own would take that quarter, N of them N quarters).
+    public static func workerMemoryMiB(workers: Int, physicalMemory: UInt64 = ProcessInfo.processInfo.physicalMemory)
+        -> Int
+    {
+        max(1, Int(clamping: physicalMemory / 4 / UInt64(max(1, workers))) >> 20)
+    }
+
     private func startWorker(_ index: Int, options: Options) throws {
         let process = Process()
         process.executableURL = options.executable
         process.arguments =
             [
                 "worker", "--connect", endpoint, "--data-root", options.dataRoot.path, "--threads",
-                "\(options.threadsPerWorker)", "--parent-pid", "\(getpid())",
+                "\(options.threadsPerWorker)", "--parent-pid", "\(getpid())", "--memory",
+                "\(Self.workerMemoryMiB(workers: options.workers))",
             ] + (options.outputRoot.map { ["--output-root", $0.path] } ?? [])
         let logURL = stateDirectory.appendingPathComponent("worker-\(index).log")
         FileManager.default.createFile(atPath: logURL.path, contents: nil)

@@ -17,6 +17,9 @@ public enum LearnError: Error, CustomStringConvertible, Equatable {
     case frameFile(path: String, reason: String)
     /// A layer mix of `layers` layers cannot cut `columns` input columns into equal layers.
     case badLayerMix(layers: Int, columns: Int)
+    /// A memory budget of `given` bytes cannot hold one batch, which needs `needed` bytes (`batch` utterances of
+    /// up to `frames` frames of `columns` float32 columns).
+    case memoryBudgetTooSmall(given: Int, needed: Int, batch: Int, frames: Int, columns: Int)
 
     /// A one-sentence explanation.
     public var description: String {
@@ -37,6 +40,10 @@ public enum LearnError: Error, CustomStringConvertible, Equatable {
         case .frameFile(let path, let reason):
             return "cannot keep frames beyond the memory budget in \(path): \(reason) (give --cache-dir a writable "
                 + "local directory with room, or a larger --memory)"
+        case .memoryBudgetTooSmall(let given, let needed, let batch, let frames, let columns):
+            return "a memory budget of \(Self.mebibytes(given)) cannot hold one batch: \(batch) utterances x up to "
+                + "\(frames) frames x \(columns) columns x 4 bytes = \(Self.mebibytes(needed)) needed (give a larger "
+                + "--memory or training.memory_mib, or a smaller batch size)"
         case .badLayerMix(let layers, let columns) where layers < 1:
             return "a layer mix needs at least 1 layer, and \(layers) were asked for (\(columns) columns)"
         case .badLayerMix(let layers, let columns):
@@ -45,4 +52,7 @@ public enum LearnError: Error, CustomStringConvertible, Equatable {
                 + "column of each of the \(layers) layers"
         }
     }
+
+    /// `bytes` in MiB, rounded up, for messages.
+    static func mebibytes(_ bytes: Int) -> String { "\((bytes + (1 << 20) - 1) >> 20) MiB" }
 }

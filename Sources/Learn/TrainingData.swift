@@ -32,7 +32,8 @@ public struct TrainingData {
     ///   `LearnError.widthMismatch`.
     public init(
         directory: URL, selection: [Int]?, selectionSource: String = "--dims", model: (path: String, width: Int)? = nil,
-        memoryBudget: Int? = nil, cacheDirectory: URL? = nil, columnCache: ColumnCache? = nil, layers: [Int]? = nil
+        memoryBudget: Int? = nil, cacheDirectory: URL? = nil, columnCache: ColumnCache? = nil, layers: [Int]? = nil,
+        batchSize: Int = TrainingDefaults.batchSize
     ) throws {
         let catalog = try DatasetCatalog(directory: directory).restricted(toLayers: layers)
         let width = catalog.dimension
@@ -54,6 +55,14 @@ public struct TrainingData {
             * (half ? MemoryLayout<Float16>.stride : MemoryLayout<Float>.stride)
         var store: FrameFile?
         if let memoryBudget, frameBytes > memoryBudget {
+            // Streaming holds one batch at a time: a budget below that cannot train at all, and says so now,
+            // before any frame is read.
+            let longest = try Self.longestUtterance(catalog, layers: layers)
+            let needed = batchSize * longest * sorted.count * MemoryLayout<Float>.stride
+            guard memoryBudget >= needed else {
+                throw LearnError.memoryBudgetTooSmall(
+                    given: memoryBudget, needed: needed, batch: batchSize, frames: longest, columns: sorted.count)
+            }
             store = try FrameFile(
                 width: sorted.count, directory: cacheDirectory ?? FileManager.default.temporaryDirectory)
         }
@@ -152,6 +161,16 @@ public struct TrainingData {
     /// About how many decoded bytes the in-memory path reads at a time: large enough that chunk rows are
     /// rarely decoded twice, small beside any dataset worth budgeting.
     static let inMemoryBlockBytes = 64 << 20
+
+    /// The most frames any utterance of the dataset has (from the shards' offsets).
+    public static func longestUtterance(_ catalog: DatasetCatalog, layers: [Int]?) throws -> Int {
+        var longest = 0
+        for shard in catalog.shards {
+            let offsets = try ShardReader(url: catalog.url(of: shard), layers: layers).offsets
+            for i in 0..<max(0, offsets.count - 1) { longest = max(longest, offsets[i + 1] - offsets[i]) }
+        }
+        return longest
+    }
 
     /// Whether every shard stores every layer in `layers` (nil: all) as float16.
     static func allHalf(_ catalog: DatasetCatalog, layers: [Int]?) throws -> Bool {

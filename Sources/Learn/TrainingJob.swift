@@ -94,7 +94,8 @@ public struct TrainingJob {
         }
         let data = try TrainingData(
             directory: directory, selection: transform == nil ? selection : nil, selectionSource: selectionSource,
-            memoryBudget: memoryBudget, cacheDirectory: cacheDirectory, columnCache: columnCache, layers: layers)
+            memoryBudget: memoryBudget, cacheDirectory: cacheDirectory, columnCache: columnCache, layers: layers,
+            batchSize: config.batchSize)
         let catalog = data.catalog
         let width = catalog.dimension
         let columns = targetColumns ?? Array(0..<catalog.targets.count)

@@ -1,5 +1,6 @@
 import Cluster
 import Foundation
+import Learn
 import Shards
 
 /// `scan.catalog`: reads every shard header of the spec's dataset, checks them against the format and the
@@ -43,7 +44,9 @@ public struct CatalogExecutor: TaskExecutor {
             targets: catalog.targets, conditions: catalog.conditions, dimension: catalog.dimension,
             task: catalog.task.rawValue, hasRaterSpread: catalog.hasRaterSpread)
         let layers = catalog.layers?.map { ScanResults.LayerWidth(layer: $0.layer, dimension: $0.dimension) }
-        let problems = spec.validate(against: facts) + layerProblems(spec, layers: layers)
+        let problems =
+            spec.validate(against: facts) + layerProblems(spec, layers: layers)
+            + (try memoryProblems(spec, catalog: catalog))
         guard problems.isEmpty else { throw ScanError.specDoesNotFit(problems: problems) }
 
         let targets = spec.dataset.targets.resolve(catalog.targets)
@@ -74,6 +77,21 @@ public struct CatalogExecutor: TaskExecutor {
                     file: $0.file, utterances: $0.utterances, trainUtterances: $0.utterancesPerSplit["train"] ?? 0)
             },
             labelVariance: spec.training.resolvedLabelVariance(hasRaterSpread: catalog.hasRaterSpread))
+    }
+
+    /// A `training.memory_mib` that cannot hold one batch of the widest model (all D columns: the full
+    /// decoder, IG's and PCA's read every column), refused with the numbers before any work is planned.
+    static func memoryProblems(_ spec: ScanSpec, catalog: DatasetCatalog) throws -> [ScanSpecProblem] {
+        guard let memory = spec.training.memoryMib else { return [] }
+        let longest = try TrainingData.longestUtterance(catalog, layers: spec.dataset.layers?.numbers)
+        let needed = spec.training.batchSize * longest * catalog.dimension * MemoryLayout<Float>.stride
+        guard memory << 20 < needed else { return [] }
+        return [
+            ScanSpecProblem(
+                "training.memory_mib",
+                "\(memory) MiB cannot hold one batch: \(spec.training.batchSize) utterances x up to \(longest) frames x "
+                    + "\(catalog.dimension) columns x 4 bytes = \((needed + (1 << 20) - 1) >> 20) MiB needed")
+        ]
     }
 
     /// What a scan of several layers cannot do: PCA, whose covariance spans all L·D columns (one layer at a

@@ -63,6 +63,18 @@ public struct ScanCostModel: Sendable, Equatable, Codable {
         }
     }
 
+    /// Refuses a pilot that trained another kind of decoder than `spec`: seconds per parameter and frame
+    /// belong to one kind (a convolution's cost per weight is not a GRU's), so carried across kinds the
+    /// estimate would be off by an unknown factor.
+    public static func checkApplies(_ pilot: ScanResults, to spec: ScanSpec) throws {
+        let kind = pilot.run.spec.decoder.kind
+        guard kind == spec.decoder.kind else {
+            throw PilotError(
+                reason: "it trained \(kind.rawValue) decoders and this spec trains \(spec.decoder.kind.rawValue); "
+                    + "run a pilot with the spec's decoder")
+        }
+    }
+
     /// Parameters of the spec's decoder at input width `k` with `outputs` outputs (plus a PCA projection).
     static func parameters(_ spec: ScanSpec, k: Int, projectedFrom: Int?, outputs: Int) -> Int {
         let kind: DecoderConfig.Kind = spec.decoder.kind == .tcGRU ? .tcGRU : .gruFF

@@ -6,10 +6,12 @@ public enum ScanExecutors {
     /// Catalog, statistics, KSG, train, IG, fuse and report executors, each stamping its results with a ``TaskTiming``.
     public static var all: [any TaskExecutor] { all(columnCache: nil) }
 
-    /// The same, with the grid's training tasks reading shards through a worker's `columnCache`.
-    public static func all(columnCache: ColumnCache?) -> [any TaskExecutor] {
+    /// The same, with the grid's training tasks reading shards through a worker's `columnCache` and holding at
+    /// most `trainingMemory` bytes of frames each (nil: a quarter of RAM).
+    public static func all(columnCache: ColumnCache?, trainingMemory: Int? = nil) -> [any TaskExecutor] {
         let executors: [any TaskExecutor] = [
-            CatalogExecutor(), StatisticsExecutor(), KSGExecutor(), TrainExecutor(columnCache: columnCache),
+            CatalogExecutor(), StatisticsExecutor(), KSGExecutor(),
+            TrainExecutor(columnCache: columnCache, memoryBudget: trainingMemory),
             IGExecutor(), FuseExecutor(), ReportExecutor(),
         ]
         return executors.map { TimedExecutor($0) }

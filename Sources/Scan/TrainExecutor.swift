@@ -15,15 +15,22 @@ public struct TrainExecutor: TaskExecutor {
     /// A worker's cache of decoded shards, shared by its training tasks (nil: each task reads the shards).
     public let columnCache: ColumnCache?
 
+    /// Bytes of frames one task may hold in memory: the worker's share per slot (nil: a quarter of RAM). A
+    /// spec's `training.memory_mib` lowers it, never raises it.
+    public let memoryBudget: Int?
+
     /// The executor.
-    public init(columnCache: ColumnCache? = nil) { self.columnCache = columnCache }
+    public init(columnCache: ColumnCache? = nil, memoryBudget: Int? = nil) {
+        self.columnCache = columnCache
+        self.memoryBudget = memoryBudget
+    }
 
     /// Trains, evaluates and saves.
     public func execute(_ task: TaskInput, context: TaskContext) throws -> Payload {
         let body = try ScanCoding.decode(TrainTask.self, from: task.payload, what: "scan.train task")
         var result = try Self.train(
             body, arrays: task.payload.arrays, dataRoot: context.dataRoot, outputRoot: context.outputRoot,
-            columnCache: columnCache)
+            columnCache: columnCache, memoryBudget: memoryBudget)
         result.taskId = String(task.id)
         return try ScanCoding.payload(result)
     }
@@ -32,7 +39,7 @@ public struct TrainExecutor: TaskExecutor {
     /// columns (or PCA's projection), the model saved under the run's output directory.
     public static func train(
         _ body: TrainTask, arrays: [Data], dataRoot: DataRoot, outputRoot: OutputRoot,
-        columnCache: ColumnCache? = nil
+        columnCache: ColumnCache? = nil, memoryBudget: Int? = nil
     ) throws -> TrainedModelResult {
         let directory = try dataRoot.resolve(body.dataset)
         // Refused before training, not after: a spec's output directory is confined to the worker's root.
@@ -54,8 +61,10 @@ public struct TrainExecutor: TaskExecutor {
         job.targetColumns = body.targetColumns
         job.conditions = Set(body.conditions)
         job.labelVariance = LabelVarianceMode(rawValue: body.labelVariance.rawValue) ?? .off
-        // Frames beyond a quarter of the machine's RAM go to a local file (same model, bounded memory).
-        job.memoryBudget = TrainingDefaults.memoryBudget()
+        // Frames beyond the budget go to a local file (same model, bounded memory): the worker's share per
+        // slot (default a quarter of RAM), lowered by the spec's training.memory_mib.
+        let share = memoryBudget ?? TrainingDefaults.memoryBudget()
+        job.memoryBudget = body.training.memoryMib.map { min($0 << 20, share) } ?? share
         job.columnCache = columnCache
         job.decoder = body.decoder.kind == .tcGRU ? .tcGRU : .gruFF
         job.adjustDecoder = { Self.adjust(&$0, to: body.decoder) }

@@ -16,6 +16,7 @@ extension ScanSpec {
         "decoder": ["kind", "conv_channels", "kernel", "gru_units", "gru_layers", "ff_units", "dropout"],
         "training": [
             "label_variance", "seeds", "epochs", "batch_size", "learning_rate", "patience", "loss", "variance_weight",
+            "memory_mib",
         ],
         "output": ["directory"],
         "cluster": ["dimension_block", "utterances_per_task"],
@@ -168,6 +169,7 @@ struct SpecTOMLReader {
             if let value = int(table, "training", "patience") { spec.training.patience = value }
             if let value: ScanSpec.Loss = word(table, "training", "loss", noun: "loss") { spec.training.loss = value }
             if let value = number(table, "training", "variance_weight") { spec.training.varianceWeight = value }
+            if let value = int(table, "training", "memory_mib") { spec.training.memoryMib = value }
         }
 
         if let table = section(root, "output"), let directory = string(table, "output", "directory") {

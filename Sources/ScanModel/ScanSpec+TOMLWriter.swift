@@ -75,8 +75,10 @@ extension ScanSpec {
             "seeds = \(list(training.seeds.map(String.init)))", "epochs = \(training.epochs)",
             "batch_size = \(training.batchSize)", "learning_rate = \(float(training.learningRate))",
             "patience = \(training.patience)", "loss = \(string(training.loss.rawValue))",
-            "variance_weight = \(float(training.varianceWeight))", "",
+            "variance_weight = \(float(training.varianceWeight))",
         ]
+        if let memory = training.memoryMib { lines.append("memory_mib = \(memory)") }
+        lines.append("")
         lines += ["[output]", "directory = \(string(output.directory))", ""]
         lines += [
             "[cluster]", "dimension_block = \(cluster.dimensionBlock)",

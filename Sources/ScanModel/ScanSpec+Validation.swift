@@ -107,6 +107,9 @@ extension ScanSpec {
         check(
             training.varianceWeight >= 0 && training.varianceWeight.isFinite, "training.variance_weight",
             "must be zero or positive, found \(training.varianceWeight)")
+        if let memory = training.memoryMib {
+            check(memory >= 1, "training.memory_mib", "must be at least 1 (MiB), found \(memory)")
+        }
 
         // [output], [cluster]
         check(!output.directory.isEmpty, "output.directory", "must not be empty")

@@ -152,6 +152,10 @@ public struct ScanSpec: Codable, Equatable, Sendable {
         public var loss: Loss = ScanSpecDefaults.loss
         /// λ, the weight of the spread head's loss in `std-aux` mode.
         public var varianceWeight: Double = ScanSpecDefaults.varianceWeight
+        /// MiB of frames one training task may hold in memory; beyond it the task streams its batches from a
+        /// local file. nil: the worker's share (its `--memory`, default a quarter of RAM, over its slots); a
+        /// value above that share is capped to it, since the worker knows its machine.
+        public var memoryMib: Int? = nil
 
         /// Creates the section with its defaults.
         public init() {}

@@ -144,7 +144,9 @@ extension ScanCommand {
         }
         let model: ScanCostModel
         do {
-            model = try ScanCostModel(pilot: try ScanResults.load(contentsOf: url))
+            let pilotResults = try ScanResults.load(contentsOf: url)
+            try ScanCostModel.checkApplies(pilotResults, to: spec)
+            model = try ScanCostModel(pilot: pilotResults)
         } catch {
             throw CommandFailure("--pilot \(url.path): \(error)")
         }

@@ -58,11 +58,19 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "GB the --cache-dir may hold (least recently used entries are removed beyond it).")
     var cacheLimit: Double = 50
 
+    @Option(
+        help: """
+            MiB of frames the worker's training tasks may hold in memory, shared among its --threads (each task \
+            gets memory / threads; frames beyond it are streamed from a local file). Default: a quarter of RAM.
+            """)
+    var memory: Int?
+
     @Option(help: "Log level.")
     var logLevel: LogLevelOption = .info
 
     func validate() throws {
         if !(cacheLimit > 0) { throw ValidationError("--cache-limit must be > 0 (GB).") }
+        if let memory, memory < 1 { throw ValidationError("--memory must be at least 1 (MiB).") }
         if threads < 1 || threads > 1024 { throw ValidationError("--threads must be between 1 and 1024.") }
         if let window, window < 1 { throw ValidationError("--window must be at least 1.") }
         var isDirectory: ObjCBool = false
@@ -92,6 +100,8 @@ struct WorkerCommand: ParsableCommand {
         let cache = try cacheDir.map {
             try ColumnCache(directory: URL(fileURLWithPath: $0), limitBytes: Int(cacheLimit * 1e9))
         }
-        return DiagnosticExecutors.all + ScanExecutors.all(columnCache: cache)
+        // Each slot's share, so a worker of many threads does not give each of them the whole budget.
+        let total = memory.map { $0 << 20 } ?? TrainingDefaults.memoryBudget()
+        return DiagnosticExecutors.all + ScanExecutors.all(columnCache: cache, trainingMemory: total / threads)
     }
 }

@@ -23,6 +23,10 @@ final class StreamingTrainingTests: XCTestCase {
         return url
     }
 
+    /// Below the dataset's frames (240 utterances of 3-30 frames, 7 or 12 columns, and the distorted copies),
+    /// above one batch (64 x 30 x 12 x 4 = 92,160 bytes): the frames stream from a local file.
+    static let streamingBudget = 100_000
+
     func job(_ directory: URL, budget: Int?, cache: URL?) -> TrainingJob {
         var config = TrainingConfig()
         config.seed = 4
@@ -63,7 +67,7 @@ final class StreamingTrainingTests: XCTestCase {
         for transform in transforms {
             var inMemory = job(data, budget: nil, cache: nil)
             inMemory.transform = transform
-            var stored = job(data, budget: 4096, cache: scratch.url)
+            var stored = job(data, budget: Self.streamingBudget, cache: scratch.url)
             stored.transform = transform
             var lines: [String] = []
             let a = try inMemory.run()
@@ -121,7 +125,7 @@ final class StreamingTrainingTests: XCTestCase {
         for transform in [nil, transform] {
             var inMemory = job(data, budget: nil, cache: nil)
             inMemory.transform = transform
-            var stored = job(data, budget: 4096, cache: scratch.url)
+            var stored = job(data, budget: Self.streamingBudget, cache: scratch.url)
             stored.transform = transform
             let a = try inMemory.run()
             let b = try stored.run()
@@ -141,7 +145,7 @@ final class StreamingTrainingTests: XCTestCase {
         let cache = try ColumnCache(directory: scratch.path("columns"), limitBytes: 1 << 30)
         var first = job(data, budget: nil, cache: nil)
         first.columnCache = cache
-        var second = job(data, budget: 4096, cache: scratch.url)  // also through the frame file
+        var second = job(data, budget: Self.streamingBudget, cache: scratch.url)  // also through the frame file
         second.columnCache = cache
         let a = try first.run()
         let b = try second.run()
@@ -155,12 +159,39 @@ final class StreamingTrainingTests: XCTestCase {
         XCTAssertEqual(b.metrics, plain.metrics)
     }
 
+    /// A budget that cannot hold one batch fails before any frame is read, with the numbers.
+    func testABudgetBelowOneBatchIsRefusedWithTheNumbers() throws {
+        let scratch = try ScratchDirectory("streaming")
+        defer { scratch.remove() }
+        let data = try Self.dataset(in: scratch)
+        let catalog = try DatasetCatalog(directory: data)
+        let longest = try TrainingData.longestUtterance(catalog, layers: nil)
+        // An independent count of the longest utterance, from the offsets of every shard.
+        var expected = 0
+        for shard in catalog.shards {
+            let offsets = try ShardReader(url: catalog.url(of: shard)).offsets
+            expected = max(expected, zip(offsets.dropFirst(), offsets).map { $0 - $1 }.max() ?? 0)
+        }
+        XCTAssertEqual(longest, expected)
+        let needed = 64 * longest * 7 * 4
+        XCTAssertThrowsError(try job(data, budget: needed - 1, cache: scratch.url).run()) { error in
+            guard
+                case LearnError.memoryBudgetTooSmall(let given, let reported, let batch, let frames, let columns) =
+                    error
+            else { return XCTFail("\(error)") }
+            XCTAssertEqual([given, reported, batch, frames, columns], [needed - 1, needed, 64, longest, 7])
+            XCTAssertTrue("\(error)".contains("cannot hold one batch"), "\(error)")
+        }
+        // One batch exactly is enough to train.
+        XCTAssertNoThrow(try job(data, budget: needed, cache: scratch.url).run())
+    }
+
     func testACacheDirectoryThatCannotHoldTheFramesIsAClearError() throws {
         let scratch = try ScratchDirectory("streaming")
         defer { scratch.remove() }
         let data = try Self.dataset(in: scratch)
         let missing = scratch.path("no-such-directory")
-        XCTAssertThrowsError(try job(data, budget: 4096, cache: missing).run()) { error in
+        XCTAssertThrowsError(try job(data, budget: Self.streamingBudget, cache: missing).run()) { error in
             guard case LearnError.frameFile(let path, let reason) = error else {
                 return XCTFail("\(error)")
             }

@@ -83,4 +83,14 @@ final class ScanCostModelTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("statistics phase"), "\(error)")
         }
     }
+
+    func testAPilotOfAnotherDecoderKindIsRefused() throws {
+        let results = pilot()
+        var spec = results.run.spec
+        XCTAssertNoThrow(try ScanCostModel.checkApplies(results, to: spec))
+        spec.decoder.kind = spec.decoder.kind == .gruFF ? .tcGRU : .gruFF
+        XCTAssertThrowsError(try ScanCostModel.checkApplies(results, to: spec)) { error in
+            XCTAssertTrue("\(error)".contains("run a pilot with the spec's decoder"), "\(error)")
+        }
+    }
 }
