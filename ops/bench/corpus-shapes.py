@@ -66,6 +66,8 @@ def write_corpus(directory, name, hours, utterances, task, targets):
             else:
                 labels = rng.uniform(-1, 1, (last - first, len(targets))).astype(np.float32)
             f["labels"] = labels
+            if task == "regression":  # the raters' spread, so that a spec may ask for std-aux
+                f["label_std"] = rng.uniform(0, 0.5, (last - first, len(targets))).astype(np.float32)
         # Salience refuses a file too small to hold its declared frames (chunks never written); extending it
         # to the frames' float32 size with a hole (a sparse file: no disk used) passes that check.
         os.truncate(path, max(os.path.getsize(path), int(offsets[-1]) * DIMENSION * 4))
