@@ -25,7 +25,7 @@ public enum ClusterDefaults {
     /// (a dropped connection discards what was queued on it). Younger ones may still be on the way.
     public static var unlistedLeaseGrace: TimeInterval { peerTimeout }
 
-    /// A task leased longer than this many times the mean task duration of its run (and at least
+    /// A task leased longer than this many times the mean duration of its run's finished tasks of its kind (and at least
     /// `stragglerMinimumAge`) may be re-issued to an idle worker once the queue is empty.
     public static let stragglerFactor = 3.0
     /// The smallest lease age at which a task counts as a straggler.

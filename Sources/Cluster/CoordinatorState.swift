@@ -98,9 +98,6 @@ final class RunRecord {
     var kinds: [String: KindCounts] = [:]
     /// Completions per whole second, for throughput.
     var completionsPerSecond: [Int: Int] = [:]
-    /// Sum and count of reported task durations, for the straggler threshold.
-    var durationSum = 0.0
-    var durationCount = 0
 
     init(_ run: LedgerRun) {
         id = run.id
@@ -113,12 +110,8 @@ final class RunRecord {
         phase = run.phase
     }
 
-    var meanDuration: Double { durationCount == 0 ? 0 : durationSum / Double(durationCount) }
-
-    func recordCompletion(now: Double, seconds: Double) {
+    func recordCompletion(now: Double) {
         completionsPerSecond[Int(now), default: 0] += 1
-        durationSum += seconds
-        durationCount += 1
         if completionsPerSecond.count > Int(ClusterDefaults.throughputWindow) * 4 {
             let oldest = Int(now - ClusterDefaults.throughputWindow)
             completionsPerSecond = completionsPerSecond.filter { $0.key >= oldest }

@@ -79,6 +79,25 @@ final class RunLifecycleTests: XCTestCase {
         XCTAssertEqual(try client.status(run: run).runs[0].done, 21)
     }
 
+    /// A long task among many short ones of another kind is not a straggler: "usual" is per kind, and its kind
+    /// has no finished task to compare with (a scan's training tasks beside its statistics tasks).
+    func testALongTaskIsNotAStragglerBesideShortTasksOfAnotherKind() throws {
+        let harness = try ClusterHarness("straggler-kind")
+        defer { harness.tearDown() }
+        try harness.startCoordinator()
+        for name in ["w1", "w2"] { try harness.startWorker(name, ["--window", "1"]) }
+        let client = try harness.client()
+        try harness.waitUntil("two workers") { try client.workers().workers.count == 2 }
+        var tasks = (0..<20).map { _ in TaskSpec(kind: "cluster.noop", payload: Payload(body: Data())) }
+        tasks.append(TaskSpec(kind: "cluster.sleep", payload: Payload(body: DiagnosticExecutors.data([2500]))))
+        let run = try client.submit(RunSubmission(name: "straggler-kind", tasks: tasks))
+        let status = try client.waitForRun(run, timeout: 60)
+        XCTAssertEqual(status.state, .completed)
+        XCTAssertEqual(try client.allResults(run: run).count, 21)
+        XCTAssertFalse(harness.log("coordinator").contains("straggler re-issued"), harness.log("coordinator"))
+        XCTAssertEqual(try client.status().duplicateResults, 0)
+    }
+
     func testCancelDropsQueuedTasksThroughTheCommandLine() throws {
         let harness = try ClusterHarness("cancel")
         defer { harness.tearDown() }
