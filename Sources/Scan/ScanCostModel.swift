@@ -9,7 +9,8 @@ import Learn
 /// The model and what it leaves out: each phase's work is spread over min(workers, its tasks) slots, one task
 /// per worker slot, phases one after another (a real scan overlaps them, so the sum is an upper bound); a
 /// model trains the pilot's mean share of its maximum epochs (early stopping), at a cost proportional to
-/// frames x parameters (the GRU's sequential steps and BLAS sizes make that approximate, more so far from the
+/// frames x parameters, plus the frame bytes it reads at the pilot's grid rate outside training (loading,
+/// evaluation) (the GRU's sequential steps and BLAS sizes make that approximate, more so far from the
 /// pilot's widths); reading is in the statistics rate, not modelled apart; the catalog and report take
 /// seconds and are left out. docs/cost-model.md says how far it was off on a measured run.
 public struct ScanCostModel: Sendable, Equatable, Codable {
@@ -21,6 +22,11 @@ public struct ScanCostModel: Sendable, Equatable, Codable {
     public var secondsPerAttributionUnit: Double?
     /// Epochs trained over the maximum, averaged over the pilot's models.
     public var epochShare: Double
+    /// Frame bytes a grid task handles per second outside its training loop (reading the shards or the column
+    /// cache, filling memory or the local frame file, evaluating every split and condition), when the pilot's
+    /// grid phase says: its task-seconds beyond the models' training time over the bytes its models read. At
+    /// 15 GB this was most of a grid task's time (docs/cost-model.md); nil for a pilot of an earlier build.
+    public var gridBytesPerSecond: Double?
 
     /// What a pilot lacks to calibrate from.
     public struct PilotError: Error, CustomStringConvertible {
@@ -53,6 +59,14 @@ public struct ScanCostModel: Sendable, Equatable, Codable {
         }
         guard counted > 0, work > 0 else { throw PilotError(reason: "no trained model says what it read") }
         secondsPerTrainingUnit = trainingSeconds / work
+        let handled = pilot.models.filter { !$0.isShared }.reduce(0.0) {
+            $0 + Double(($1.bytesFromDataRoot ?? 0) + ($1.bytesFromCache ?? 0))
+        }
+        if let grid = pilot.run.phase("grid"), let gridSeconds = grid.taskSeconds, gridSeconds > trainingSeconds,
+            handled > 0
+        {
+            gridBytesPerSecond = handled / (gridSeconds - trainingSeconds)
+        }
         epochShare = min(1, epochs / Double(counted) / Double(max(1, pilot.run.spec.training.epochs)))
         if let ig = pilot.run.phase("ig"), let igBytes = ig.bytesFromDataRoot, let igSeconds = ig.taskSeconds,
             let baseline = pilot.models.first(where: { $0.k == d && $0.method != .pca })
@@ -106,7 +120,11 @@ public struct ScanCostModel: Sendable, Equatable, Codable {
         for group in preview.trainedByWidth {
             let params = Self.parameters(
                 spec, k: group.k, projectedFrom: group.projected ? preview.dimension : nil, outputs: preview.targets)
-            let one = epochs * preview.gridFrames * Double(params) * secondsPerTrainingUnit
+            let width = Double(group.projected ? preview.dimension : group.k)
+            let bytes = preview.gridFrames * width * Double(MemoryLayout<Float>.stride)
+            let one =
+                epochs * preview.gridFrames * Double(params) * secondsPerTrainingUnit
+                + (gridBytesPerSecond.map { bytes / $0 } ?? 0)
             total += one * Double(group.models)
             longest = max(longest, one)
             models += group.models

@@ -76,6 +76,34 @@ final class ScanCostModelTests: XCTestCase {
         }
     }
 
+    /// A grid phase that took longer than its models' training: the rest is handling their bytes, and an
+    /// estimate adds each model's bytes at that rate.
+    func testGridTimeBeyondTrainingIsChargedPerByteRead() throws {
+        var results = pilot()
+        XCTAssertNil(try ScanCostModel(pilot: results).gridBytesPerSecond, "no grid phase, no rate")
+        // 52 s of training inside 72 task-seconds: 20 s for the 2,000 x (16 + 8) x 4 bytes the two models read.
+        results.run.phases.append(
+            ScanResults.Phase(name: "grid", state: .done, tasksDone: 2, tasksTotal: 2, taskSeconds: 72))
+        let model = try ScanCostModel(pilot: results)
+        XCTAssertEqual(try XCTUnwrap(model.gridBytesPerSecond), 192_000 / 20, accuracy: 1e-9)
+        var spec = results.run.spec
+        spec.training.epochs = 20
+        var preview = ScanPreview(
+            phases: [], methods: [], modes: [.off], seeds: 1, datasetBytes: 0, dimension: 16, trainings: 3)
+        preview.trainedByWidth = [(k: 8, projected: false, models: 2), (k: 4, projected: true, models: 1)]
+        preview.gridFrames = 1e5
+        preview.targets = 1
+        let unit = 0.5 * 20 * 1e5 * model.secondsPerTrainingUnit
+        let selected = Double(ScanCostModel.parameters(spec, k: 8, projectedFrom: nil, outputs: 1))
+        let projected = Double(ScanCostModel.parameters(spec, k: 4, projectedFrom: 16, outputs: 1))
+        let training: Double = 2 * selected * unit + projected * unit
+        // Bytes: two models of 8 columns, and PCA's projection reads all 16.
+        let bytes: Double = (2 * 8 + 16) * 1e5 * 4
+        let reading: Double = bytes / (192_000.0 / 20)
+        let grid = try XCTUnwrap(model.estimate(preview, spec: spec, workers: 1).first { $0.phase == "grid" })
+        XCTAssertEqual(grid.seconds, training + reading, accuracy: 1e-6 * (training + reading))
+    }
+
     func testAPilotWithoutBytesIsRefusedWithTheReason() {
         var results = pilot()
         results.run.phases = []
