@@ -52,7 +52,11 @@ public struct ScanCostModel: Sendable, Equatable, Codable {
             let read = Double(root + (model.bytesFromCache ?? 0))
             let width = model.method == .pca ? d : model.k
             let frames = read / Double(max(1, width) * MemoryLayout<Float>.stride)
-            work += Double(model.epochsTrained) * frames * Double(model.params)
+            // PCA's projection (k x D weights) counts in its model size but is applied once per frame, not
+            // trained: the training loop's work is the decoder's at width k (counting it made a pilot with PCA
+            // look 3-7x cheaper per parameter than it was).
+            let trained = model.method == .pca ? model.params - model.k * d : model.params
+            work += Double(model.epochsTrained) * frames * Double(max(1, trained))
             trainingSeconds += model.secondsTotal
             epochs += Double(model.epochsTrained)
             counted += 1
@@ -119,7 +123,7 @@ public struct ScanCostModel: Sendable, Equatable, Codable {
         var models = 0
         for group in preview.trainedByWidth {
             let params = Self.parameters(
-                spec, k: group.k, projectedFrom: group.projected ? preview.dimension : nil, outputs: preview.targets)
+                spec, k: group.k, projectedFrom: nil, outputs: preview.targets)
             let width = Double(group.projected ? preview.dimension : group.k)
             let bytes = preview.gridFrames * width * Double(MemoryLayout<Float>.stride)
             let one =

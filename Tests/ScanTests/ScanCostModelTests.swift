@@ -95,13 +95,27 @@ final class ScanCostModelTests: XCTestCase {
         preview.targets = 1
         let unit = 0.5 * 20 * 1e5 * model.secondsPerTrainingUnit
         let selected = Double(ScanCostModel.parameters(spec, k: 8, projectedFrom: nil, outputs: 1))
-        let projected = Double(ScanCostModel.parameters(spec, k: 4, projectedFrom: 16, outputs: 1))
+        // PCA's projection is applied, not trained: its model trains at the decoder's size for k = 4.
+        let projected = Double(ScanCostModel.parameters(spec, k: 4, projectedFrom: nil, outputs: 1))
         let training: Double = 2 * selected * unit + projected * unit
         // Bytes: two models of 8 columns, and PCA's projection reads all 16.
         let bytes: Double = (2 * 8 + 16) * 1e5 * 4
         let reading: Double = bytes / (192_000.0 / 20)
         let grid = try XCTUnwrap(model.estimate(preview, spec: spec, workers: 1).first { $0.phase == "grid" })
         XCTAssertEqual(grid.seconds, training + reading, accuracy: 1e-6 * (training + reading))
+    }
+
+    /// A PCA model's size counts its k x D projection, which training does not touch: the rate is calibrated
+    /// on its decoder's parameters alone.
+    func testAPilotsPCAModelIsCalibratedOnItsDecoder() throws {
+        var results = pilot()
+        var pca = results.models[1]
+        pca.method = .pca
+        pca.params = 300 + 8 * 16  // the decoder's 300 and the 8 x 16 projection
+        pca.bytesFromDataRoot = 2000 * 16 * 4  // it reads all D = 16 columns of 2,000 frames
+        results.models[1] = pca
+        // The same work as the ccs model it replaced: 4 x 2,000 x 500 + 6 x 2,000 x 300 units for 52 s.
+        XCTAssertEqual(try ScanCostModel(pilot: results).secondsPerTrainingUnit, 52 / 7.6e6, accuracy: 1e-15)
     }
 
     func testAPilotWithoutBytesIsRefusedWithTheReason() {
