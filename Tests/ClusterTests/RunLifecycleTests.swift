@@ -98,6 +98,23 @@ final class RunLifecycleTests: XCTestCase {
         XCTAssertEqual(try client.status().duplicateResults, 0)
     }
 
+    /// Two long tasks and two idle one-thread workers with windows of 2: each worker runs one, at the same
+    /// time. (The first worker in the table used to take both into its window and run them in turn.)
+    func testIdleWorkersAreServedBeforeAnyWindowIsFilled() throws {
+        let harness = try ClusterHarness("fair-dispatch")
+        defer { harness.tearDown() }
+        try harness.startCoordinator()
+        for name in ["w1", "w2"] { try harness.startWorker(name, ["--window", "2"]) }
+        let client = try harness.client()
+        try harness.waitUntil("two workers") { try client.workers().workers.count == 2 }
+        let tasks = (0..<2).map { _ in
+            TaskSpec(kind: "cluster.sleep", payload: Payload(body: DiagnosticExecutors.data([1500])))
+        }
+        let run = try client.submit(RunSubmission(name: "fair", tasks: tasks))
+        XCTAssertEqual(try client.waitForRun(run, timeout: 60).state, .completed)
+        XCTAssertEqual(try client.workers().workers.map(\.done).sorted(), [1, 1])
+    }
+
     func testCancelDropsQueuedTasksThroughTheCommandLine() throws {
         let harness = try ClusterHarness("cancel")
         defer { harness.tearDown() }
