@@ -6,7 +6,8 @@ layout (1024 x 64 chunks, shuffle + gzip 1) but no chunk is ever written, and ea
 frames' size, so a 175 GB corpus takes a few MB of disk. Only a dry run may read these files (a scan would read the fill value, zeros); `--dry-run` reads
 headers only.
 
-Usage: corpus-shapes.py OUT_DIR      (writes OUT_DIR/muse-humor, OUT_DIR/muse-mimic, OUT_DIR/msp-podcast)
+Usage: corpus-shapes.py OUT_DIR      (writes OUT_DIR/muse-humor, OUT_DIR/muse-mimic, OUT_DIR/msp-podcast, and the
+                                      papers' protocols as specs: OUT_DIR/paper-a-<corpus>.toml, paper-b-<corpus>.toml)
 
 The shapes (frames from the hours; utterance counts are assumptions, since the estimate depends on them only
 through the number of statistics and IG tasks and KSG's N):
@@ -27,6 +28,48 @@ CORPORA = {
     "msp-podcast": dict(hours=240.0, utterances=151_000, task="regression",
                         targets=["arousal", "valence", "dominance"]),
 }
+# Paper A (Mitra et al., ICASSP 2024) at the defaults of ../shared/docs/methods.md: CCS, MIS, PCA and the
+# baselines at five ratios, TC-GRU, both label-variance modes, 3 seeds, at most 50 epochs. It needs rater spread,
+# so not MuSe-Humor (binary).
+PAPER_A = """name = "paper A protocol on {corpus}"
+[dataset]
+directory = "{corpus}"
+[selection]
+methods = ["ccs", "mis", "pca", "random", "full"]
+ratios = [0.2, 0.4, 0.6, 0.8, 1.0]
+thresholds = []
+[training]
+seeds = [1, 2, 3]
+epochs = 50
+label_variance = ["std-aux", "off"]
+[output]
+directory = "runs/paper-a-{corpus}"
+"""
+# Paper B (Grosz et al., MuSe 2023): the MuSe GRU-FF baseline on all dimensions, Integrated Gradients (right
+# Riemann sum, 50 steps) over the train split, the mean and p75 thresholds, 3 seeds, at most 50 epochs.
+PAPER_B = """name = "paper B protocol on {corpus}"
+[dataset]
+directory = "{corpus}"
+[selection]
+methods = ["ig", "random", "full"]
+ratios = []
+thresholds = ["mean", "p75"]
+[ig]
+steps = 50
+method = "riemann-right"
+[decoder]
+kind = "gru-ff"
+gru_units = 64
+gru_layers = 1
+ff_units = 64
+dropout = 0.5
+[training]
+seeds = [1, 2, 3]
+epochs = 50
+label_variance = ["off"]
+[output]
+directory = "runs/paper-b-{corpus}"
+"""
 DIMENSION = 1024
 FRAMES_PER_SHARD = 1_000_000
 
@@ -80,6 +123,10 @@ def main():
         sys.exit(__doc__)
     for name, shape in CORPORA.items():
         write_corpus(os.path.join(sys.argv[1], name), name, **shape)
+        protocols = [("b", PAPER_B)] + ([("a", PAPER_A)] if shape["task"] == "regression" else [])
+        for letter, text in protocols:
+            with open(os.path.join(sys.argv[1], f"paper-{letter}-{name}.toml"), "w") as f:
+                f.write(text.format(corpus=name))
 
 
 if __name__ == "__main__":
