@@ -57,7 +57,7 @@ public struct TrainingData {
         if let memoryBudget, frameBytes > memoryBudget {
             // Streaming holds one batch at a time: a budget below that cannot train at all, and says so now,
             // before any frame is read.
-            let longest = try Self.longestUtterance(catalog, layers: layers)
+            let longest = catalog.longestUtterance
             let needed = batchSize * longest * sorted.count * MemoryLayout<Float>.stride
             guard memoryBudget >= needed else {
                 throw LearnError.memoryBudgetTooSmall(
@@ -162,16 +162,6 @@ public struct TrainingData {
     /// rarely decoded twice, small beside any dataset worth budgeting.
     static let inMemoryBlockBytes = 64 << 20
 
-    /// The most frames any utterance of the dataset has (from the shards' offsets).
-    public static func longestUtterance(_ catalog: DatasetCatalog, layers: [Int]?) throws -> Int {
-        var longest = 0
-        for shard in catalog.shards {
-            let offsets = try ShardReader(url: catalog.url(of: shard), layers: layers).offsets
-            for i in 0..<max(0, offsets.count - 1) { longest = max(longest, offsets[i + 1] - offsets[i]) }
-        }
-        return longest
-    }
-
     /// Whether every shard stores every layer in `layers` (nil: all) as float16.
     static func allHalf(_ catalog: DatasetCatalog, layers: [Int]?) throws -> Bool {
         guard catalog.shards.allSatisfy({ $0.embeddingType == "float16" }) else { return false }
@@ -191,13 +181,9 @@ public struct TrainingData {
         let spreads = spreads(reader)
         let targets = reader.targetCount
         let ratingStride = (reader.header.raterCount ?? 0) * targets
-        var first = 0
-        while first < reader.utteranceCount {
-            var last = first + 1
-            while last < reader.utteranceCount && reader.offsets[last + 1] - reader.offsets[first] <= blockRows {
-                last += 1
-            }
-            let block = try source.frames(utterances: first..<last, columns: columns)
+        for range in UtteranceBlocks.ranges(offsets: reader.offsets, rowsPerBlock: blockRows) {
+            let (first, last) = (range.lowerBound, range.upperBound)
+            let block = try source.frames(utterances: range, columns: columns)
             let set = UtteranceSet(
                 width: columns?.count ?? reader.dimension, frames: block.values, offsets: block.rowOffsets,
                 labels: Array(reader.labels[(first * targets)..<(last * targets)]),
@@ -206,7 +192,6 @@ public struct TrainingData {
                 ratings: reader.ratings.map { Array($0[(first * ratingStride)..<(last * ratingStride)]) },
                 raterCount: reader.header.raterCount ?? 0)
             try body(set, first)
-            first = last
         }
     }
 
@@ -222,16 +207,10 @@ public struct TrainingData {
             raterCount: reader.header.raterCount ?? 0)
         set.store = store
         set.storeRows.reserveCapacity(reader.utteranceCount)
-        var first = 0
-        while first < reader.utteranceCount {
-            var last = first + 1
-            while last < reader.utteranceCount && reader.offsets[last + 1] - reader.offsets[first] <= blockRows {
-                last += 1
-            }
-            let block = try source.frames(utterances: first..<last, columns: columns)
+        for range in UtteranceBlocks.ranges(offsets: reader.offsets, rowsPerBlock: blockRows) {
+            let block = try source.frames(utterances: range, columns: columns)
             let firstRow = try block.values.withUnsafeBufferPointer { try store.append($0) }
-            for k in 0..<(last - first) { set.storeRows.append(firstRow + block.rowOffsets[k]) }
-            first = last
+            for k in 0..<range.count { set.storeRows.append(firstRow + block.rowOffsets[k]) }
         }
         set.offsets = set.offsets.map { $0 - set.offsets[0] }
         return set

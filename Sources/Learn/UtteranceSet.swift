@@ -1,4 +1,5 @@
 import Foundation
+import Shards
 
 /// Utterances already restricted to the selected columns: the training loop's input. Frames are row-major
 /// `[frames, width]`, utterance `i` owning rows `offsets[i] ..< offsets[i + 1]` — in memory (`frames`), or,
@@ -144,30 +145,16 @@ public struct UtteranceSet: Sendable {
         let steps = lengths.max() ?? 0
         let b = indices.count
         var out = [Float](repeating: 0, count: steps * b * width)
-        if let store {
+        if store != nil || halfFrames != nil {
+            // Each utterance read (or widened) into one buffer, then laid out time-major.
             var rows = [Float](repeating: 0, count: steps * width)
             out.withUnsafeMutableBufferPointer { dst in
                 rows.withUnsafeMutableBufferPointer { utterance in
                     for (slot, i) in indices.enumerated() {
-                        let start = storeRows[i]
-                        store.read(rows: start..<(start + lengths[slot]), into: utterance.baseAddress!)
+                        copyFrames(of: i, into: utterance.baseAddress!)
                         for t in 0..<lengths[slot] {
                             (dst.baseAddress! + (t * b + slot) * width).update(
                                 from: utterance.baseAddress! + t * width, count: width)
-                        }
-                    }
-                }
-            }
-            return FrameBatch(frames: out, lengths: lengths, width: width)
-        }
-        if let halfFrames {
-            halfFrames.withUnsafeBufferPointer { src in
-                out.withUnsafeMutableBufferPointer { dst in
-                    for (slot, i) in indices.enumerated() {
-                        for t in 0..<lengths[slot] {
-                            Self.widen(
-                                src.baseAddress! + (frameStart(i) + t) * width,
-                                into: dst.baseAddress! + (t * b + slot) * width, count: width)
                         }
                     }
                 }
@@ -262,40 +249,34 @@ extension UtteranceSet {
             return
         }
         var buffer = [Float]()
-        var first = 0
-        while first < count {
-            var last = first + 1
-            while last < count && offsets[last + 1] - offsets[first] <= rowsPerBlock { last += 1 }
-            let rows = offsets[last] - offsets[first]
+        for range in UtteranceBlocks.ranges(offsets: offsets, rowsPerBlock: rowsPerBlock) {
+            let rows = offsets[range.upperBound] - offsets[range.lowerBound]
             if buffer.count < rows * width { buffer = [Float](repeating: 0, count: rows * width) }
             try buffer.withUnsafeMutableBufferPointer { block in
                 var filled = 0
-                if let store {
-                    for i in first..<last {
-                        store.read(rows: storeRows[i]..<(storeRows[i] + length(i)), into: block.baseAddress! + filled)
-                        filled += length(i) * width
-                    }
-                } else if let halfFrames {
-                    halfFrames.withUnsafeBufferPointer { source in
-                        for i in first..<last {
-                            Self.widen(
-                                source.baseAddress! + frameStart(i) * width, into: block.baseAddress! + filled,
-                                count: length(i) * width)
-                            filled += length(i) * width
-                        }
-                    }
-                } else {
-                    frames.withUnsafeBufferPointer { source in
-                        for i in first..<last {
-                            (block.baseAddress! + filled).update(
-                                from: source.baseAddress! + frameStart(i) * width, count: length(i) * width)
-                            filled += length(i) * width
-                        }
-                    }
+                for i in range {
+                    copyFrames(of: i, into: block.baseAddress! + filled)
+                    filled += length(i) * width
                 }
                 try body(UnsafeBufferPointer(rebasing: block[0..<filled]))
             }
-            first = last
+        }
+    }
+
+    /// Copies utterance `i`'s frames (row-major, `length(i) x width`) to `target`, from wherever they are: the
+    /// file store, float16 in memory (widened), or float32 in memory.
+    func copyFrames(of i: Int, into target: UnsafeMutablePointer<Float>) {
+        let count = length(i) * width
+        if let store {
+            store.read(rows: storeRows[i]..<(storeRows[i] + length(i)), into: target)
+        } else if let halfFrames {
+            halfFrames.withUnsafeBufferPointer {
+                Self.widen($0.baseAddress! + frameStart(i) * width, into: target, count: count)
+            }
+        } else {
+            frames.withUnsafeBufferPointer {
+                target.update(from: $0.baseAddress! + frameStart(i) * width, count: count)
+            }
         }
     }
 

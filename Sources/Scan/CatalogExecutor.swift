@@ -1,6 +1,5 @@
 import Cluster
 import Foundation
-import Learn
 import Shards
 
 /// `scan.catalog`: reads every shard header of the spec's dataset, checks them against the format and the
@@ -46,7 +45,7 @@ public struct CatalogExecutor: TaskExecutor {
         let layers = catalog.layers?.map { ScanResults.LayerWidth(layer: $0.layer, dimension: $0.dimension) }
         let problems =
             spec.validate(against: facts) + layerProblems(spec, layers: layers)
-            + (try memoryProblems(spec, catalog: catalog))
+            + memoryProblems(spec, catalog: catalog)
         guard problems.isEmpty else { throw ScanError.specDoesNotFit(problems: problems) }
 
         let targets = spec.dataset.targets.resolve(catalog.targets)
@@ -81,9 +80,9 @@ public struct CatalogExecutor: TaskExecutor {
 
     /// A `training.memory_mib` that cannot hold one batch of the widest model (all D columns: the full
     /// decoder, IG's and PCA's read every column), refused with the numbers before any work is planned.
-    static func memoryProblems(_ spec: ScanSpec, catalog: DatasetCatalog) throws -> [ScanSpecProblem] {
+    static func memoryProblems(_ spec: ScanSpec, catalog: DatasetCatalog) -> [ScanSpecProblem] {
         guard let memory = spec.training.memoryMib else { return [] }
-        let longest = try TrainingData.longestUtterance(catalog, layers: spec.dataset.layers?.numbers)
+        let longest = catalog.longestUtterance
         let needed = spec.training.batchSize * longest * catalog.dimension * MemoryLayout<Float>.stride
         guard memory << 20 < needed else { return [] }
         return [

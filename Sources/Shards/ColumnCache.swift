@@ -106,15 +106,10 @@ public final class ColumnCache: @unchecked Sendable {
         let rowsPerRead = max(1, (16 << 20) / max(1, width * 4))
         var header = CachedShard.Header(frames: frames, dimension: width, blockColumns: Self.blockColumns)
         try write(descriptor, &header, count: MemoryLayout<CachedShard.Header>.size, at: 0, path: path)
-        var first = 0
-        while first < reader.utteranceCount {
-            var last = first + 1
-            while last < reader.utteranceCount && reader.offsets[last + 1] - reader.offsets[first] <= rowsPerRead {
-                last += 1
-            }
-            let block = try reader.readFrames(utterances: first..<last, columns: nil)
+        for range in UtteranceBlocks.ranges(offsets: reader.offsets, rowsPerBlock: rowsPerRead) {
+            let block = try reader.readFrames(utterances: range, columns: nil)
             let rows = block.rowOffsets.last ?? 0
-            let row0 = reader.offsets[first]
+            let row0 = reader.offsets[range.lowerBound]
             var piece = [Float]()
             for b in 0..<blocks {
                 let columns = (b * Self.blockColumns)..<min(width, (b + 1) * Self.blockColumns)
@@ -128,7 +123,6 @@ public final class ColumnCache: @unchecked Sendable {
                     try write(descriptor, bytes.baseAddress!, count: bytes.count, at: offset, path: path)
                 }
             }
-            first = last
         }
         complete = true
     }

@@ -25,6 +25,8 @@ public struct ShardSummary: Codable, Equatable, Sendable {
     public var hasLabelStd: Bool
     /// The layers of a layered (version-2) shard; nil for a version-1 shard.
     public var layers: [LayerWidth]? = nil
+    /// Frames of its longest utterance: what one batch of it can need (a memory budget is checked against it).
+    public var longestUtterance = 0
 }
 
 /// The refusal of a dataset directory: every problem found, one line each.
@@ -121,6 +123,9 @@ public struct DatasetCatalog: Codable, Sendable {
     /// Whether the shards carry individual `ratings` or a `label_std`.
     public var hasRaterSpread: Bool { hasRatings || hasLabelStd }
 
+    /// Frames of the dataset's longest utterance, over every shard (the catalog's own reading of the offsets).
+    public var longestUtterance: Int { shards.map(\.longestUtterance).max() ?? 0 }
+
     private static func widths(_ header: ShardHeader) -> [LayerWidth] {
         header.layers.map { LayerWidth(layer: $0.number, dimension: $0.dimension) }
     }
@@ -146,7 +151,7 @@ public struct DatasetCatalog: Codable, Sendable {
             return (nil, [ShardError(file: name, message: "no shards (*.h5 files) in the directory")])
         }
         var problems: [ShardError] = []
-        var loaded: [(header: ShardHeader, ids: [String], splits: [Split])] = []
+        var loaded: [(header: ShardHeader, ids: [String], splits: [Split], longest: Int)] = []
         for url in urls {
             if let problem = ShardFileCheck.problem(url: url, directory: directory) {
                 problems.append(problem)
@@ -156,7 +161,8 @@ public struct DatasetCatalog: Codable, Sendable {
             loader.load()
             problems += loader.problems
             if loader.problems.isEmpty, let header = loader.header {
-                loaded.append((header, loader.ids, loader.splits))
+                let longest = zip(loader.offsets.dropFirst(), loader.offsets).map { $0 - $1 }.max() ?? 0
+                loaded.append((header, loader.ids, loader.splits, longest))
                 keep(loader)
             }
         }
@@ -289,7 +295,8 @@ public struct DatasetCatalog: Codable, Sendable {
                 utterancesPerSplit: perSplit, frames: header.frameCount, dimension: header.dimension,
                 embeddingType: type, chunk: header.embeddingChunk, raters: header.raterCount,
                 hasLabelStd: header.hasLabelStd,
-                layers: header.formatVersion == ShardFormat.version ? nil : widths(header))
+                layers: header.formatVersion == ShardFormat.version ? nil : widths(header),
+                longestUtterance: shard.longest)
         }
         let conditionNames = Set(loaded.map(\.header.condition))
         let conditions =

@@ -165,7 +165,7 @@ final class StreamingTrainingTests: XCTestCase {
         defer { scratch.remove() }
         let data = try Self.dataset(in: scratch)
         let catalog = try DatasetCatalog(directory: data)
-        let longest = try TrainingData.longestUtterance(catalog, layers: nil)
+        let longest = catalog.longestUtterance
         // An independent count of the longest utterance, from the offsets of every shard.
         var expected = 0
         for shard in catalog.shards {
