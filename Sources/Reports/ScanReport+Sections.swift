@@ -151,7 +151,8 @@ extension ScanReport {
                 "training",
                 "\(spec.training.epochs) epochs max, batch \(spec.training.batchSize), lr "
                     + "\(ScanSpecText.number(spec.training.learningRate)), patience \(spec.training.patience), loss "
-                    + "\(spec.training.loss.rawValue), λ \(ScanSpecText.number(spec.training.varianceWeight))",
+                    + "\(spec.training.loss.rawValue), λ \(ScanSpecText.number(spec.training.varianceWeight))"
+                    + (spec.training.memoryMib.map { ", memory \($0) MiB per task" } ?? ""),
             ],
             ["output.directory", spec.output.directory],
             [
