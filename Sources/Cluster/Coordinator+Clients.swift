@@ -115,6 +115,7 @@ extension Coordinator {
                 etaSeconds: run.state == .running && throughput > 0 ? Double(remaining) / throughput : nil,
                 failures: failed > 0 ? try ledger.failures(run: id, limit: 10) : [])
             (status.groups, status.etaRunSeconds) = groupProgress(of: run)
+            status.planningSeconds = planning[id].map { now - $0 }
             statuses.append(status)
         }
         if let only, statuses.isEmpty { throw ClusterError.unknownRun(only) }

@@ -260,60 +260,6 @@ extension Coordinator {
             metadata: ["worker": "\(worker.name)", "reason": "\(reason)", "requeued": "\(leases.count)"])
     }
 
-    /// Advances runs whose current phase has finished: next phase from the planner, or a final state.
-    func checkRuns() {
-        guard !runsToCheck.isEmpty else { return }
-        let ids = runsToCheck
-        runsToCheck.removeAll()
-        for id in ids {
-            guard let run = runs[id], run.state == .running else { continue }
-            let counts = run.phases[run.phase] ?? (0, 0, 0)
-            guard counts.done + counts.failed >= counts.total else { continue }
-            let now = Coordinator.now()
-            do {
-                if counts.failed > 0 {
-                    let first = try ledger.failures(run: id, limit: 1).first
-                    let error =
-                        "\(counts.failed) task(s) of phase \(run.phase) failed"
-                        + (first.map { "; first: task \($0.task) (\($0.kind)): \($0.error)" } ?? "")
-                    try finish(run, state: .failed, error: error, now: now)
-                    continue
-                }
-                guard let planner = planners[run.planner] else {
-                    try finish(run, state: .failed, error: "no planner '\(run.planner)' in this coordinator", now: now)
-                    continue
-                }
-                let results = try ledger.outcomes(run: id, phase: run.phase, after: 0, limit: Int.max).map {
-                    PhaseResult(index: $0.0.index, kind: $0.0.kind, result: $0.1 ?? Payload())
-                }
-                let ledger = self.ledger
-                let context = RunContext(
-                    id: run.id, name: run.name, spec: run.spec,
-                    earlierPhaseCounts: (0..<run.phase).map { run.phases[$0]?.done ?? 0 }
-                ) { phase in
-                    try ledger.outcomes(run: id, phase: phase, after: 0, limit: Int.max).compactMap {
-                        $0.0.ok ? PhaseResult(index: $0.0.index, kind: $0.0.kind, result: $0.1 ?? Payload()) : nil
-                    }
-                }
-                let next: [TaskSpec]
-                do { next = try planner.nextPhase(after: run.phase, of: context, results: results) } catch {
-                    try finish(
-                        run, state: .failed, error: "planner \(run.planner) after phase \(run.phase): \(error)",
-                        now: now)
-                    continue
-                }
-                if next.isEmpty {
-                    try finish(run, state: .completed, error: nil, now: now)
-                } else {
-                    try startPhase(run, phase: run.phase + 1, tasks: next)
-                }
-            } catch {
-                logger.error("cannot advance run", metadata: ["run": "\(id)", "error": "\(error)"])
-                runsToCheck.insert(id)
-            }
-        }
-    }
-
     func startPhase(_ run: RunRecord, phase: Int, tasks specs: [TaskSpec]) throws {
         guard let ids = try ledger.addPhase(run: run.id, phase: phase, tasks: specs) else { return }
         run.phase = phase

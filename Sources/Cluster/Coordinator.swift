@@ -32,7 +32,8 @@ public struct CoordinatorConfiguration: Sendable {
 /// heartbeats and straggler re-issue, and the ledger that makes results exactly-once.
 ///
 /// Threading: `start()` binds and then runs the socket loop on a thread of its own, which alone touches
-/// the socket, the ledger and the scheduler state. `stop()` and `waitUntilStopped()` may be called from any
+/// the socket, writes the ledger and changes the scheduler state; phase boundaries are planned on
+/// `planningQueue`, which only reads the ledger (see `checkRuns`). `stop()` and `waitUntilStopped()` may be called from any
 /// thread.
 public final class Coordinator: @unchecked Sendable {
     let configuration: CoordinatorConfiguration
@@ -75,6 +76,12 @@ public final class Coordinator: @unchecked Sendable {
     /// Acks to send once the batch is durable (worker -> task ids).
     var pendingAcks: [Data: [Int64]] = [:]
     var runsToCheck = Set<String>()
+    /// Runs whose next phase is being planned on `planningQueue`, with when that began.
+    var planning: [String: Double] = [:]
+    /// Where planning jobs leave their plans for the loop.
+    let plannedPhases = PlannedPhaseMailbox()
+    /// One phase boundary planned at a time: planning can hold a phase's results in memory.
+    let planningQueue = DispatchQueue(label: "salience.coordinator.planning")
     var protocolErrors = 0
     /// See `liveLeasedCounts(now:)`.
     var leasedCountsCache: (at: Double, counts: [String: [Int: Int]])?

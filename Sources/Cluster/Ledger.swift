@@ -55,7 +55,8 @@ struct LedgerBatch {
 
 /// The coordinator's durable memory: runs, tasks and accepted results in SQLite (WAL mode, via GRDB).
 ///
-/// Only the coordinator thread uses it. `synchronous = NORMAL` in WAL mode survives a killed process
+/// The coordinator's loop thread writes it; its planning thread reads results (GRDB's queue serialises
+/// the two). `synchronous = NORMAL` in WAL mode survives a killed process
 /// (the case the tests prove); use FULL for power loss at the cost of an fsync per commit.
 final class Ledger {
     private let database: DatabaseQueue

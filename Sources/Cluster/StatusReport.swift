@@ -78,6 +78,9 @@ public struct RunStatus: Codable, Sendable, Equatable {
     /// Seconds until the whole run is done: every part's remaining tasks at its mean task time, over the
     /// connected workers' slots (nil until every unfinished part has a finished task to time).
     public var etaRunSeconds: Double? = nil
+    /// Seconds the coordinator has been planning the next phase from the finished one's results (nil when it
+    /// is not): a scan's phase boundary merges every statistics partial, which takes seconds at speech scale.
+    public var planningSeconds: Double? = nil
     /// Failed tasks (the first few).
     public var failures: [TaskFailure]
 }

@@ -52,9 +52,10 @@ struct ScanProgressDisplay {
         } else {
             eta = "ETA ?"
         }
+        let planning = status.planningSeconds.map { " | planning the next phase (\(duration($0)))" } ?? ""
         let text =
             "scan: " + (parts.isEmpty ? "starting" : parts.joined(separator: " · "))
-            + String(format: " | %.0f %% | ", share * 100) + eta + " | " + duration(elapsed)
+            + String(format: " | %.0f %% | ", share * 100) + eta + planning + " | " + duration(elapsed)
         return (text, parts.joined(separator: ",") + "|\(status.failed)")
     }
 

@@ -59,6 +59,11 @@ struct StatusCommand: ParsableCommand {
                 "  phase \(phase.phase): \(phase.done)/\(phase.total) done, \(phase.leased) leased, "
                     + "\(phase.queued) queued, \(phase.failed) failed")
         }
+        if let seconds = status.planningSeconds {
+            lines.append(
+                "  planning phase \((status.phases.last?.phase ?? -1) + 1) from phase "
+                    + "\(status.phases.last?.phase ?? 0)'s results (\(Int(seconds.rounded())) s)")
+        }
         if let error = status.error { lines.append("  error: \(error)") }
         for failure in status.failures {
             lines.append("  task \(failure.task) (\(failure.kind)) failed: \(failure.error)")

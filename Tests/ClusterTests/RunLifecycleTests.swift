@@ -187,6 +187,71 @@ final class RunLifecycleTests: XCTestCase {
         XCTAssertEqual(DiagnosticExecutors.words(last.result?.body ?? Data()), [expected])
     }
 
+    /// A planner that holds phase 0's boundary until the test releases it, as merging a speech-scale scan's
+    /// statistics partials holds it for seconds.
+    final class HeldPlanner: RunPlanner, @unchecked Sendable {
+        let entered = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+
+        func nextPhase(after phase: Int, of run: RunContext, results: [PhaseResult]) throws -> [TaskSpec] {
+            guard phase == 0 else { return [] }
+            entered.signal()
+            _ = release.wait(timeout: .now() + 60)
+            return [TaskSpec(kind: "cluster.spin", payload: Payload(body: DiagnosticExecutors.data([7, 100])))]
+        }
+    }
+
+    /// Planning runs beside the socket loop: while a phase boundary takes longer than the heartbeat liveness,
+    /// clients are answered, the worker stays attached (it is not declared dead and re-attached), STATUS says
+    /// the run is planning, and the planned phase then runs.
+    func testHeartbeatsAndClientsAreAnsweredWhilePlanningHoldsAPhaseBoundary() throws {
+        let harness = try ClusterHarness("held-planner")
+        defer { harness.tearDown() }
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        let planner = HeldPlanner()
+        let coordinator = try Coordinator(
+            configuration: CoordinatorConfiguration(
+                endpoints: [harness.endpoint], stateDirectory: harness.state, planners: ["held": planner]),
+            logger: logger)
+        try coordinator.start()
+        defer {
+            coordinator.stop()
+            coordinator.waitUntilStopped()
+        }
+        let worker = try Worker(
+            configuration: WorkerConfiguration(endpoint: harness.endpoint, dataRoot: harness.dataRoot, threads: 1),
+            executors: DiagnosticExecutors.all, logger: logger)
+        worker.start()
+        defer {
+            worker.stop()
+            worker.waitUntilStopped()
+        }
+        let client = try harness.client(timeout: 2)
+        let run = try client.submit(
+            RunSubmission(name: "held", planner: "held", tasks: SpinWorkload.tasks(4, iterations: 100)))
+        XCTAssertEqual(planner.entered.wait(timeout: .now() + 60), .success, "phase 0 never finished")
+        let attachedBefore = try XCTUnwrap(try client.workers().workers.first?.connectedSeconds)
+        let hold = ClusterDefaults.heartbeatInterval * Double(ClusterDefaults.heartbeatLiveness + 2)
+        let holdUntil = Date().addingTimeInterval(hold)
+        var answers = 0
+        while Date() < holdUntil {
+            let report = try client.status(run: run)
+            XCTAssertEqual(report.workers, 1)
+            XCTAssertNotNil(report.runs.first?.planningSeconds, "STATUS says the run is planning")
+            answers += 1
+            Thread.sleep(forTimeInterval: 0.25)
+        }
+        XCTAssertGreaterThan(answers, 10)
+        let attached = try XCTUnwrap(try client.workers().workers.first?.connectedSeconds)
+        XCTAssertGreaterThanOrEqual(attached, attachedBefore + hold - 0.5, "the worker was never re-attached")
+        planner.release.signal()
+        let status = try client.waitForRun(run, timeout: 60)
+        XCTAssertEqual(status.state, .completed)
+        XCTAssertEqual(status.phases.map(\.total), [4, 1])
+        XCTAssertNil(status.planningSeconds)
+    }
+
     func testLedgerIsWALAndAcceptsEachResultOnce() throws {
         let scratch = try ScratchDirectory("ledger")
         defer { scratch.remove() }
