@@ -12,6 +12,8 @@ public enum PartialKind: UInt16, CaseIterable, Sendable {
     case bootstrapMoments = 5
     /// `BootstrapMomentsPartial` as weighted sums about one centre.
     case bootstrapSums = 6
+    /// `Observations`: pooled rows carried from the statistics pass to the KSG tasks (not a merge).
+    case observations = 7
     /// `AttributionStatistics` (module Attribution); numbered apart from the saliency statistics.
     case attributionStatistics = 256
     /// `AttributionReplicates` (module Attribution): bootstrap replicates of the IG score.

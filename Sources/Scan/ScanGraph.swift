@@ -76,6 +76,7 @@ public struct ScanGraph {
             range: histogramBins == nil && methods.need(.ranges), histogramBins: histogramBins,
             binaryTargets: catalog.binary)
         task.layers = taskLayers
+        if histogramBins == nil, ksgReadsPooledRows { task.pooledRows = true }
         if task.moments, let confidence = spec.confidence {
             task.replicates = confidence.replicates
             task.bootstrapSeed = confidence.seed
@@ -83,8 +84,27 @@ public struct ScanGraph {
         return task
     }
 
-    /// KSG tasks.
-    public func ksgTasks() throws -> [PlannedTask] {
+    /// Whether the KSG tasks estimate MI from the train rows pass A pooled (each pass A task returns its
+    /// piece's rows) instead of each reading every frame of the dataset for its block: the statistics phase
+    /// then reads the data once, not twice. Only with utterance pooling (frame pooling's rows are the frames),
+    /// a dataset of one layer, and rows that stay under `ScanDefaults.pooledRowsLimitBytes` in all and under
+    /// `pooledRowsMessageLimitBytes` per message.
+    public var ksgReadsPooledRows: Bool {
+        guard needsPassA, methods.any(\.dimensionBlocks), spec.dataset.pooling == .utterance, taskLayers == nil
+        else { return false }
+        let bytesPerValue = MemoryLayout<Double>.stride
+        let extra = catalog.targetColumns.count + 1
+        let train = catalog.cleanShards.reduce(0) { $0 + $1.trainUtterances }
+        let widestBlock = min(dimension, spec.cluster.dimensionBlock)
+        return train * (dimension + extra) * bytesPerValue <= ScanDefaults.pooledRowsLimitBytes
+            && train * (widestBlock + extra) * bytesPerValue <= ScanDefaults.pooledRowsMessageLimitBytes
+            && spec.cluster.utterancesPerTask * (dimension + extra) * bytesPerValue
+                <= ScanDefaults.pooledRowsMessageLimitBytes
+    }
+
+    /// KSG tasks: with `ksgReadsPooledRows`, each carrying its block of `pooled` (nil: made without rows,
+    /// as they are only to be recognised as done); otherwise reading the frames.
+    public func ksgTasks(pooled: Observations? = nil) throws -> [PlannedTask] {
         guard methods.any(\.dimensionBlocks) else { return [] }
         return try dimensionBlocks.map { block in
             var task = KSGTask(
@@ -96,7 +116,10 @@ public struct ScanGraph {
                 task.replicates = confidence.replicates
                 task.bootstrapSeed = confidence.seed
             }
-            return try PlannedTask(ScanTaskKind.ksg, task)
+            guard ksgReadsPooledRows else { return try PlannedTask(ScanTaskKind.ksg, task) }
+            task.carriesRows = true
+            return try PlannedTask(
+                ScanTaskKind.ksg, task, arrays: pooled.map { [$0.columns(block).serialized()] } ?? [])
         }
     }
 

@@ -253,7 +253,17 @@ public struct ScanPlanner: RunPlanner {
         let spec = graph.spec
         let methods = graph.methods
         ready += try graph.passATasks()
-        ready += try graph.ksgTasks()
+        if !graph.ksgReadsPooledRows {
+            ready += try graph.ksgTasks()
+        } else if progress.ksgComplete {
+            ready += try graph.ksgTasks(pooled: nil)
+        } else if progress.statisticsA == graph.utteranceRanges.count,
+            let pooled = try progress.pooledRows(of: try graph.passATasks().map(\.key))
+        {
+            ready += try graph.ksgTasks(pooled: pooled)
+        } else {
+            waiting += 1
+        }
         // Cells that need no scores: the full width (also as IG's baseline) and random draws.
         let full = methods.contains { $0.traits.selection == .full }
         if full || methods.any(\.attribution) {

@@ -80,7 +80,8 @@ public struct ScanPreview: Sendable {
         }
         if methods.any(\.dimensionBlocks) {
             statisticsTasks += graph.dimensionBlocks.count
-            statisticsBytes += cleanFrames * trainShare * bytesPerFrame
+            // From pass A's pooled rows, KSG reads no frames.
+            if !graph.ksgReadsPooledRows { statisticsBytes += cleanFrames * trainShare * bytesPerFrame }
         }
         if statisticsTasks > 0 {
             phases.append(Phase(name: "statistics", tasks: statisticsTasks, bytes: statisticsBytes))

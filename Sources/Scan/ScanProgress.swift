@@ -44,6 +44,9 @@ public struct ScanProgress {
     public private(set) var range: RangePartial?
     /// Merged joint histograms.
     public private(set) var histogram: JointHistogramPartial?
+    /// Pooled train rows of the statistics pieces by task key (serialized `Observations`), kept until every
+    /// KSG block has its scores: the KSG tasks are made from them.
+    public private(set) var pooledRows: [String: Data] = [:]
     /// KSG blocks by first dimension.
     public private(set) var ksgBlocks: [Int: DimensionScores] = [:]
     /// KSG subsample replicates by the block's first dimension, `[b][d]` (with `[confidence]`).
@@ -63,6 +66,25 @@ public struct ScanProgress {
 
     /// The latest finish of any timed task, if any task carried a timing.
     public var lastFinishedAt: Date? { phaseTimings.values.map(\.finishedAt).max() }
+
+    /// Whether the KSG blocks cover every dimension (then no KSG task needs the pooled rows any more).
+    public var ksgComplete: Bool {
+        guard let dimension = catalog?.dataset.dimension, dimension > 0 else { return false }
+        return ksgBlocks.values.reduce(0) { $0 + $1.dimensions.count } >= dimension
+    }
+
+    /// The pooled train rows of `pieces` (statistics task keys, in catalog order) as one batch; nil when a
+    /// piece's rows are missing.
+    public func pooledRows(of pieces: [String]) throws -> Observations? {
+        var batches: [Observations] = []
+        for key in pieces {
+            guard let data = pooledRows[key] else { return nil }
+            do { batches.append(try Observations(serialized: [UInt8](data))) } catch {
+                throw ScanError.malformedPayload(what: "scan.statistics result \(key)", reason: "pooled rows: \(error)")
+            }
+        }
+        return try Observations.concatenating(batches)
+    }
 
     /// Folds `records` in order.
     public init(records: [ScanRecord]) throws {
@@ -104,6 +126,8 @@ public struct ScanProgress {
                 case "range": try Self.fold(&range, RangePartial(serialized: bytes)) { try $0.merge($1) }
                 case "histogram":
                     try Self.fold(&histogram, JointHistogramPartial(serialized: bytes)) { try $0.merge($1) }
+                case "pooled-rows" where !ksgComplete: pooledRows[body.key] = data
+                case "pooled-rows": break
                 default:
                     throw ScanError.malformedPayload(what: "scan.statistics result", reason: "unknown partial \(name)")
                 }
@@ -128,6 +152,7 @@ public struct ScanProgress {
                 perTarget: Array(arrays.dropLast(replicates)))
             if replicates > 0 { ksgReplicateBlocks[body.start] = Array(arrays.suffix(replicates)) }
             done.insert(body.key)
+            if ksgComplete { pooledRows = [:] }
         case ScanTaskKind.ig:
             let body = try ScanCoding.decode(IGResult.self, from: payload, what: "scan.ig result")
             guard let data = payload.arrays.first else {

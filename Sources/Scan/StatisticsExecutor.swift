@@ -6,8 +6,8 @@ import Scoring
 import Shards
 
 /// `scan.statistics`: the partials of one shard's utterance range (train split): moments (CCS), covariance
-/// (PCA), ranges (first pass of `mis-hist`), or joint histograms on agreed edges (its second pass). The
-/// result body is a ``StatisticsResult``; the arrays are the partials' bytes in the order it lists.
+/// (PCA), ranges (first pass of `mis-hist`), or joint histograms on agreed edges (its second pass), and the
+/// pooled train rows themselves when the KSG tasks are to read them from here. The result body is a ``StatisticsResult``; the arrays are the partials' bytes in the order it lists.
 public struct StatisticsExecutor: TaskExecutor {
     /// `scan.statistics`.
     public var kind: String { ScanTaskKind.statistics }
@@ -38,11 +38,13 @@ public struct StatisticsExecutor: TaskExecutor {
             sources: [PassSource(url: url, utterances: body.start..<body.end)], opened: [url.lastPathComponent: reader],
             split: .train, pooling: Pooling(rawValue: body.pooling.rawValue) ?? .utterance,
             targetColumns: body.targetColumns, threads: 1)
+        let kept = Collected()
         let partials = try pass.accumulate(
             PassPartials(
                 dimensions: 0..<reader.dimension, targetCount: body.targetColumns.count, moments: body.moments,
                 covariance: body.covariance, range: body.range, histogram: layout,
-                bootstrap: body.replicates.map { BootstrapSettings(replicates: $0, seed: body.bootstrapSeed ?? 0) }))
+                bootstrap: body.replicates.map { BootstrapSettings(replicates: $0, seed: body.bootstrapSeed ?? 0) }),
+            keep: body.pooledRows == true ? { kept.batches.append($0) } : nil)
         let (moments, covariance, range, histogram, rows) = (
             partials.moments, partials.covariance, partials.range, partials.histogram, partials.rows
         )
@@ -68,6 +70,17 @@ public struct StatisticsExecutor: TaskExecutor {
             names.append("histogram")
             arrays.append(histogram.serialized())
         }
+        if body.pooledRows == true {
+            // A piece whose utterances hold no train rows still answers, with zero rows.
+            let pooled =
+                kept.batches.isEmpty
+                ? try Observations(
+                    features: [], targets: [], count: 0, dimensions: reader.dimension,
+                    targetCount: body.targetColumns.count, rowKeys: [])
+                : try Observations.concatenating(kept.batches)
+            names.append("pooled-rows")
+            arrays.append(pooled.serialized())
+        }
         return try ScanCoding.payload(
             StatisticsResult(key: body.key, partials: names, rows: rows, bytesFromDataRoot: pass.bytesRead),
             arrays: arrays)
@@ -79,7 +92,7 @@ public struct StatisticsResult: Codable, Equatable, Sendable {
     /// The task's key.
     public var key: String
     /// Which partials the arrays hold, in order (`moments`, `bootstrap-moments`, `covariance`, `range`,
-    /// `histogram`).
+    /// `histogram`, `pooled-rows`).
     public var partials: [String]
     /// Pooled rows counted.
     public var rows: Int
@@ -88,8 +101,8 @@ public struct StatisticsResult: Codable, Equatable, Sendable {
 }
 
 /// `scan.ksg`: the KSG mutual information of one block of dimensions against the targets, over every
-/// train observation of every clean shard (catalog order, as `salience scores` reads them), reading only
-/// the block's columns. The result's arrays are the per-target scores (Float64, little-endian).
+/// train observation of every clean shard (catalog order, as `salience scores` reads them): from the pooled
+/// rows the statistics tasks sent with it when it carries them, else reading the block's columns. The result's arrays are the per-target scores (Float64, little-endian).
 public struct KSGExecutor: TaskExecutor {
     /// `scan.ksg`.
     public var kind: String { ScanTaskKind.ksg }
@@ -100,25 +113,47 @@ public struct KSGExecutor: TaskExecutor {
     /// Reads the block's columns of all train utterances and estimates MI.
     public func execute(_ task: TaskInput, context: TaskContext) throws -> Payload {
         let body = try ScanCoding.decode(KSGTask.self, from: task.payload, what: "scan.ksg task")
-        let directory = try context.dataRoot.resolve(body.dataset)
-        let catalog: DatasetCatalog
-        do {
-            catalog = try DatasetCatalog(directory: directory)
-        } catch let error as DatasetError {
-            throw ScanError.invalidDataset(directory: body.dataset, problems: error.problems.map(\.description))
+        let observations: Observations
+        var bytesRead = 0
+        if body.carriesRows == true {
+            // The statistics tasks pooled these rows already: nothing to read.
+            guard let data = task.payload.arrays.first else {
+                throw ScanError.malformedPayload(
+                    what: "scan.ksg task \(body.key)", reason: "its pooled rows are missing")
+            }
+            do { observations = try Observations(serialized: [UInt8](data)) } catch {
+                throw ScanError.malformedPayload(what: "scan.ksg task \(body.key)", reason: "pooled rows: \(error)")
+            }
+            guard observations.dimensionRange == body.start..<body.end,
+                observations.targetCount == body.targetColumns.count
+            else {
+                throw ScanError.malformedPayload(
+                    what: "scan.ksg task \(body.key)",
+                    reason:
+                        "pooled rows cover dimensions \(observations.dimensionRange) and \(observations.targetCount) "
+                        + "target(s), not \(body.start)..<\(body.end) and \(body.targetColumns.count)")
+            }
+        } else {
+            let directory = try context.dataRoot.resolve(body.dataset)
+            let catalog: DatasetCatalog
+            do {
+                catalog = try DatasetCatalog(directory: directory)
+            } catch let error as DatasetError {
+                throw ScanError.invalidDataset(directory: body.dataset, problems: error.problems.map(\.description))
+            }
+            let pass = ShardPass(
+                sources: catalog.shards(condition: ShardFormat.cleanCondition).map {
+                    PassSource(url: catalog.url(of: $0), layers: body.layers)
+                },
+                split: .train, pooling: Pooling(rawValue: body.pooling.rawValue) ?? .utterance,
+                targetColumns: body.targetColumns, threads: 1)
+            let collected = Collected()
+            try pass.run(
+                columns: Array(body.start..<body.end), compute: { $0 }, merge: { collected.batches.append($0) })
+            observations = try Observations.concatenating(collected.batches)
+            bytesRead = pass.bytesRead
         }
-        let pass = ShardPass(
-            sources: catalog.shards(condition: ShardFormat.cleanCondition).map {
-                PassSource(url: catalog.url(of: $0), layers: body.layers)
-            },
-            split: .train, pooling: Pooling(rawValue: body.pooling.rawValue) ?? .utterance,
-            targetColumns: body.targetColumns, threads: 1)
-        let collected = Collected()
-        try pass.run(
-            columns: Array(body.start..<body.end), compute: { $0 }, merge: { collected.batches.append($0) })
-        let batches = collected.batches
         let estimator = KSGMutualInformation(neighbours: body.neighbours, noise: .seeded(body.noiseSeed), threads: 1)
-        let observations = try Observations.concatenating(batches)
         let scores = try estimator.scores(observations)
         // With replicates, B subsample score vectors (mean over targets) follow the per-target scores.
         let subsamples = try body.replicates.map {
@@ -127,7 +162,7 @@ public struct KSGExecutor: TaskExecutor {
                 bootstrap: BootstrapSettings(replicates: $0, seed: body.bootstrapSeed ?? SaliencyDefaults.bootstrapSeed)
             )
         }
-        var result = KSGResult(key: body.key, start: body.start, end: body.end, bytesFromDataRoot: pass.bytesRead)
+        var result = KSGResult(key: body.key, start: body.start, end: body.end, bytesFromDataRoot: bytesRead)
         result.replicates = subsamples?.count
         return try ScanCoding.payload(
             result, arrays: (scores.perTarget + (subsamples ?? [])).map { DoubleBytes.encode($0) })

@@ -99,6 +99,10 @@ public struct StatisticsTask: ScanTaskBody, Equatable {
     public var replicates: Int? = nil
     /// The seed of their weights.
     public var bootstrapSeed: UInt64? = nil
+    /// Also return the piece's pooled train rows (an `Observations` array named `pooled-rows`), from which
+    /// the KSG tasks estimate MI without reading the frames again (absent: no; and in tasks of earlier
+    /// builds).
+    public var pooledRows: Bool? = nil
 
     /// `stats-a` or `stats-b` (histograms), then shard and range.
     public var key: String { "\(histogramBins == nil ? "stats-a" : "stats-b"):\(shard):\(start)..<\(end)" }
@@ -146,6 +150,9 @@ public struct KSGTask: ScanTaskBody, Equatable {
     public var replicates: Int? = nil
     /// The seed of their weights.
     public var bootstrapSeed: UInt64? = nil
+    /// Whether the task's arrays carry the block's pooled train rows (one `Observations`, in catalog
+    /// order), gathered from the statistics tasks: then it reads no frames (absent: it reads them).
+    public var carriesRows: Bool? = nil
 
     /// `ksg:start..<end`.
     public var key: String { "ksg:\(start)..<\(end)" }

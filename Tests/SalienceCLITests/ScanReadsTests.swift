@@ -119,3 +119,29 @@ extension ScanClusterTests {
         XCTAssertEqual(replaced.status, 0, replaced.stderr)
     }
 }
+
+/// The statistics phase reads the data once: pass A's tasks send their pooled train rows on, and the KSG tasks
+/// estimate MI from them instead of each reading every frame again for its block of dimensions.
+extension ScanClusterTests {
+    func testKSGEstimatesFromPassARowsSoTheStatisticsPhaseReadsTheDataOnce() throws {
+        let reference = try reference()
+        var bytes: [String: Int] = [:]
+        for (name, methods) in [
+            ("ccs", [ScanSpec.Method.ccs]), ("ccs-mis", [.ccs, .mis]), ("mis", [.mis]),
+        ] {
+            let url = try writeSpec(smallSpec(output: "out-\(name)", methods: methods), "\(name).toml")
+            let run = try scan(url, workers: 2)
+            XCTAssertEqual(run.status, 0, run.stderr)
+            let results = try ScanResults.load(contentsOf: scratch.path("out-\(name)/results.json"))
+            bytes[name] = try XCTUnwrap(results.run.phase("statistics")?.bytesFromDataRoot, name)
+            if methods.contains(.mis) {
+                assertClose(results.scoreCurve(.mis)?.mean, reference.columns["mis"], "\(name) mis")
+            }
+        }
+        let ccs = try XCTUnwrap(bytes["ccs"])
+        XCTAssertGreaterThan(ccs, 0)
+        XCTAssertEqual(bytes["ccs-mis"], ccs, "with pass A, KSG reads no frames")
+        // Alone, KSG reads the frames itself: every block's columns of every train frame.
+        XCTAssertGreaterThan(try XCTUnwrap(bytes["mis"]), 0)
+    }
+}
