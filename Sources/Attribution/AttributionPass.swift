@@ -42,7 +42,8 @@ public struct AttributionPass<Model: AttributableModel> {
             throw AttributionError.shapeMismatch(
                 expected: "a bootstrap key per utterance (\(utterances.count))", actual: "\(keys?.count ?? 0) keys")
         }
-        let results = try method.attribute(utterances, replicas: replicas, outputs: statistics.outputs)
+        let results = try method.attribute(
+            utterances, replicas: replicas, outputs: statistics.outputs, keepingFrames: false)
         try statistics.add(contentsOf: results)
         if var kept = replicates, let keys {
             for (result, key) in zip(results, keys) { try kept.add(result, key: key) }

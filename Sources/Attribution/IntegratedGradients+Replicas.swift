@@ -8,18 +8,22 @@ extension IntegratedGradients {
     /// Replicas must be independent instances (models keep per-call state); a model's own BLAS threads come
     /// on top, so on a small machine give BLAS one thread per replica.
     public func attribute<Model: AttributableModel>(
-        _ utterances: [[Float]], replicas: [Model], outputs: [Int]? = nil
+        _ utterances: [[Float]], replicas: [Model], outputs: [Int]? = nil, keepingFrames: Bool = true
     ) throws -> [UtteranceAttribution] {
         guard replicas.count > 1, utterances.count > 1 else {
             guard let model = replicas.first else { return [] }
-            return try attribute(utterances, model: model, outputs: outputs)
+            return try attribute(utterances, model: model, outputs: outputs, keepingFrames: keepingFrames)
         }
         let groups = Self.contiguousGroups(utterances.map(\.count), count: min(replicas.count, utterances.count))
         let results = ResultSlots(count: groups.count)
         DispatchQueue.concurrentPerform(iterations: groups.count) { g in
             do {
                 results.set(
-                    g, .success(try attribute(Array(utterances[groups[g]]), model: replicas[g], outputs: outputs)))
+                    g,
+                    .success(
+                        try attribute(
+                            Array(utterances[groups[g]]), model: replicas[g], outputs: outputs,
+                            keepingFrames: keepingFrames)))
             } catch {
                 results.set(g, .failure(error))
             }

@@ -29,12 +29,17 @@ public struct IntegratedGradients: Sendable {
 
     /// Attributes every output in `outputs` (all of the model's outputs when nil) for each utterance.
     ///
-    /// - Parameter utterances: each utterance's frames, T x D floats row-major, D the model's input width.
+    /// - Parameters:
+    ///   - utterances: each utterance's frames, T x D floats row-major, D the model's input width.
+    ///   - keepingFrames: whether each result keeps its frame-wise attributions (T x D per output). The
+    ///     statistics need only the per-dimension summaries, so a pass passes false: an utterance's
+    ///     gradient sums are then summarised and freed as soon as its last interpolation row is done, and
+    ///     memory follows the batch, not the utterances (the same summaries to the bit).
     /// - Returns: one `UtteranceAttribution` per utterance, in order.
     /// - Throws: `AttributionError` for bad steps, baseline, utterance shapes or outputs, and whatever the
     ///   model throws.
     public func attribute<Model: AttributableModel>(
-        _ utterances: [[Float]], model: Model, outputs: [Int]? = nil
+        _ utterances: [[Float]], model: Model, outputs: [Int]? = nil, keepingFrames: Bool = true
     ) throws -> [UtteranceAttribution] {
         let width = model.inputWidth
         let targets = outputs ?? Array(0..<model.outputCount)
@@ -52,14 +57,32 @@ public struct IntegratedGradients: Sendable {
         }
         if utterances.isEmpty || targets.isEmpty { return [] }
 
-        // Σ_k w_k ∂F_j/∂x at the interpolated points, per utterance and output.
-        var totals: [[[Float]]] = lengths.map { t in
-            Array(repeating: [Float](repeating: 0, count: t * width), count: targets.count)
+        // Σ_k w_k ∂F_j/∂x at the interpolated points, per utterance and output; made at an utterance's
+        // first row and, unless frames are kept, summarised and freed after its last.
+        var totals = [[[Float]]](repeating: [], count: lengths.count)
+        var rowsLeft = [Int](repeating: alphas.count, count: lengths.count)
+        var frameAttributions = [[[Float]]](repeating: [], count: lengths.count)
+        var summaries = [UtteranceAttribution.Summaries?](repeating: nil, count: lengths.count)
+        func finish(_ u: Int) {
+            let attributions = totals[u].map { total in
+                var a = total
+                utterances[u].withUnsafeBufferPointer { x in
+                    for i in 0..<a.count { a[i] *= x[i] - base[i % width] }
+                }
+                return a
+            }
+            totals[u] = []
+            summaries[u] = UtteranceAttribution.summaries(of: attributions, length: lengths[u], width: width)
+            if keepingFrames { frameAttributions[u] = attributions }
         }
         // Utterances of similar length share batches (shortest first), so little of a batch is padding.
         let byLength = lengths.indices.sorted { (lengths[$0], $0) < (lengths[$1], $1) }
         let rows = byLength.flatMap { u in alphas.indices.map { Row(utterance: u, step: $0) } }
         for batchRows in packRows(rows, lengths: lengths, width: width) {
+            for row in batchRows where totals[row.utterance].isEmpty {
+                totals[row.utterance] = Array(
+                    repeating: [Float](repeating: 0, count: lengths[row.utterance] * width), count: targets.count)
+            }
             let batchSize = batchRows.count
             let steps = batchRows.map { lengths[$0.utterance] }.max() ?? 0
             var frames = [Float](repeating: 0, count: steps * batchSize * width)
@@ -104,21 +127,18 @@ public struct IntegratedGradients: Sendable {
                     }
                 }
             }
+            for row in batchRows {
+                rowsLeft[row.utterance] -= 1
+                if rowsLeft[row.utterance] == 0 { finish(row.utterance) }
+            }
         }
 
         let (atInput, atBaseline) = try endpointOutputs(
             utterances, lengths: lengths, base: base, model: model, targets: targets)
         return lengths.indices.map { u in
-            let frameAttributions = totals[u].map { total in
-                var a = total
-                utterances[u].withUnsafeBufferPointer { x in
-                    for i in 0..<a.count { a[i] *= x[i] - base[i % width] }
-                }
-                return a
-            }
-            return UtteranceAttribution(
-                length: lengths[u], width: width, outputs: targets, frameAttributions: frameAttributions,
-                outputAtInput: atInput[u], outputAtBaseline: atBaseline[u])
+            UtteranceAttribution(
+                length: lengths[u], width: width, outputs: targets, frameAttributions: frameAttributions[u],
+                summaries: summaries[u]!, outputAtInput: atInput[u], outputAtBaseline: atBaseline[u])
         }
     }
 

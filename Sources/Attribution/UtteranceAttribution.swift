@@ -6,7 +6,8 @@ public struct UtteranceAttribution: Sendable {
     public let width: Int
     /// The attributed output indices, in the order of every per-output array here.
     public let outputs: [Int]
-    /// Frame-wise attributions a[τ, d] per attributed output, `length * width` floats each ([frame][dim]).
+    /// Frame-wise attributions a[τ, d] per attributed output, `length * width` floats each ([frame][dim]);
+    /// empty when the attribution was made without keeping frames (a pass needs only the summaries).
     public let frameAttributions: [[Float]]
     /// c[d] = Σ_τ a[τ, d] per attributed output (summed in Double).
     public let attributions: [[Double]]
@@ -22,12 +23,33 @@ public struct UtteranceAttribution: Sendable {
         length: Int, width: Int, outputs: [Int], frameAttributions: [[Float]], outputAtInput: [Float],
         outputAtBaseline: [Float]
     ) {
+        self.init(
+            length: length, width: width, outputs: outputs, frameAttributions: frameAttributions,
+            summaries: Self.summaries(of: frameAttributions, length: length, width: width),
+            outputAtInput: outputAtInput, outputAtBaseline: outputAtBaseline)
+    }
+
+    /// An attribution whose summaries were made from frame-wise attributions that may no longer be kept
+    /// (`frameAttributions` empty).
+    init(
+        length: Int, width: Int, outputs: [Int], frameAttributions: [[Float]], summaries: Summaries,
+        outputAtInput: [Float], outputAtBaseline: [Float]
+    ) {
         self.length = length
         self.width = width
         self.outputs = outputs
         self.frameAttributions = frameAttributions
         self.outputAtInput = outputAtInput
         self.outputAtBaseline = outputAtBaseline
+        attributions = summaries.sums
+        frameMeanAbsolute = summaries.frameMeanAbsolute
+    }
+
+    /// c[d] and (1/T) Σ_τ |a[τ, d]| per output.
+    typealias Summaries = (sums: [[Double]], frameMeanAbsolute: [[Double]])
+
+    /// The summaries of frame-wise attributions, summed in Double frame after frame.
+    static func summaries(of frameAttributions: [[Float]], length: Int, width: Int) -> Summaries {
         var sums: [[Double]] = []
         var means: [[Double]] = []
         for a in frameAttributions {
@@ -47,8 +69,7 @@ public struct UtteranceAttribution: Sendable {
             sums.append(c)
             means.append(absolute.map { $0 * scale })
         }
-        attributions = sums
-        frameMeanAbsolute = means
+        return (sums, means)
     }
 
     /// The completeness delta per attributed output: Σ_d c[d] − (F(x) − F(baseline)). Zero for exact

@@ -61,8 +61,10 @@ public final class Conv1d<S: BLASScalar> {
     }
 
     /// Accumulates parameter gradients from `gradOutput` (`[steps, batch, out]`) and returns ∂L/∂input;
-    /// padded steps of `gradOutput` are ignored and padded input steps get exactly zero.
-    public func backward(_ gradOutput: [S], needInputGradient: Bool = true) -> [S] {
+    /// padded steps of `gradOutput` are ignored and padded input steps get exactly zero. With
+    /// `parameterGradients` false the weight GEMM (as large as the forward one) is skipped: attribution
+    /// needs only ∂L/∂input.
+    public func backward(_ gradOutput: [S], needInputGradient: Bool = true, parameterGradients: Bool = true) -> [S] {
         let rows = steps * lengths.count
         let rowWidth = inputWidth * kernel
         guard rows > 0 else { return [] }
@@ -72,8 +74,10 @@ public final class Conv1d<S: BLASScalar> {
                 S.kernels.zeroPadding(gp.baseAddress!, steps, lengths.count, outputWidth, lp.baseAddress!)
             }
         }
-        AffineMap.accumulateGradients(
-            grad, input: columns, rows: rows, inputs: rowWidth, outputs: outputWidth, weight: weight, bias: bias)
+        if parameterGradients {
+            AffineMap.accumulateGradients(
+                grad, input: columns, rows: rows, inputs: rowWidth, outputs: outputWidth, weight: weight, bias: bias)
+        }
         guard needInputGradient else { return [] }
         let gradColumns = AffineMap.inputGradient(
             grad, rows: rows, inputs: rowWidth, outputs: outputWidth, weight: weight.value)

@@ -2,6 +2,7 @@
 /// needs. Each output of a sequence depends only on that sequence's frames, so one backward pass of
 /// Σ_b output[b, j] gives ∂output[b, j]/∂x[b, ·, ·] for every sequence of the batch at once.
 import Numerics
+
 public protocol DifferentiableModel: AnyObject {
     /// Channels per input frame.
     var inputWidth: Int { get }
@@ -44,7 +45,7 @@ extension SequenceDecoder: DifferentiableModel where S == Float {
         for j in outputs {
             var seed = [Float](repeating: 0, count: values.count)
             for b in 0..<batch.batchSize { seed[b * outputCount + j] = 1 }
-            gradients.append(backward(seed, needInputGradient: true))
+            gradients.append(backward(seed, needInputGradient: true, parameterGradients: false))
         }
         zeroGradients()
         return (values, gradients)

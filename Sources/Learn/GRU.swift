@@ -9,6 +9,7 @@
 /// Past a sequence's end the state is frozen (the output at padded steps repeats the last valid state),
 /// so the output at step `steps - 1` is every sequence's last valid state and padding changes nothing.
 import Numerics
+
 public final class GRU<S: BLASScalar> {
     /// The stacked layers, bottom first.
     public let layers: [GRULayer<S>]
@@ -37,10 +38,12 @@ public final class GRU<S: BLASScalar> {
     }
 
     /// Back-propagates ∂L/∂(top states) through all layers; returns ∂L/∂input (zero at padded steps).
-    public func backward(_ gradOutput: [S], needInputGradient: Bool = true) -> [S] {
+    /// With `parameterGradients` false only the input gradient is computed (for attribution).
+    public func backward(_ gradOutput: [S], needInputGradient: Bool = true, parameterGradients: Bool = true) -> [S] {
         var grad = gradOutput
         for (k, layer) in layers.enumerated().reversed() {
-            grad = layer.backward(grad, needInputGradient: needInputGradient || k > 0)
+            grad = layer.backward(
+                grad, needInputGradient: needInputGradient || k > 0, parameterGradients: parameterGradients)
         }
         return grad
     }
@@ -132,7 +135,7 @@ public final class GRULayer<S: BLASScalar> {
         return FrameBatch(frames: states.array, lengths: lengths, width: h)
     }
 
-    func backward(_ gradOutput: [S], needInputGradient: Bool) -> [S] {
+    func backward(_ gradOutput: [S], needInputGradient: Bool, parameterGradients: Bool = true) -> [S] {
         let b = lengths.count
         let h = hidden
         let rows = steps * b
@@ -172,6 +175,25 @@ public final class GRULayer<S: BLASScalar> {
             }
         }
         // Parameter gradients: one GEMM each over all steps.
+        if parameterGradients { accumulateParameterGradients(gradInputGates, gradHiddenGates, rows: rows) }
+        guard needInputGradient else { return [] }
+        var gradInput = S.zeros(rows * inputWidth)
+        gradInputGates.withUnsafeBufferPointer { dGi in
+            weightIH.value.withUnsafeBufferPointer { wp in
+                gradInput.withUnsafeMutableBufferPointer { dx in
+                    S.gemm(
+                        transA: false, transB: false, m: rows, n: inputWidth, k: 3 * h, alpha: 1,
+                        a: dGi.baseAddress!, lda: 3 * h, b: wp.baseAddress!, ldb: inputWidth,
+                        beta: 0, c: dx.baseAddress!, ldc: inputWidth)
+                }
+            }
+        }
+        return gradInput
+    }
+
+    /// Adds ∂L/∂W and ∂L/∂b of both gate maps from the gates' gradients over all `rows`.
+    private func accumulateParameterGradients(_ gradInputGates: [S], _ gradHiddenGates: [S], rows: Int) {
+        let h = hidden
         gradHiddenGates.withUnsafeBufferPointer { dGh in
             weightHH.gradient.withUnsafeMutableBufferPointer { wg in
                 S.gemm(
@@ -196,18 +218,5 @@ public final class GRULayer<S: BLASScalar> {
                 S.kernels.accumulateColumnSums(dGi.baseAddress!, rows, 3 * h, bg.baseAddress!)
             }
         }
-        guard needInputGradient else { return [] }
-        var gradInput = S.zeros(rows * inputWidth)
-        gradInputGates.withUnsafeBufferPointer { dGi in
-            weightIH.value.withUnsafeBufferPointer { wp in
-                gradInput.withUnsafeMutableBufferPointer { dx in
-                    S.gemm(
-                        transA: false, transB: false, m: rows, n: inputWidth, k: 3 * h, alpha: 1,
-                        a: dGi.baseAddress!, lda: 3 * h, b: wp.baseAddress!, ldb: inputWidth,
-                        beta: 0, c: dx.baseAddress!, ldc: inputWidth)
-                }
-            }
-        }
-        return gradInput
     }
 }

@@ -59,7 +59,8 @@ public final class LayerMix<S: BLASScalar> {
     /// Accumulates ∂L/∂w from `gradOutput` (`[rows, width]`) through the softmax,
     /// ∂L/∂w_k = p_k (∂L/∂p_k − Σ_l p_l ∂L/∂p_l), and returns ∂L/∂x (`[rows, layers · width]`) when
     /// `needInputGradient`, else an empty array.
-    public func backward(_ gradOutput: [S], needInputGradient: Bool = true) -> [S] {
+    /// With `parameterGradients` false the mix weights' gradient is left as it was (attribution).
+    public func backward(_ gradOutput: [S], needInputGradient: Bool = true, parameterGradients: Bool = true) -> [S] {
         var gradProbabilities = S.zeros(layers)
         var gradInput = needInputGradient ? S.zeros(rows * layers * width) : []
         gradOutput.withUnsafeBufferPointer { gp in
@@ -77,6 +78,7 @@ public final class LayerMix<S: BLASScalar> {
         }
         var expected: S = 0
         for l in 0..<layers { expected += probabilities[l] * gradProbabilities[l] }
+        guard parameterGradients else { return gradInput }
         for k in 0..<layers { weights.gradient[k] += probabilities[k] * (gradProbabilities[k] - expected) }
         return gradInput
     }

@@ -35,10 +35,15 @@ public final class Linear<S: BLASScalar> {
             x, rows: rows, inputs: inputWidth, outputs: outputWidth, weight: weight.value, bias: bias?.value)
     }
 
-    /// Accumulates ∂L/∂W and ∂L/∂b from `gradOutput` (`[rows, out]`) and returns ∂L/∂x (`[rows, in]`).
-    public func backward(_ gradOutput: [S], needInputGradient: Bool = true) -> [S] {
-        AffineMap.accumulateGradients(
-            gradOutput, input: input, rows: rows, inputs: inputWidth, outputs: outputWidth, weight: weight, bias: bias)
+    /// Accumulates ∂L/∂W and ∂L/∂b from `gradOutput` (`[rows, out]`) unless `parameterGradients` is false
+    /// (attribution needs only ∂L/∂x, and ∂L/∂W is a GEMM as large as the forward one), and returns ∂L/∂x
+    /// (`[rows, in]`).
+    public func backward(_ gradOutput: [S], needInputGradient: Bool = true, parameterGradients: Bool = true) -> [S] {
+        if parameterGradients {
+            AffineMap.accumulateGradients(
+                gradOutput, input: input, rows: rows, inputs: inputWidth, outputs: outputWidth, weight: weight,
+                bias: bias)
+        }
         guard needInputGradient else { return [] }
         return AffineMap.inputGradient(
             gradOutput, rows: rows, inputs: inputWidth, outputs: outputWidth, weight: weight.value)

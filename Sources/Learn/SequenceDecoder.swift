@@ -136,25 +136,31 @@ public final class SequenceDecoder<S: BLASScalar> {
     }
 
     /// Back-propagates ∂L/∂outputs (`[batch, outputCount]`) from the last `forward`, accumulating
-    /// parameter gradients; returns ∂L/∂(raw input frames) `[steps, batch, inputWidth]` (zero at padded
-    /// steps) when `needInputGradient`, else an empty array.
+    /// parameter gradients unless `parameterGradients` is false; returns ∂L/∂(raw input frames)
+    /// `[steps, batch, inputWidth]` (zero at padded steps) when `needInputGradient`, else an empty array.
+    /// Attribution passes `parameterGradients: false`: the weight GEMMs cost as much as the input-gradient
+    /// ones and their results would only be zeroed again.
     @discardableResult
-    public func backward(_ gradOutputs: [S], needInputGradient: Bool = false) -> [S] {
-        var grad = output.backward(gradOutputs)
+    public func backward(_ gradOutputs: [S], needInputGradient: Bool = false, parameterGradients: Bool = true) -> [S] {
+        let p = parameterGradients
+        var grad = output.backward(gradOutputs, parameterGradients: p)
         grad = headDropout.backward(grad)
         grad = headReLU.backward(grad)
-        grad = head.backward(grad)
+        grad = head.backward(grad, parameterGradients: p)
         grad = pooling.backward(grad)
         // The mix's weights need the gradient at the front end's input even when the caller does not.
-        let needFront = needInputGradient || layerMix != nil
-        grad = gru.backward(grad, needInputGradient: needFront || conv != nil || projection != nil)
+        let needFront = needInputGradient || (layerMix != nil && p)
+        grad = gru.backward(
+            grad, needInputGradient: needFront || conv != nil || projection != nil, parameterGradients: p)
         grad = frontDropout.backward(grad)
         if let conv {
-            grad = conv.backward(frontReLU.backward(grad), needInputGradient: needFront)
+            grad = conv.backward(frontReLU.backward(grad), needInputGradient: needFront, parameterGradients: p)
         } else if let projection {
-            grad = projection.backward(grad, needInputGradient: needFront)
+            grad = projection.backward(grad, needInputGradient: needFront, parameterGradients: p)
         }
-        if let layerMix { grad = layerMix.backward(grad, needInputGradient: needInputGradient) }
+        if let layerMix, needFront {
+            grad = layerMix.backward(grad, needInputGradient: needInputGradient, parameterGradients: p)
+        }
         guard needInputGradient else { return [] }
         // Chain through the standardisation; padded steps stay exactly zero.
         let zeroShift = S.zeros(config.inputWidth)

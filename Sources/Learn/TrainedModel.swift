@@ -86,7 +86,8 @@ extension TrainedModel: DifferentiableModel {
         let raw = decoder.predict(batch)
         var gradients = [[Float]]()
         for j in outputs {
-            gradients.append(decoder.backward(head.seed(raw, output: j), needInputGradient: true))
+            gradients.append(
+                decoder.backward(head.seed(raw, output: j), needInputGradient: true, parameterGradients: false))
         }
         decoder.zeroGradients()
         return (head.report(raw), gradients)

@@ -146,6 +146,29 @@ final class IntegratedGradientsTests: XCTestCase {
         }
     }
 
+    /// A pass attributes without keeping frames: each utterance is summarised after its last row and its
+    /// sums freed. The summaries must be those made from the kept frames, to the bit, however the rows are
+    /// cut into batches (an utterance spread over several batches included).
+    func testSummariesWithoutKeptFramesEqualThoseFromTheFrames() throws {
+        var generator = SplitMix64(state: 8)
+        let width = 4
+        let model = SigmoidModel(weights: [[0.5, -1, 0.25, 2], [1, 1, -1, 0]], bias: [0, 0.1])
+        let utterances = randomUtterances(count: 6, width: width, lengths: 1...9, generator: &generator)
+        let kept = try IntegratedGradients(steps: 7, method: .gaussLegendre).attribute(utterances, model: model)
+        for maxBatchFloats in [1, 40, 1 << 20] {
+            let method = IntegratedGradients(steps: 7, method: .gaussLegendre, maxBatchFloats: maxBatchFloats)
+            let lean = try method.attribute(utterances, model: model, keepingFrames: false)
+            XCTAssertEqual(lean.count, kept.count)
+            for (a, b) in zip(lean, kept) {
+                XCTAssertTrue(a.frameAttributions.isEmpty, "no frames kept (batch \(maxBatchFloats))")
+                XCTAssertFalse(b.frameAttributions.isEmpty)
+                XCTAssertEqual(a.attributions, b.attributions, "c (batch \(maxBatchFloats))")
+                XCTAssertEqual(a.frameMeanAbsolute, b.frameMeanAbsolute, "frame mean |a| (batch \(maxBatchFloats))")
+                XCTAssertEqual(a.completenessDelta, b.completenessDelta)
+            }
+        }
+    }
+
     func testBadInputsThrowTypedErrors() throws {
         let model = LinearModel(weights: [[1, 2]], bias: [0])
         XCTAssertThrowsError(

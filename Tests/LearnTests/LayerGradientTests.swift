@@ -95,4 +95,31 @@ final class LayerGradientTests: XCTestCase {
             XCTAssertEqual(decoder.parameterCount, config.parameterCount, "\(kind) parameter count formula")
         }
     }
+
+    /// Attribution's backward skips the weight GEMMs: its input gradient must be the full backward's to the
+    /// bit, and no parameter gradient may be touched (a skipped GEMM that still wrote would show here).
+    func testInputGradientsWithoutParameterGradientsEqualTheFullBackwardAndLeaveParametersAlone() {
+        for kind in DecoderConfig.Kind.allCases {
+            var config = DecoderConfig.preset(kind, inputWidth: 5, outputCount: 2)
+            config.frontWidth = 4
+            config.gruHidden = 3
+            config.headHidden = 4
+            let decoder = SequenceDecoder<Float>(config: config, seed: 11)
+            let batch = GradientCheck.randomBatch(lengths: lengths, width: 5, seed: 12)
+            let single = FrameBatch(frames: batch.frames.map { Float($0) }, lengths: batch.lengths, width: 5)
+            var unused = SeededGenerator(seed: 0)
+            let outputs = decoder.forward(single, training: false, generator: &unused)
+            let seed = outputs.indices.map { Float($0 % 3) - 0.5 }
+            let full = decoder.backward(seed, needInputGradient: true)
+            XCTAssertTrue(decoder.parameters.contains { $0.gradient.contains { $0 != 0 } }, "\(kind): full backward")
+            decoder.zeroGradients()
+            _ = decoder.forward(single, training: false, generator: &unused)
+            let inputOnly = decoder.backward(seed, needInputGradient: true, parameterGradients: false)
+            XCTAssertEqual(inputOnly, full, "\(kind): input gradient")
+            XCTAssertTrue(full.contains { $0 != 0 }, "\(kind): a non-trivial gradient")
+            for parameter in decoder.parameters where parameter.gradient.contains(where: { $0 != 0 }) {
+                XCTFail("\(kind): \(parameter.name) got a gradient without parameterGradients")
+            }
+        }
+    }
 }
