@@ -10,6 +10,19 @@ extension Coordinator {
     /// Two passes: first every worker gets tasks for its idle threads, then the rest of its window is filled.
     /// With one pass, the first worker in the table took its whole window (2 per thread) while another stood
     /// idle: on a 15 GB scan one worker trained all four grid models in turn, 6 minutes, beside an idle one.
+    /// A worker's kinds, the one whose next queued task was planned first leading (retries first of all, kinds
+    /// with nothing queued last). Task ids follow the planner's order, so across kinds tasks go out in the
+    /// order they were planned: a scan's KSG blocks (on the way to the mis models) before the ccs and pca
+    /// models planned after them, on any worker, instead of in the order of a hash set.
+    func kindsInPlannedOrder(_ kinds: Set<String>) -> [String] {
+        let live: (Int64) -> Bool = { [tasks] id in tasks[id]?.queued ?? false }
+        var heads: [(kind: String, id: Int64)] = []
+        for kind in kinds {
+            heads.append((kind, queues[kind]?.peekFirst(live: live) ?? .max))
+        }
+        return heads.sorted { ($0.id, $0.kind) < ($1.id, $1.kind) }.map(\.kind)
+    }
+
     func dispatch(on socket: Socket) throws {
         var planned: [(worker: WorkerRecord, headers: [TaskHeader], frames: [Data], sent: [TaskRecord])] = []
         let liveHosts = Set(workers.values.map(\.host))
@@ -39,7 +52,7 @@ extension Coordinator {
                 var headers: [TaskHeader] = []
                 var frames: [Data] = []
                 var sent: [TaskRecord] = []
-                for kind in worker.kinds where given + headers.count < limit {
+                for kind in kindsInPlannedOrder(worker.kinds) where given + headers.count < limit {
                     while given + headers.count < limit, let id = queues[kind]?.popFirst(preferring: score, best: 2) {
                         guard let task = tasks[id], task.queued else { continue }
                         task.queued = false

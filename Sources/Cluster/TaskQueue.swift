@@ -15,6 +15,15 @@ struct TaskQueue {
 
     mutating func pushFront(_ id: Int64) { retries.append(id) }
 
+    /// The task `popFirst` would hand out next, after dropping entries that are no longer `live` from the
+    /// head (they would be skipped anyway); nil when nothing live is queued.
+    mutating func peekFirst(live: (Int64) -> Bool) -> Int64? {
+        while let id = retries.last, !live(id) { retries.removeLast() }
+        if let id = retries.last { return id }
+        while head < items.count, !live(items[head]) { head += 1 }
+        return head < items.count ? items[head] : nil
+    }
+
     mutating func popFirst() -> Int64? {
         if let id = retries.popLast() { return id }
         guard head < items.count else { return nil }

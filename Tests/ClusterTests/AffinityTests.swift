@@ -91,4 +91,41 @@ final class AffinityTests: XCTestCase {
         XCTAssertEqual(status.state, .completed)
         XCTAssertEqual(status.done, 16)
     }
+
+    /// One worker that runs three kinds, a window of one, and a run whose tasks interleave the kinds: tasks go
+    /// out in the order they were planned (task ids), not kind by kind. (Kinds were walked in the order of a
+    /// hash set, so a scan's ccs and pca models could run before the KSG blocks planned ahead of them.)
+    func testTasksOfSeveralKindsGoOutInThePlannedOrder() throws {
+        let harness = try ClusterHarness("planned-order")
+        defer { harness.tearDown() }
+        try harness.startCoordinator()
+        let client = try harness.client()
+        let kinds = ["cluster.spin", "cluster.sleep", "cluster.noop"]
+        let order = [1, 0, 2, 2, 1, 0, 0, 2, 1, 1, 0, 2]
+        let tasks = order.map { TaskSpec(kind: kinds[$0], payload: Payload(body: DiagnosticExecutors.data([1]))) }
+        let run = try client.submit(RunSubmission(name: "planned-order", tasks: tasks))
+        let peer = try WirePeer(try Context(), dealerNamed: "w1", connectingTo: harness.endpoint)
+        defer { peer.close() }
+        try peer.sayHelloUntilWelcomed(
+            WireMessage(
+                .hello,
+                HelloBody(
+                    worker: "w1", host: "host-w1", pid: 1, threads: 1, window: 1, credit: 1, kinds: kinds,
+                    running: [], version: SalienceVersion.current)))
+        var received: [Int64] = []
+        while received.count < tasks.count {
+            let ids = try peer.receiveTaskIDs(count: 1)
+            received += ids
+            try peer.send(
+                WireMessage(
+                    .result,
+                    ResultBody(
+                        results: ids.map { ResultHeader(id: $0, ok: true, error: nil, arrays: 0, seconds: 0.01) },
+                        credit: received.count < tasks.count ? 1 : 0),
+                    frames: ids.map { DiagnosticExecutors.data([UInt64($0)]) }))
+        }
+        // Task ids of a fresh ledger are 1, 2, ... in submission order.
+        XCTAssertEqual(received, Array(Int64(1)...Int64(tasks.count)), "dispatch order")
+        XCTAssertEqual(try client.waitForRun(run, timeout: 30).state, .completed)
+    }
 }
