@@ -5,7 +5,8 @@ import Learn
 ///
 /// The m interpolated copies of an utterance go through the model together as rows of one padded batch
 /// (several utterances share a batch while they fit in `maxBatchFloats`; a long utterance's copies are split
-/// over several batches), never as m separate calls.
+/// over several batches), never as m separate calls. A model whose front is affine (`AffineFrontModel`,
+/// every Learn decoder) is interpolated at the front's output instead (`IntegratedGradients+Front`).
 public struct IntegratedGradients: Sendable {
     /// The number of integration points m.
     public var steps: Int
@@ -56,6 +57,11 @@ public struct IntegratedGradients: Sendable {
             lengths.append(frames.count / width)
         }
         if utterances.isEmpty || targets.isEmpty { return [] }
+        if let affine = model as? any AffineFrontModel {
+            return try attributeThroughFront(
+                utterances, model: affine, targets: targets, lengths: lengths, base: base, alphas: alphas,
+                weights: weights, keepingFrames: keepingFrames)
+        }
 
         // Σ_k w_k ∂F_j/∂x at the interpolated points, per utterance and output; made at an utterance's
         // first row and, unless frames are kept, summarised and freed after its last.
@@ -143,7 +149,7 @@ public struct IntegratedGradients: Sendable {
     }
 
     /// Cuts rows into consecutive batches of at most `maxBatchFloats` padded floats (at least one row each).
-    private func packRows(_ rows: [Row], lengths: [Int], width: Int) -> [[Row]] {
+    func packRows(_ rows: [Row], lengths: [Int], width: Int) -> [[Row]] {
         var batches: [[Row]] = []
         var current: [Row] = []
         var currentLength = 0
@@ -200,7 +206,7 @@ public struct IntegratedGradients: Sendable {
     }
 
     /// One sequence of a batch: utterance `utterance` at integration point `step`.
-    private struct Row {
+    struct Row {
         let utterance: Int
         let step: Int
     }

@@ -79,6 +79,27 @@ public final class Conv1d<S: BLASScalar> {
                 grad, input: columns, rows: rows, inputs: rowWidth, outputs: outputWidth, weight: weight, bias: bias)
         }
         guard needInputGradient else { return [] }
+        return inputGradient(zeroedGradient: grad, lengths: lengths, steps: steps)
+    }
+
+    /// ∂L/∂input from `gradOutput` (`[steps, batch, out]` for sequences of `lengths`) without touching what
+    /// the last `forward` kept: the convolution is linear in its input, so this is the same map for every
+    /// input. Integrated Gradients uses it to map a sum of gradients at many points back to the frames once.
+    public func inputGradient(_ gradOutput: [S], lengths: [Int], steps: Int) -> [S] {
+        guard steps * lengths.count > 0 else { return [] }
+        var grad = gradOutput
+        grad.withUnsafeMutableBufferPointer { gp in
+            lengths.withUnsafeBufferPointer { lp in
+                S.kernels.zeroPadding(gp.baseAddress!, steps, lengths.count, outputWidth, lp.baseAddress!)
+            }
+        }
+        return inputGradient(zeroedGradient: grad, lengths: lengths, steps: steps)
+    }
+
+    /// The input gradient of a `gradOutput` whose padded steps are already zero.
+    private func inputGradient(zeroedGradient grad: [S], lengths: [Int], steps: Int) -> [S] {
+        let rows = steps * lengths.count
+        let rowWidth = inputWidth * kernel
         let gradColumns = AffineMap.inputGradient(
             grad, rows: rows, inputs: rowWidth, outputs: outputWidth, weight: weight.value)
         var gradInput = S.zeros(rows * inputWidth)

@@ -56,6 +56,28 @@ public final class LayerMix<S: BLASScalar> {
         return y
     }
 
+    /// ∂L/∂x (`[rows, layers · width]`) from `gradOutput` (`[rows, width]`): p_l times the gradient for layer
+    /// l, the same linear map for every input, so it needs nothing the last `forward` kept (Integrated
+    /// Gradients maps a sum of gradients back once). Equal to `backward`'s input gradient value for value.
+    public func inputGradient(_ gradOutput: [S], rows: Int) -> [S] {
+        precondition(gradOutput.count == rows * width, "layer mix gradient is not [rows, \(width)]")
+        let p = softmax
+        var gradInput = S.zeros(rows * layers * width)
+        gradOutput.withUnsafeBufferPointer { g in
+            gradInput.withUnsafeMutableBufferPointer { dx in
+                for r in 0..<rows {
+                    for l in 0..<layers {
+                        let weight = p[l]
+                        let source = r * width
+                        let target = (r * layers + l) * width
+                        for d in 0..<width { dx[target + d] = weight * g[source + d] }
+                    }
+                }
+            }
+        }
+        return gradInput
+    }
+
     /// Accumulates ∂L/∂w from `gradOutput` (`[rows, width]`) through the softmax,
     /// ∂L/∂w_k = p_k (∂L/∂p_k − Σ_l p_l ∂L/∂p_l), and returns ∂L/∂x (`[rows, layers · width]`) when
     /// `needInputGradient`, else an empty array.

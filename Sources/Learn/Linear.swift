@@ -45,7 +45,12 @@ public final class Linear<S: BLASScalar> {
                 bias: bias)
         }
         guard needInputGradient else { return [] }
-        return AffineMap.inputGradient(
-            gradOutput, rows: rows, inputs: inputWidth, outputs: outputWidth, weight: weight.value)
+        return inputGradient(gradOutput, rows: rows)
+    }
+
+    /// ∂L/∂x (`[rows, in]`) from `gradOutput` (`[rows, out]`) without touching what the last `forward` kept:
+    /// the same map for every input (Integrated Gradients maps a sum of gradients back once).
+    public func inputGradient(_ gradOutput: [S], rows: Int) -> [S] {
+        AffineMap.inputGradient(gradOutput, rows: rows, inputs: inputWidth, outputs: outputWidth, weight: weight.value)
     }
 }

@@ -100,6 +100,14 @@ public final class SequenceDecoder<S: BLASScalar> {
     /// Runs the decoder on raw frames; returns `[batch, outputCount]`. Dropout is active only when
     /// `training`, drawing its masks from `generator`.
     public func forward(_ batch: FrameBatch<S>, training: Bool, generator: inout SeededGenerator) -> [S] {
+        forward(fromFront: frontOutput(batch), training: training, generator: &generator)
+    }
+
+    /// The front end's output before its activation: standardisation, layer mix, then the convolution
+    /// (tc-gru) or the projection (gru-ff), `[steps, batch, config.frontWidth]`. Every one of these is affine
+    /// in the raw frames, which is what lets Integrated Gradients interpolate here instead of at the input
+    /// (`SequenceDecoder+Front`).
+    public func frontOutput(_ batch: FrameBatch<S>) -> FrameBatch<S> {
         lengths = batch.lengths
         steps = batch.steps
         var frames = batch.frames
@@ -119,16 +127,23 @@ public final class SequenceDecoder<S: BLASScalar> {
             standardized = FrameBatch(
                 frames: layerMix.forward(frames, rows: rows), lengths: lengths, width: config.frontInputWidth)
         }
-        var front: [S]
-        if let conv {
-            front = frontReLU.forward(conv.forward(standardized).frames)
-        } else if let projection {
-            front = projection.forward(standardized.frames, rows: rows)
-        } else {
-            front = standardized.frames
+        if let conv { return conv.forward(standardized) }
+        if let projection {
+            return FrameBatch(
+                frames: projection.forward(standardized.frames, rows: rows), lengths: lengths,
+                width: config.frontWidth)
         }
-        front = frontDropout.forward(front, training: training, generator: &generator)
-        let states = gru.forward(FrameBatch(frames: front, lengths: lengths, width: config.frontWidth))
+        return standardized
+    }
+
+    /// The rest of the decoder from a front-end output (`frontOutput`'s shape): activation, dropout, GRU,
+    /// pooling, head and outputs, `[batch, outputCount]`.
+    public func forward(fromFront front: FrameBatch<S>, training: Bool, generator: inout SeededGenerator) -> [S] {
+        lengths = front.lengths
+        steps = front.steps
+        var activated = conv != nil ? frontReLU.forward(front.frames) : front.frames
+        activated = frontDropout.forward(activated, training: training, generator: &generator)
+        let states = gru.forward(FrameBatch(frames: activated, lengths: lengths, width: config.frontWidth))
         let pooled = pooling.forward(states)
         var hidden = headReLU.forward(head.forward(pooled, rows: lengths.count))
         hidden = headDropout.forward(hidden, training: training, generator: &generator)
@@ -143,18 +158,11 @@ public final class SequenceDecoder<S: BLASScalar> {
     @discardableResult
     public func backward(_ gradOutputs: [S], needInputGradient: Bool = false, parameterGradients: Bool = true) -> [S] {
         let p = parameterGradients
-        var grad = output.backward(gradOutputs, parameterGradients: p)
-        grad = headDropout.backward(grad)
-        grad = headReLU.backward(grad)
-        grad = head.backward(grad, parameterGradients: p)
-        grad = pooling.backward(grad)
+        var grad = frontGradient(gradOutputs, parameterGradients: p)
         // The mix's weights need the gradient at the front end's input even when the caller does not.
         let needFront = needInputGradient || (layerMix != nil && p)
-        grad = gru.backward(
-            grad, needInputGradient: needFront || conv != nil || projection != nil, parameterGradients: p)
-        grad = frontDropout.backward(grad)
         if let conv {
-            grad = conv.backward(frontReLU.backward(grad), needInputGradient: needFront, parameterGradients: p)
+            grad = conv.backward(grad, needInputGradient: needFront, parameterGradients: p)
         } else if let projection {
             grad = projection.backward(grad, needInputGradient: needFront, parameterGradients: p)
         }
@@ -162,7 +170,43 @@ public final class SequenceDecoder<S: BLASScalar> {
             grad = layerMix.backward(grad, needInputGradient: needInputGradient, parameterGradients: p)
         }
         guard needInputGradient else { return [] }
-        // Chain through the standardisation; padded steps stay exactly zero.
+        return rawInputGradient(grad, lengths: lengths, steps: steps)
+    }
+
+    /// ∂L/∂(front-end output before its activation) from ∂L/∂outputs of the last `forward` or
+    /// `forward(fromFront:)`, accumulating the parameter gradients above the front end unless
+    /// `parameterGradients` is false.
+    public func frontGradient(_ gradOutputs: [S], parameterGradients: Bool = false) -> [S] {
+        let p = parameterGradients
+        var grad = output.backward(gradOutputs, parameterGradients: p)
+        grad = headDropout.backward(grad)
+        grad = headReLU.backward(grad)
+        grad = head.backward(grad, parameterGradients: p)
+        grad = pooling.backward(grad)
+        grad = gru.backward(grad, needInputGradient: true, parameterGradients: p)
+        grad = frontDropout.backward(grad)
+        return conv != nil ? frontReLU.backward(grad) : grad
+    }
+
+    /// ∂L/∂(raw input frames) `[steps, batch, inputWidth]` from ∂L/∂(front-end output) of sequences of
+    /// `lengths`: the front end's Jacobian, transposed. The front end is affine, so its Jacobian is the same
+    /// at every input and nothing from a forward pass is needed: Integrated Gradients sums the front
+    /// gradients of every interpolation point and maps the sum back once.
+    public func inputGradient(fromFront gradFront: [S], lengths: [Int], steps: Int) -> [S] {
+        let rows = steps * lengths.count
+        var grad = gradFront
+        if let conv {
+            grad = conv.inputGradient(grad, lengths: lengths, steps: steps)
+        } else if let projection {
+            grad = projection.inputGradient(grad, rows: rows)
+        }
+        if let layerMix { grad = layerMix.inputGradient(grad, rows: rows) }
+        return rawInputGradient(grad, lengths: lengths, steps: steps)
+    }
+
+    /// Chains a gradient at the standardised frames through the standardisation; padded steps stay exactly zero.
+    private func rawInputGradient(_ gradient: [S], lengths: [Int], steps: Int) -> [S] {
+        var grad = gradient
         let zeroShift = S.zeros(config.inputWidth)
         grad.withUnsafeMutableBufferPointer { gp in
             zeroShift.withUnsafeBufferPointer { sp in

@@ -122,4 +122,55 @@ final class LayerGradientTests: XCTestCase {
             }
         }
     }
+
+    /// Integrated Gradients interpolates at the front's output and maps the summed gradient back once
+    /// (`IntegratedGradients+Front`). That rests on three facts, checked here in Double for both kinds, with
+    /// and without a layer mix: the front is affine (A(y + a(x − y)) = A(y) + a(A(x) − A(y))),
+    /// `inputGradient(fromFront:)` is its transpose (the dot-product test ⟨A(x) − A(y), g⟩ = ⟨x − y, Aᵀg⟩),
+    /// and `frontGradient` followed by it is the whole backward, to the bit.
+    func testTheFrontIsAffineItsTransposeMapsGradientsBackAndTheChainIsTheBackward() {
+        for kind in DecoderConfig.Kind.allCases {
+            for mix in [nil, 2] as [Int?] {
+                let width = 6
+                var config = DecoderConfig.preset(kind, inputWidth: width, outputCount: 2)
+                config.frontWidth = 4
+                config.gruHidden = 3
+                config.headHidden = 4
+                config.layerMix = mix
+                let name = "\(kind), layer mix \(mix ?? 0)"
+                let decoder = SequenceDecoder<Double>(config: config, seed: 21)
+                decoder.layerMix?.weights.value = [0.4, -0.7]
+                decoder.setStandardization(
+                    Standardization(mean: [0.1, -0.2, 0.3, 0, 0.5, -1], std: [1, 2, 0.5, 1.5, 1, 0.25]))
+                let x = GradientCheck.randomBatch(lengths: lengths, width: width, seed: 22)
+                let y = GradientCheck.randomBatch(lengths: lengths, width: width, seed: 23)
+                let ax = decoder.frontOutput(x).frames
+                let ay = decoder.frontOutput(y).frames
+                let a = 0.3
+                let between = FrameBatch(
+                    frames: zip(x.frames, y.frames).map { $1 + a * ($0 - $1) }, lengths: lengths, width: width)
+                let aBetween = decoder.frontOutput(between).frames
+                let affine = zip(aBetween, zip(ax, ay)).map { abs($0 - ($1.1 + a * ($1.0 - $1.1))) }.max() ?? 1
+                XCTAssertLessThan(affine, 1e-12, "\(name): front affine along the path")
+
+                var generator = SeededGenerator(seed: 24)
+                let g = ax.map { _ in Double.random(in: -1...1, using: &generator) }
+                let back = decoder.inputGradient(fromFront: g, lengths: lengths, steps: x.steps)
+                XCTAssertEqual(back.count, x.frames.count)
+                let left = zip(zip(ax, ay), g).map { ($0.0 - $0.1) * $1 }.reduce(0, +)
+                let right = zip(zip(x.frames, y.frames), back).map { ($0.0 - $0.1) * $1 }.reduce(0, +)
+                XCTAssertEqual(left, right, accuracy: 1e-10 * max(1, abs(left)), "\(name): transpose")
+                XCTAssertTrue(back.contains { $0 != 0 }, "\(name): a non-trivial transpose")
+
+                var unused = SeededGenerator(seed: 0)
+                let outputs = decoder.forward(x, training: false, generator: &unused)
+                let seed = outputs.indices.map { Double($0 % 3) - 0.5 }
+                let whole = decoder.backward(seed, needInputGradient: true, parameterGradients: false)
+                _ = decoder.forward(x, training: false, generator: &unused)
+                let chained = decoder.inputGradient(
+                    fromFront: decoder.frontGradient(seed), lengths: lengths, steps: x.steps)
+                XCTAssertEqual(chained, whole, "\(name): front gradient then transpose")
+            }
+        }
+    }
 }
