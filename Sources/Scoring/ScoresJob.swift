@@ -89,7 +89,9 @@ public struct ScoresJob {
     public func run() throws -> ScoresResult {
         let started = Date()
         // Headers and metadata of every shard first: a bad shard stops here, before any pass or output.
-        let (catalog, readers) = try DatasetCatalog.opening(
+        let catalog: DatasetCatalog
+        var readers: [String: ShardReader]
+        (catalog, readers) = try DatasetCatalog.opening(
             directory: directory, condition: ShardFormat.cleanCondition, layers: settings.layers,
             keepingAtMost: settings.shardsKeptOpen)
         let shards = catalog.shards(condition: ShardFormat.cleanCondition).map { catalog.url(of: $0) }
@@ -114,6 +116,8 @@ public struct ScoresJob {
             split: settings.split,
             pooling: settings.pooling, threads: settings.threads, framesPerRead: settings.framesPerRead,
             progress: progress)
+        // The pass holds the only references now, and lets each shard's file go once it has read it.
+        readers = [:]
         let all = 0..<dimension
         let layerColumns = catalog.layerColumns
         let layered = layerColumns.layers.count > 1

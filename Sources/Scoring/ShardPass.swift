@@ -22,8 +22,9 @@ public final class ShardPass {
     public static let framesPerUnit = 1024
 
     let sources: [PassSource]
-    /// Readers already open, by file name; the other shards are opened as the pass reaches them.
-    let opened: [String: ShardReader]
+    /// Readers already open, by file name, each taken when the pass reaches its shard; the other shards are
+    /// opened as the pass reaches them. Either way a shard's reader is let go when the pass moves on.
+    let loan: ReaderLoan
     let split: Split
     let pooling: Pooling
     let targetColumns: [Int]?
@@ -38,14 +39,16 @@ public final class ShardPass {
     public var bytesRead: Int { counted.total }
 
     /// A pass over `sources` in order. `targetColumns` picks the targets paired with each row (all when
-    /// nil); `opened` lends readers the caller already has (by file name), which the pass does not close.
+    /// nil); `opened` lends readers the caller already has (by file name), which the pass does not close. The
+    /// pass keeps a lent reader only while it reads that shard (in its first `run`; a later run opens it
+    /// again), so a caller that drops its own references gets each file closed as soon as it is read.
     public init(
         sources: [PassSource], opened: [String: ShardReader] = [:], split: Split, pooling: Pooling,
         targetColumns: [Int]? = nil, threads: Int, framesPerRead: Int = ShardPass.framesPerUnit,
         progress: @escaping (String) -> Void = { _ in }
     ) {
         self.sources = sources
-        self.opened = opened
+        self.loan = ReaderLoan(opened)
         self.split = split
         self.pooling = pooling
         self.targetColumns = targetColumns
@@ -64,7 +67,7 @@ public final class ShardPass {
         merge: @escaping (Result) throws -> Void
     ) throws {
         let units = UnitDispenser(
-            sources: sources, opened: opened, split: split, framesPerRead: framesPerRead, window: 2 * threads,
+            sources: sources, loan: loan, split: split, framesPerRead: framesPerRead, window: 2 * threads,
             progress: progress)
         let contiguous = columns.map { list in list.isEmpty || list == Array(list[0]..<(list[0] + list.count)) }
         let firstDimension = contiguous == true ? columns?.first ?? 0 : 0

@@ -15,7 +15,7 @@ struct PassUnit: @unchecked Sendable {
 final class UnitDispenser: @unchecked Sendable {
     private let condition = NSCondition()
     private let sources: [PassSource]
-    private let opened: [String: ShardReader]
+    private let loan: ReaderLoan
     private let split: Split
     private let framesPerRead: Int
     private let window: Int
@@ -31,11 +31,11 @@ final class UnitDispenser: @unchecked Sendable {
     private var openingError: Error?
 
     init(
-        sources: [PassSource], opened: [String: ShardReader], split: Split, framesPerRead: Int, window: Int,
+        sources: [PassSource], loan: ReaderLoan, split: Split, framesPerRead: Int, window: Int,
         progress: @escaping (String) -> Void
     ) {
         self.sources = sources
-        self.opened = opened
+        self.loan = loan
         self.split = split
         self.framesPerRead = framesPerRead
         self.window = max(1, window)
@@ -57,7 +57,7 @@ final class UnitDispenser: @unchecked Sendable {
             let source = sources[shardIndex]
             let url = source.url
             do {
-                let next = try opened[url.lastPathComponent] ?? ShardReader(url: url, layers: source.layers)
+                let next = try loan.take(url.lastPathComponent) ?? ShardReader(url: url, layers: source.layers)
                 progress("reading \(url.lastPathComponent) (\(shardIndex + 1)/\(sources.count))")
                 reader = next
                 pending = try Self.units(

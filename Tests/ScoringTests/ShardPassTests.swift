@@ -100,6 +100,31 @@ final class ShardPassTests: XCTestCase {
         }
     }
 
+    /// A lent reader lives only while the pass reads its shard: the file and libhdf5's metadata cache for it
+    /// (which grows with the chunks looked up) are let go, so a pass over many shards does not hold them all.
+    /// The pass itself stays usable: a second run opens the shards again and gives the same rows.
+    func testALentReaderIsLetGoOnceItsShardIsReadAndALaterRunOpensItAgain() throws {
+        let directory = try ScratchDirectory("pass")
+        defer { directory.remove() }
+        _ = try writeShards(in: directory)
+        var lent: [String: ShardReader]? = try Dictionary(
+            uniqueKeysWithValues: ["pass-0.h5", "pass-1.h5"].map { ($0, try ShardReader(url: directory.path($0))) })
+        weak var first = lent?["pass-0.h5"]
+        weak var second = lent?["pass-1.h5"]
+        let pass = ShardPass(
+            sources: sources(directory), opened: lent ?? [:], split: .train, pooling: .utterance, threads: 2,
+            framesPerRead: 8)
+        lent = nil
+        XCTAssertNotNil(first, "the pass holds a lent reader until it reads its shard")
+        let rows = try pooledRows(pass)
+        XCTAssertNil(first, "shard 0's reader let go after the run")
+        XCTAssertNil(second, "shard 1's reader let go after the run")
+        let again = try pooledRows(pass)
+        XCTAssertEqual(again.features, rows.features)
+        XCTAssertEqual(again.targets, rows.targets)
+        XCTAssertFalse(rows.features.isEmpty)
+    }
+
     func testFramePoolingKeepsEveryFrameWithItsUtterancesLabels() throws {
         let directory = try ScratchDirectory("pass")
         defer { directory.remove() }
