@@ -69,7 +69,11 @@ final class AttributeCommandTests: XCTestCase {
         XCTAssertEqual(summary["steps"] as? Int, 20)
         let delta = try XCTUnwrap(summary["meanAbsoluteCompletenessDelta"] as? Double)
         XCTAssertTrue(delta.isFinite && delta >= 0)
-        XCTAssertTrue(attribute.stdout.contains("\(delta)"), "the printed delta is the stored one")
+        // The printed value is Swift's shortest round-trip form; Foundation's JSON parser on Linux may land an
+        // ulp away from it on 17-digit mantissas, so the two are compared as numbers.
+        let printedLine = attribute.stdout.split(separator: "\n").first { $0.hasPrefix("mean |completeness delta| = ") }
+        let printed = try XCTUnwrap(printedLine.flatMap { Double($0.dropFirst("mean |completeness delta| = ".count)) })
+        XCTAssertEqual(printed, delta, accuracy: 4 * delta.ulp, "the printed delta is the stored one")
 
         let select = try run(["select", csv.path, "--by", "ig", "--top", "\(planted.count)"])
         XCTAssertEqual(select.status, 0, select.stderr)

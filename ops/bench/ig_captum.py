@@ -1,12 +1,15 @@
 """Captum's side of ops/bench/ig: Integrated Gradients of a Salience checkpoint with Captum on CPU.
 
-Usage: python ig_captum.py MODEL.h5 DATASET_DIR N STEPS METHOD THREADS RESULT.json
+Usage: python ig_captum.py MODEL.h5 DATASET_DIR N STEPS METHOD THREADS RESULT.json [BATCH]
 
 Rebuilds the decoder in PyTorch (float32, as Salience computes) from the checkpoint with the same builder
 the tests use (Tests/AttributionTests/Python/captum_reference.py), reads the first N train utterances of
 the dataset's clean shards in Salience's order (shard files by name, utterances in file order), and times
-`IntegratedGradients.attribute` per utterance and per target output (baselines=0, n_steps=STEPS). Writes
-the time and the per-dimension mean |c| (c = attribution summed over frames, averaged over outputs).
+`IntegratedGradients.attribute` per target output (baselines=0, n_steps=STEPS) on up to BATCH consecutive
+utterances of equal length at a time (default 1: one utterance per call, as Captum's tutorials do; a user
+with fixed-length windows, like the 50-frame speech bench, stacks them, and Captum then runs BATCH x STEPS
+rows per pass). Writes the time and the per-dimension mean |c| (c = attribution summed over frames,
+averaged over outputs).
 """
 import json
 import os
@@ -59,6 +62,7 @@ def read_utterances(directory, selection, count):
 
 def main():
     model_path, directory, count, steps, method, threads, result_path = sys.argv[1:8]
+    batch = int(sys.argv[8]) if len(sys.argv) > 8 else 1
     import torch
     from captum.attr import IntegratedGradients
 
@@ -68,12 +72,18 @@ def main():
     ig = IntegratedGradients(model)
     utterances = read_utterances(directory, selection, int(count))
     sums = np.zeros(len(selection))
-    start = time.perf_counter()
+    groups = []
     for x in utterances:
-        inputs = torch.from_numpy(x).unsqueeze(0)
+        if groups and len(groups[-1]) < batch and groups[-1][0].shape == x.shape:
+            groups[-1].append(x)
+        else:
+            groups.append([x])
+    stacked = [torch.from_numpy(np.stack(group)) for group in groups]
+    start = time.perf_counter()
+    for inputs in stacked:
         for j in range(target_count):
             a = ig.attribute(inputs, baselines=0, target=j, n_steps=int(steps), method=method)
-            sums += np.abs(a[0].sum(dim=0).detach().numpy())
+            sums += np.abs(a.sum(dim=1).detach().numpy()).sum(axis=0)
     seconds = time.perf_counter() - start
     json.dump(
         {"utterances": len(utterances), "seconds": seconds, "ig": (sums / len(utterances) / target_count).tolist()},
