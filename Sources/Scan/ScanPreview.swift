@@ -44,6 +44,14 @@ public struct ScanPreview: Sendable {
     /// Targets of the dataset (a decoder's outputs).
     public var targets = 1
 
+    /// Bytes of the widest trained model's frames (its columns of every kept shard, float32): what one training
+    /// task keeps in a local file when its frames exceed the worker's memory per thread, so what a worker needs
+    /// on local disk per model it trains at once. At 15 GB a column cache and two such files filled a VM's free
+    /// disk and failed the scan at 93 % (ops/bench/README.md), which the dry run should have said.
+    public var largestModelFrameBytes: Double {
+        gridFrames * Double((trainedByWidth.map(\.k).max() ?? 0) * MemoryLayout<Float>.stride)
+    }
+
     /// Every model of the grid (one per cell, seed and mode).
     public var models: Int { methods.reduce(0) { $0 + $1.perRule.reduce(0) { $0 + $1.models } } }
     /// Models actually trained: cells of every column (full, and ratio 1.0 of any method) share one model
@@ -174,6 +182,12 @@ public struct ScanPreview: Sendable {
         for phase in phases {
             lines.append(
                 "  \(phase.name): \(phase.tasks) task(s), \(phase.bytes > 0 ? size(phase.bytes) : "headers only")")
+        }
+        if largestModelFrameBytes > 0 {
+            lines.append(
+                "local disk per worker: up to \(size(largestModelFrameBytes)) for each model it trains at once whose "
+                    + "frames exceed its --memory per thread (kept in a local file), plus \(size(datasetBytes)) for "
+                    + "a --cache-dir column cache")
         }
         lines.append(
             "estimates: thresholds counted at k = D/2; the statistics and IG passes at the train share of the "

@@ -119,5 +119,11 @@ final class ScanPlannerTests: XCTestCase {
         XCTAssertEqual(previewed("ig"), handedOut.filter { $0.kind == ScanTaskKind.ig }.count)
         XCTAssertEqual(previewed("grid"), handedOut.filter { $0.kind == ScanTaskKind.train }.count)
         XCTAssertEqual(preview.models, results.models.count)
+        // Local disk: the widest trained model's frames, every kept shard's frames times its k, in float32.
+        let widest = try XCTUnwrap(results.models.map(\.k).max())
+        let frames = try DatasetCatalog(directory: scratch.url.appendingPathComponent(spec.dataset.directory))
+            .shards.reduce(0) { $0 + $1.frames }
+        XCTAssertEqual(preview.largestModelFrameBytes, Double(frames * widest * 4))
+        XCTAssertTrue(preview.text.contains("local disk per worker: up to "), preview.text)
     }
 }
