@@ -31,24 +31,10 @@ extension IntegratedGradients {
             let rows = starting.flatMap { [Row(utterance: $0, step: 0), Row(utterance: $0, step: 1)] }
             for batchRows in packRows(rows, lengths: lengths, width: width) {
                 let batchSize = batchRows.count
-                let steps = batchRows.map { lengths[$0.utterance] }.max() ?? 0
-                var frames = [Float](repeating: 0, count: steps * batchSize * width)
-                frames.withUnsafeMutableBufferPointer { out in
-                    for (r, row) in batchRows.enumerated() {
-                        utterances[row.utterance].withUnsafeBufferPointer { x in
-                            for t in 0..<lengths[row.utterance] {
-                                let target = (t * batchSize + r) * width
-                                if row.step == 0 {
-                                    for c in 0..<width { out[target + c] = x[t * width + c] }
-                                } else {
-                                    for c in 0..<width { out[target + c] = base[c] }
-                                }
-                            }
-                        }
-                    }
-                }
-                let batchLengths = batchRows.map { lengths[$0.utterance] }
-                let front = try model.front(of: FrameBatch(frames: frames, lengths: batchLengths, width: width))
+                let endpoints = Self.endpointFrames(
+                    batchRows, utterances: utterances, lengths: lengths, base: base, width: width)
+                let (steps, batchLengths) = (endpoints.steps, endpoints.lengths)
+                let front = try model.front(of: endpoints)
                 guard front.count == steps * batchSize * frontWidth else {
                     throw AttributionError.modelAnswerSize(
                         what: "front outputs", expected: steps * batchSize * frontWidth, actual: front.count)
@@ -152,29 +138,9 @@ extension IntegratedGradients {
                 front: FrameBatch(frames: fronts, lengths: batchRows.map { lengths[$0.utterance] }, width: frontWidth),
                 outputs: targets
             ).gradients
-            guard gradients.count == targets.count else {
-                throw AttributionError.modelAnswerSize(
-                    what: "gradients per output", expected: targets.count, actual: gradients.count)
-            }
-            for (k, gradient) in gradients.enumerated() {
-                guard gradient.count == fronts.count else {
-                    throw AttributionError.modelAnswerSize(
-                        what: "front gradients of output \(targets[k])", expected: fronts.count,
-                        actual: gradient.count)
-                }
-                gradient.withUnsafeBufferPointer { g in
-                    for (r, row) in batchRows.enumerated() {
-                        let weight = Float(weights[row.step])
-                        totals[row.utterance][k].withUnsafeMutableBufferPointer { total in
-                            for t in 0..<lengths[row.utterance] {
-                                let target = t * frontWidth
-                                let source = (t * batchSize + r) * frontWidth
-                                for c in 0..<frontWidth { total[target + c] += weight * g[source + c] }
-                            }
-                        }
-                    }
-                }
-            }
+            try Self.addWeighted(
+                gradients, of: batchRows, lengths: lengths, width: frontWidth, weights: weights, targets: targets,
+                what: "front gradients", into: &totals)
             for row in batchRows {
                 rowsLeft[row.utterance] -= 1
                 if rowsLeft[row.utterance] == 0 { try finish(row.utterance) }

@@ -110,29 +110,9 @@ public struct IntegratedGradients: Sendable {
             let batch = FrameBatch<Float>(
                 frames: frames, lengths: batchRows.map { lengths[$0.utterance] }, width: width)
             let gradients = try model.inputGradients(for: batch, outputs: targets)
-            guard gradients.count == targets.count else {
-                throw AttributionError.modelAnswerSize(
-                    what: "gradients per output", expected: targets.count, actual: gradients.count)
-            }
-            for (k, gradient) in gradients.enumerated() {
-                guard gradient.count == frames.count else {
-                    throw AttributionError.modelAnswerSize(
-                        what: "input gradients of output \(targets[k])", expected: frames.count,
-                        actual: gradient.count)
-                }
-                gradient.withUnsafeBufferPointer { g in
-                    for (r, row) in batchRows.enumerated() {
-                        let weight = Float(weights[row.step])
-                        totals[row.utterance][k].withUnsafeMutableBufferPointer { total in
-                            for t in 0..<lengths[row.utterance] {
-                                let target = t * width
-                                let source = (t * batchSize + r) * width
-                                for c in 0..<width { total[target + c] += weight * g[source + c] }
-                            }
-                        }
-                    }
-                }
-            }
+            try Self.addWeighted(
+                gradients, of: batchRows, lengths: lengths, width: width, weights: weights, targets: targets,
+                what: "input gradients", into: &totals)
             for row in batchRows {
                 rowsLeft[row.utterance] -= 1
                 if rowsLeft[row.utterance] == 0 { finish(row.utterance) }
@@ -179,19 +159,8 @@ public struct IntegratedGradients: Sendable {
         let byLength = lengths.indices.sorted { (lengths[$0], $0) < (lengths[$1], $1) }
         let rows = byLength.flatMap { u in [Row(utterance: u, step: 0), Row(utterance: u, step: 1)] }
         for batchRows in packRows(rows, lengths: lengths, width: width) {
-            let batchSize = batchRows.count
-            let steps = batchRows.map { lengths[$0.utterance] }.max() ?? 0
-            var frames = [Float](repeating: 0, count: steps * batchSize * width)
-            for (r, row) in batchRows.enumerated() {
-                for t in 0..<lengths[row.utterance] {
-                    let target = (t * batchSize + r) * width
-                    for c in 0..<width {
-                        frames[target + c] = row.step == 0 ? utterances[row.utterance][t * width + c] : base[c]
-                    }
-                }
-            }
-            let batch = FrameBatch<Float>(
-                frames: frames, lengths: batchRows.map { lengths[$0.utterance] }, width: width)
+            let batch = Self.endpointFrames(
+                batchRows, utterances: utterances, lengths: lengths, base: base, width: width)
             let values = try model.outputs(for: batch)
             guard values.count == batchRows.count * outputCount else {
                 throw AttributionError.modelAnswerSize(
@@ -203,11 +172,5 @@ public struct IntegratedGradients: Sendable {
             }
         }
         return (atInput, atBaseline)
-    }
-
-    /// One sequence of a batch: utterance `utterance` at integration point `step`.
-    struct Row {
-        let utterance: Int
-        let step: Int
     }
 }

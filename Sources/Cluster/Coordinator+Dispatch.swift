@@ -3,17 +3,11 @@ import Logging
 import ZeroMQ
 
 extension Coordinator {
-    /// Sends queued tasks to workers that have credit, one TASKS message per worker per cycle. Whom each task
-    /// goes to is written to the ledger first (one transaction), so that after a crash only that worker can
-    /// claim it back.
-    ///
-    /// Two passes: first every worker gets tasks for its idle threads, then the rest of its window is filled.
-    /// With one pass, the first worker in the table took its whole window (2 per thread) while another stood
-    /// idle: on a 15 GB scan one worker trained all four grid models in turn, 6 minutes, beside an idle one.
-    /// A worker's kinds, the one whose next queued task was planned first leading (retries first of all, kinds
-    /// with nothing queued last). Task ids follow the planner's order, so across kinds tasks go out in the
-    /// order they were planned: a scan's KSG blocks (on the way to the mis models) before the ccs and pca
-    /// models planned after them, on any worker, instead of in the order of a hash set.
+    /// A worker's kinds, the one whose next task (as `popFirst` would hand it out: a kind's retries before its
+    /// queue) was planned first leading, kinds with nothing queued last. Task ids follow the planner's order, so
+    /// across kinds tasks go out in the order they were planned: a scan's KSG blocks (on the way to the mis
+    /// models) before the ccs and pca models planned after them, on any worker, instead of in the order of a
+    /// hash set.
     func kindsInPlannedOrder(_ kinds: Set<String>) -> [String] {
         let live: (Int64) -> Bool = { [tasks] id in tasks[id]?.queued ?? false }
         var heads: [(kind: String, id: Int64)] = []
@@ -23,6 +17,13 @@ extension Coordinator {
         return heads.sorted { ($0.id, $0.kind) < ($1.id, $1.kind) }.map(\.kind)
     }
 
+    /// Sends queued tasks to workers that have credit, one TASKS message per worker per cycle. Whom each task
+    /// goes to is written to the ledger first (one transaction), so that after a crash only that worker can
+    /// claim it back.
+    ///
+    /// Two passes: first every worker gets tasks for its idle threads, then the rest of its window is filled.
+    /// With one pass, the first worker in the table took its whole window (2 per thread) while another stood
+    /// idle: on a 15 GB scan one worker trained all four grid models in turn, 6 minutes, beside an idle one.
     func dispatch(on socket: Socket) throws {
         var planned: [(worker: WorkerRecord, headers: [TaskHeader], frames: [Data], sent: [TaskRecord])] = []
         let liveHosts = Set(workers.values.map(\.host))

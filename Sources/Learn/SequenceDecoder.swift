@@ -106,7 +106,7 @@ public final class SequenceDecoder<S: BLASScalar> {
     /// The front end's output before its activation: standardisation, layer mix, then the convolution
     /// (tc-gru) or the projection (gru-ff), `[steps, batch, config.frontWidth]`. Every one of these is affine
     /// in the raw frames, which is what lets Integrated Gradients interpolate here instead of at the input
-    /// (`SequenceDecoder+Front`).
+    /// (Attribution's `IntegratedGradients+Front`).
     public func frontOutput(_ batch: FrameBatch<S>) -> FrameBatch<S> {
         lengths = batch.lengths
         steps = batch.steps

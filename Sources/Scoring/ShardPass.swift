@@ -39,9 +39,9 @@ public final class ShardPass {
     public var bytesRead: Int { counted.total }
 
     /// A pass over `sources` in order. `targetColumns` picks the targets paired with each row (all when
-    /// nil); `opened` lends readers the caller already has (by file name), which the pass does not close. The
-    /// pass keeps a lent reader only while it reads that shard (in its first `run`; a later run opens it
-    /// again), so a caller that drops its own references gets each file closed as soon as it is read.
+    /// nil); `opened` lends readers the caller already has (by file name). The pass holds a lent reader only
+    /// until it has read that shard (in its first `run`; a later run opens the shard again), so a caller that
+    /// drops its own references gets each file closed as soon as it is read.
     public init(
         sources: [PassSource], opened: [String: ShardReader] = [:], split: Split, pooling: Pooling,
         targetColumns: [Int]? = nil, threads: Int, framesPerRead: Int = ShardPass.framesPerUnit,

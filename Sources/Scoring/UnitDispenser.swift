@@ -52,7 +52,12 @@ final class UnitDispenser: @unchecked Sendable {
         while sequence - mergedCount >= window && stopAt.map({ sequence <= $0 }) ?? true { condition.wait() }
         if let stopAt, sequence > stopAt { return nil }
         while position == pending.count {
-            guard shardIndex + 1 < sources.count else { return nil }
+            guard shardIndex + 1 < sources.count else {
+                // Every unit is handed out: the last shard's reader goes with its units, not with the threads
+                // that ran them (a thread's closure can outlive the pass's wait for it).
+                reader = nil
+                return nil
+            }
             shardIndex += 1
             let source = sources[shardIndex]
             let url = source.url
