@@ -33,4 +33,6 @@ static inline hid_t CHDF5_P_DATASET_XFER(void) { return H5P_DATASET_XFER; }
 static inline hid_t CHDF5_P_LINK_CREATE(void) { return H5P_LINK_CREATE; }
 static inline hid_t CHDF5_E_DEFAULT(void) { return H5E_DEFAULT; }
 static inline size_t CHDF5_T_VARIABLE(void) { return H5T_VARIABLE; }
+static inline hid_t CHDF5_FD_SEC2(void) { return H5FD_SEC2; }
+static inline haddr_t CHDF5_ADDR_UNDEF(void) { return HADDR_UNDEF; }
 #endif

@@ -19,8 +19,9 @@ public enum Filter: Equatable, Sendable {
 /// Partial reads select a row range of the first dimension and, for 2-D datasets, a set of columns; the
 /// columns are selected as a union of hyperslab blocks (runs of adjacent columns) and read in one `H5Dread`,
 /// so HDF5 visits each chunk once. Chunked float32/float16 datasets with gzip or shuffle + gzip (what Salience
-/// and h5py write) are instead read chunk by chunk and decoded outside libhdf5 (`readDirect`, `DirectChunkPlan`):
-/// same values, every core.
+/// and h5py write) are instead read chunk by chunk and decoded outside libhdf5 (`readDirect`, `DirectChunkPlan`),
+/// and contiguous float datasets (h5py's default without chunks) with `pread` (`readContiguous`,
+/// `ContiguousPlan`): same values, every core.
 public final class Dataset: Location {
     /// The chunks the last direct read ended inside, decoded (see `readDirect`).
     let decodedChunks = DecodedChunkRow()
@@ -213,8 +214,9 @@ public final class Dataset: Location {
     }
 
     /// Whether reads of `Float` rows from chunked float32/float16 datasets fetch the stored chunks and decode
-    /// them outside libhdf5, on up to `chunkDecodingThreads` threads (see `DirectChunkPlan`). Default true;
-    /// false sends every read through `H5Dread` (the two give identical values; the switch exists to compare).
+    /// them outside libhdf5, on up to `chunkDecodingThreads` threads (see `DirectChunkPlan`), and reads from
+    /// contiguous ones `pread` the rows (`ContiguousPlan`). Default true; false sends every read through
+    /// `H5Dread` (they give identical values; the switch exists to compare).
     nonisolated(unsafe) public static var directChunkReads = true
 
     /// How many threads one read may decode chunks on (default: the online processors).
@@ -227,7 +229,13 @@ public final class Dataset: Location {
     ) throws -> Bool {
         guard T.self == Float.self, Self.directChunkReads, !rows.isEmpty, !columns.isEmpty else { return false }
         HDF5Library.prepareThread()
-        guard let plan = DirectChunkPlan.make(for: id) else { return false }
+        guard let plan = DirectChunkPlan.make(for: id) else {
+            guard let contiguous = ContiguousPlan.make(for: id) else { return false }
+            try buffer.withMemoryRebound(to: Float.self) {
+                try readContiguous(plan: contiguous, rows: rows, columns: columns, into: $0.baseAddress!)
+            }
+            return true
+        }
         return try buffer.withMemoryRebound(to: Float.self) {
             try readDirect(
                 plan: plan, rows: rows, columns: columns, into: $0.baseAddress!,

@@ -74,7 +74,7 @@ struct DirectChunkPlan: Equatable {
     }
 
     /// 4 for IEEE float32 little-endian, 2 for IEEE binary16 little-endian (h5py's float16), else nil.
-    private static func littleEndianFloatSize(_ type: hid_t) -> Int? {
+    static func littleEndianFloatSize(_ type: hid_t) -> Int? {
         guard H5Tget_class(type) == H5T_FLOAT, H5Tget_order(type) == H5T_ORDER_LE else { return nil }
         var signPosition = 0
         var exponentPosition = 0

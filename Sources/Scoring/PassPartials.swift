@@ -86,24 +86,33 @@ public struct PassPartials: Sendable {
 
 extension ShardPass {
     /// Streams the pass once and accumulates `partials` (empty ones, saying which statistics to compute),
-    /// handing every pooled batch to `keep` too, in merge order, when given.
+    /// handing every pooled batch to `keep` too, in merge order, when given. The result depends only on the
+    /// data and the units, not on the number of threads.
     public func accumulate(
         _ partials: PassPartials, columns: [Int]? = nil, keep: ((Observations) -> Void)? = nil
     ) throws -> PassPartials {
         let total = Accumulated(partials)
+        // A batch of many rows gets its partials on the pass thread that pooled it; small ones are gathered
+        // in merge order and get theirs once they add up (see `BatchCoalescer`).
         try run(
             columns: columns,
-            compute: { batch in (try partials.of(batch), batch) },
+            compute: { batch in (BatchCoalescer.gathers(batch) ? nil : try partials.of(batch), batch) },
             merge: { piece, batch in
-                try total.value.merge(piece)
+                if let piece {
+                    try total.value.merge(piece)
+                } else if let gathered = try total.small.add(batch) {
+                    try total.value.merge(partials.of(gathered))
+                }
                 keep?(batch)
             })
+        if let gathered = try total.small.take() { try total.value.merge(partials.of(gathered)) }
         return total.value
     }
 }
 
-/// The running total of a pass, touched only by its merge (one at a time).
+/// The running total of a pass and its gathered small batches, touched only by its merge (one at a time).
 private final class Accumulated: @unchecked Sendable {
     var value: PassPartials
+    var small = BatchCoalescer()
     init(_ value: PassPartials) { self.value = value }
 }

@@ -66,6 +66,8 @@ public struct ScoresResult {
     /// Seconds spent checking the shards, in the streaming pass (read, inflate, pool, moments), and scoring
     /// after it (a second read included when the pooled rows did not fit in memory).
     public var seconds: (validation: Double, firstPass: Double, scoring: Double) = (0, 0, 0)
+    /// Bytes of frames the streaming pass decoded (the columns read, as float32), for its throughput.
+    public var firstPassBytes = 0
 }
 
 /// The work of `salience scores`, apart from parsing and writing: check the shards, stream them once, score.
@@ -144,6 +146,7 @@ public struct ScoresJob {
             throw SaliencyError.tooFewObservations(required: needed, found: first.rows, statistic: "scores")
         }
         let scoringStarted = Date()
+        let firstPassBytes = pass.bytesRead
 
         var scores = [DimensionScores]()
         var pca: PrincipalComponents?
@@ -197,6 +200,7 @@ public struct ScoresJob {
                 passStarted.timeIntervalSince(started), scoringStarted.timeIntervalSince(passStarted),
                 Date().timeIntervalSince(scoringStarted)
             ))
+        result.firstPassBytes = firstPassBytes
         result.layers = catalog.layers
         result.layerPCA = layerPCA
         return result

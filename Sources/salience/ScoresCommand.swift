@@ -208,10 +208,12 @@ struct ScoresCommand: ParsableCommand {
         }
         printError(
             String(
-                format: "salience scores: %d %@ x %d dimensions in %.2f s (checking %.3f s, streaming pass %.3f s, "
-                    + "scoring %.3f s); wrote %@", result.observations,
+                format: "salience scores: %d %@ x %d dimensions in %.2f s (checking %.3f s, streaming pass %.3f s "
+                    + "reading %.3f GB at %.2f GB/s, scoring %.3f s); wrote %@", result.observations,
                 settings.pooling == .utterance ? "utterances" : "frames", result.dimension,
                 Date().timeIntervalSince(started), result.seconds.validation, result.seconds.firstPass,
+                Double(result.firstPassBytes) / 1e9,
+                Double(result.firstPassBytes) / 1e9 / max(result.seconds.firstPass, 1e-9),
                 result.seconds.scoring, written.joined(separator: ", ")))
     }
 

@@ -48,7 +48,7 @@ final class DirectChunkReadTests: XCTestCase {
     func testEveryLayoutReadsTheStoredValuesWithAndWithoutDirectChunkReads() throws {
         let names = [
             "shuffle_gzip", "gzip", "plain_chunked", "rows_all_columns", "half", "masked", "big_endian", "fletcher",
-            "contiguous",
+            "contiguous", "contiguous_half", "contiguous_big_endian",
         ]
         let hdf5 = try File.open(file.path)
         for direct in [true, false] {

@@ -52,13 +52,22 @@ final class ScoresCommandTests: XCTestCase {
         ])
         XCTAssertEqual(result.status, 0, result.stderr)
         // The summary splits the time (benchmarks compare the scoring part with in-memory peers): the parts
-        // are there and add up to no more than the whole.
+        // are there and add up to no more than the whole; the pass's bytes are at least the train split's
+        // frames (48 float32 columns) and its rate is those bytes over its time.
         let pattern = try Regex(
-            #"in ([0-9.]+) s \(checking ([0-9.]+) s, streaming pass ([0-9.]+) s, scoring ([0-9.]+) s\)"#)
+            #"in ([0-9.]+) s \(checking ([0-9.]+) s, streaming pass ([0-9.]+) s reading ([0-9.]+) GB at ([0-9.]+) GB/s, scoring ([0-9.]+) s\)"#
+        )
         let summary = try XCTUnwrap(result.stderr.firstMatch(of: pattern), result.stderr)
-        let numbers = (1...4).compactMap { summary.output[$0].substring.flatMap { Double($0) } }
-        XCTAssertEqual(numbers.count, 4, result.stderr)
-        XCTAssertLessThanOrEqual(numbers.dropFirst().reduce(0, +), (numbers.first ?? 0) + 0.015, result.stderr)
+        let numbers = (1...6).compactMap { summary.output[$0].substring.flatMap { Double($0) } }
+        XCTAssertEqual(numbers.count, 6, result.stderr)
+        let (whole, checking, pass, gigabytes, rate, scoring) = (
+            numbers[0], numbers[1], numbers[2], numbers[3], numbers[4], numbers[5]
+        )
+        XCTAssertLessThanOrEqual(checking + pass + scoring, whole + 0.015, result.stderr)
+        let items = (0..<dataset.configuration.utterances).map { dataset.item($0) }
+        let trainValues = items.filter { $0.split == .train }.reduce(0) { $0 + $1.frames.count }
+        XCTAssertGreaterThanOrEqual(gigabytes + 0.005, Double(trainValues * 4) / 1e9, result.stderr)
+        if pass >= 0.01 { XCTAssertEqual(rate, gigabytes / pass, accuracy: 0.2 * rate + 0.05, result.stderr) }
         let table = try readCSV(out.path("scores.csv"))
         XCTAssertEqual(
             table.header,

@@ -68,6 +68,25 @@ def children_cpu():
 REPEATS = 3  # each side's best of this many runs (as timeit reports), so one scheduler hiccup does not decide
 
 
+def h5py_raw_read(dataset):
+    """h5py's fastest read of every clean shard's frames: `embeddings[:]`, one call per shard, into numpy
+    (what the numpy peer starts from). Returns (bytes, seconds)."""
+    total, start = 0, time.perf_counter()
+    for path in sorted(glob.glob(os.path.join(dataset, "*.h5"))):
+        with h5py.File(path, "r") as f:
+            condition = f.attrs.get("condition", "clean")
+            if isinstance(condition, bytes):
+                condition = condition.decode()
+            if condition != "clean":
+                continue
+            total += f["embeddings"][:].astype(np.float32, copy=False).nbytes
+    return total, time.perf_counter() - start
+
+
+PASS = re.compile(r"streaming pass ([0-9.]+) s reading ([0-9.]+) GB at ([0-9.]+) GB/s")
+LAST_PASS = {}  # the best run's streaming pass as salience reported it: seconds, GB, GB/s
+
+
 def salience(binary, dataset, methods, out, threads, repeats=REPEATS):
     """The best of `repeats` whole runs of `salience scores` (process start to exit), its rows, and the
     scoring seconds it reported for that run (the work after the streaming pass, on the pooled rows)."""
@@ -83,6 +102,10 @@ def salience(binary, dataset, methods, out, threads, repeats=REPEATS):
             best = clock
             found = re.search(r"scoring ([0-9.]+) s", run.stderr)
             scoring = float(found.group(1)) if found else None
+            streamed = PASS.search(run.stderr)
+            if streamed:
+                LAST_PASS.update(seconds=float(streamed.group(1)), gb=float(streamed.group(2)),
+                                 rate=float(streamed.group(3)))
     with open(out) as f:
         rows = list(csv.DictReader(f))
     return best, rows, scoring
@@ -137,6 +160,11 @@ def main():
           f"salience/numpy = {ratio(ours_time, numpy_time)} (aim <= 0.5)")
     print(f"          "
           f"max |dCCS| {np.abs(ours_ccs - numpy_ccs).max():.1e}, max |dratio| {np.abs(ours_ratio - numpy_ratio).max():.1e}")
+    raw = min((h5py_raw_read(args.dataset) for _ in range(REPEATS)), key=lambda r: r[1])
+    if LAST_PASS:
+        print(f"pass      salience's streaming pass (read, check, pool, moments, covariance) "
+              f"{LAST_PASS['gb']:.2f} GB in {LAST_PASS['seconds']:.3f} s = {LAST_PASS['rate']:.2f} GB/s; "
+              f"h5py raw read (embeddings[:]) {raw[0] / 1e9:.2f} GB in {raw[1]:.3f} s = {raw[0] / 1e9 / raw[1]:.2f} GB/s")
 
     if args.ccs_pca_only:
         return

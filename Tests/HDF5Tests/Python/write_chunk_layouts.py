@@ -3,7 +3,8 @@ direct-chunk read tests. Value at (r, c) = ((r * 31 + c * 7) % 1000) / 4: exact 
 
 Datasets (chunks 16 x 8, so both axes have partial edge chunks):
   shuffle_gzip, gzip, plain_chunked, rows_all_columns (16 x 21 chunks, no filter), half (float16, shuffle + gzip), big_endian (>f4, gzip),
-  fletcher (gzip + fletcher32), contiguous (not chunked), sparse (only chunk (0, 0) written, fill -1),
+  fletcher (gzip + fletcher32), contiguous (not chunked, h5py's default), contiguous_half (float16),
+  contiguous_big_endian (>f4, not chunked), sparse (only chunk (0, 0) written, fill -1),
   masked (shuffle + gzip, chunk (0, 0) stored raw with both filters marked skipped),
   corrupt (shuffle + gzip, chunk (16, 8) replaced by bytes that do not inflate).
 Usage: write_chunk_layouts.py OUT.h5
@@ -27,6 +28,8 @@ with h5py.File(sys.argv[1], "w") as f:
     f.create_dataset("big_endian", data=values.astype(">f4"), chunks=CHUNK, compression="gzip")
     f.create_dataset("fletcher", data=values, chunks=CHUNK, compression="gzip", fletcher32=True)
     f.create_dataset("contiguous", data=values)
+    f.create_dataset("contiguous_half", data=values.astype(np.float16))
+    f.create_dataset("contiguous_big_endian", data=values.astype(">f4"))
     sparse = f.create_dataset("sparse", shape=values.shape, dtype="f4", chunks=CHUNK, fillvalue=-1.0)
     sparse[0:16, 0:8] = values[0:16, 0:8]
 
