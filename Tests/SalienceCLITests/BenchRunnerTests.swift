@@ -44,7 +44,13 @@ final class BenchRunnerTests: XCTestCase {
         for name in Self.benchmarks + ["run"] { XCTAssertTrue(names.contains(name), "ops/bench/\(name) is missing") }
         for name in names where !name.hasSuffix(".md") && !name.hasPrefix(".") && name != "__pycache__" {
             let path = Self.benchDirectory.appendingPathComponent(name).path
-            if name.hasSuffix(".py") {
+            if name.hasSuffix(".c") {
+                // A C helper a bench script compiles: it must compile against the libraries ops/setup installs.
+                let check =
+                    "\"$(command -v cc || command -v clang)\" -fsyntax-only \"$1\" $(pkg-config --cflags hdf5 libdeflate)"
+                let result = try runProcess(bash, ["-c", check, "check", path])
+                XCTAssertEqual(result.status, 0, "\(name) does not compile: \(result.stderr)")
+            } else if name.hasSuffix(".py") {
                 let parse = "import ast, sys; ast.parse(open(sys.argv[1]).read())"
                 let result = try runProcess(python, ["-c", parse, path])
                 XCTAssertEqual(result.status, 0, "\(name) is not valid Python: \(result.stderr)")
