@@ -312,17 +312,23 @@ final class Ledger {
             }
             sql += " ORDER BY id LIMIT ?"
             arguments += [limit]
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+            // A cursor, and each result read in place: a phase's results can be hundreds of MB (a statistics
+            // task's covariance partial is 8 MB at D = 1024), and `fetchAll` would copy every row before
+            // `Payload(blob:)` copies its arrays out again.
+            var outcomes: [(TaskOutcome, Payload?)] = []
+            let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+            while let row = try rows.next() {
                 // Read as an integer: GRDB traps on a value its enum does not know, and the ledger is a file.
                 let ok = (row["state"] as Int) == LedgerTaskState.done.rawValue
-                let payload = ok ? (row["result"] as Data?).flatMap { Payload(blob: $0) } : nil
+                let payload = ok ? try row.withUnsafeData(named: "result") { $0.flatMap { Payload(blob: $0) } } : nil
                 let failures: Int = row["failures"]
                 let outcome = TaskOutcome(
                     id: row["id"], phase: row["phase"], index: row["idx"], kind: row["kind"], ok: ok,
                     error: ok ? nil : row["last_error"], arrays: payload?.arrays.count ?? 0,
                     attempts: ok ? failures + 1 : failures)
-                return (outcome, payload)
+                outcomes.append((outcome, payload))
             }
+            return outcomes
         }
     }
 }

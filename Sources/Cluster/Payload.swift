@@ -34,7 +34,8 @@ public struct Payload: Sendable, Equatable {
         return out
     }
 
-    /// Decodes `blob`; nil when it is not a well-formed payload blob.
+    /// Decodes `blob`; nil when it is not a well-formed payload blob. The arrays are copied out, so `blob` may
+    /// be a view that does not outlive the call (the ledger reads results in place).
     init?(blob: Data) {
         var offset = blob.startIndex
         func read<T: FixedWidthInteger>(_: T.Type) -> T? {
