@@ -33,17 +33,7 @@ struct ContiguousPlan: Equatable {
         defer { H5Pclose(creation) }
         guard H5Pget_layout(creation) == H5D_CONTIGUOUS, H5Pget_external_count(creation) == 0 else { return nil }
 
-        let space = H5Dget_space(dataset)
-        guard space >= 0 else { return nil }
-        defer { H5Sclose(space) }
-        guard H5Sget_simple_extent_ndims(space) == 2 else { return nil }
-        var dims: [hsize_t] = [0, 0]
-        guard H5Sget_simple_extent_dims(space, &dims, nil) == 2 else { return nil }
-
-        let type = H5Dget_type(dataset)
-        guard type >= 0 else { return nil }
-        defer { H5Tclose(type) }
-        guard let elementSize = DirectChunkPlan.littleEndianFloatSize(type) else { return nil }
+        guard let shape = FloatMatrixShape.of(dataset) else { return nil }
 
         // Never written (no storage yet): the fill value is HDF5's to supply.
         let address = H5Dget_offset(dataset)
@@ -64,7 +54,7 @@ struct ContiguousPlan: Equatable {
         var handle: UnsafeMutableRawPointer?
         guard H5Fget_vfd_handle(file, access, &handle) >= 0, let handle else { return nil }
         return ContiguousPlan(
-            rows: Int(dims[0]), columns: Int(dims[1]), elementSize: elementSize, address: Int(address),
+            rows: shape.rows, columns: shape.columns, elementSize: shape.elementSize, address: Int(address),
             descriptor: handle.load(as: Int32.self))
     }
 }

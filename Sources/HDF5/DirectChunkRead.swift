@@ -32,30 +32,23 @@ struct DirectChunkPlan: Equatable {
 
     /// The plan for `dataset`, or nil when its layout is not one this reader decodes.
     static func make(for dataset: hid_t) -> DirectChunkPlan? {
-        let space = H5Dget_space(dataset)
-        guard space >= 0 else { return nil }
-        defer { H5Sclose(space) }
-        guard H5Sget_simple_extent_ndims(space) == 2 else { return nil }
-        var dims: [hsize_t] = [0, 0]
-        guard H5Sget_simple_extent_dims(space, &dims, nil) == 2 else { return nil }
-
-        let type = H5Dget_type(dataset)
-        guard type >= 0 else { return nil }
-        defer { H5Tclose(type) }
-        guard let elementSize = littleEndianFloatSize(type) else { return nil }
+        guard let shape = FloatMatrixShape.of(dataset) else { return nil }
 
         let creation = H5Dget_create_plist(dataset)
         guard creation >= 0 else { return nil }
         defer { H5Pclose(creation) }
         guard H5Pget_layout(creation) == H5D_CHUNKED else { return nil }
         var chunk: [hsize_t] = [0, 0]
-        guard H5Pget_chunk(creation, 2, &chunk) == 2, chunk[0] > 0, chunk[1] > 0 else { return nil }
+        guard H5Pget_chunk(creation, 2, &chunk) == 2, let chunkRows = Int(exactly: chunk[0]),
+            let chunkColumns = Int(exactly: chunk[1]), chunkRows > 0, chunkColumns > 0,
+            !chunkRows.multipliedReportingOverflow(by: chunkColumns * shape.elementSize).overflow
+        else { return nil }
 
         // Only shuffle then deflate, in the order HDF5 applies them on write.
         let filterCount = Int(H5Pget_nfilters(creation))
         var plan = DirectChunkPlan(
-            rows: Int(dims[0]), columns: Int(dims[1]), chunkRows: Int(chunk[0]), chunkColumns: Int(chunk[1]),
-            elementSize: elementSize, shuffleIndex: nil, deflateIndex: nil)
+            rows: shape.rows, columns: shape.columns, chunkRows: chunkRows, chunkColumns: chunkColumns,
+            elementSize: shape.elementSize, shuffleIndex: nil, deflateIndex: nil)
         for index in 0..<max(filterCount, 0) {
             var flags: UInt32 = 0
             var valueCount = 8
@@ -71,26 +64,6 @@ struct DirectChunkPlan: Equatable {
             }
         }
         return plan
-    }
-
-    /// 4 for IEEE float32 little-endian, 2 for IEEE binary16 little-endian (h5py's float16), else nil.
-    static func littleEndianFloatSize(_ type: hid_t) -> Int? {
-        guard H5Tget_class(type) == H5T_FLOAT, H5Tget_order(type) == H5T_ORDER_LE else { return nil }
-        var signPosition = 0
-        var exponentPosition = 0
-        var exponentSize = 0
-        var mantissaPosition = 0
-        var mantissaSize = 0
-        guard
-            H5Tget_fields(
-                type, &signPosition, &exponentPosition, &exponentSize, &mantissaPosition, &mantissaSize) >= 0
-        else { return nil }
-        let fields = [signPosition, exponentPosition, exponentSize, mantissaPosition, mantissaSize]
-        switch (H5Tget_size(type), fields, H5Tget_ebias(type)) {
-        case (4, [31, 23, 8, 0, 23], 127): return 4
-        case (2, [15, 10, 5, 0, 10], 15): return 2
-        default: return nil
-        }
     }
 }
 
@@ -286,17 +259,9 @@ extension Dataset {
                 let planes = source.baseAddress!
                 switch elementSize {
                 case 4:
-                    // Whole elements assembled in registers: the compiler vectorises this loop.
-                    let (p0, p1, p2, p3) = (planes, planes + elements, planes + 2 * elements, planes + 3 * elements)
                     UnsafeMutableRawPointer(target.baseAddress!).withMemoryRebound(to: UInt32.self, capacity: elements)
                     {
-                        words in
-                        for element in 0..<elements {
-                            words[element] = UInt32(
-                                littleEndian:
-                                    UInt32(p0[element]) | UInt32(p1[element]) << 8 | UInt32(p2[element]) << 16
-                                    | UInt32(p3[element]) << 24)
-                        }
+                        assembleWords(planes: planes, planeLength: elements, from: 0, count: elements, into: $0)
                     }
                 case 2:
                     let (p0, p1) = (planes, planes + elements)
@@ -380,21 +345,29 @@ extension Dataset {
                 let sourceRow = (row - firstRow) * plan.chunkColumns
                 let targetRow = target + (row - rows.lowerBound) * width
                 for run in runs {
-                    let first = sourceRow + run.local
-                    let (p0, p1, p2, p3) = (
-                        planes + first, planes + elements + first, planes + 2 * elements + first,
-                        planes + 3 * elements + first
-                    )
-                    let words = targetRow + run.output
-                    // Whole elements assembled in registers: the compiler vectorises this loop.
-                    for k in 0..<run.count {
-                        words[k] = UInt32(
-                            littleEndian: UInt32(p0[k]) | UInt32(p1[k]) << 8 | UInt32(p2[k]) << 16 | UInt32(p3[k]) << 24
-                        )
-                    }
+                    assembleWords(
+                        planes: planes, planeLength: elements, from: sourceRow + run.local, count: run.count,
+                        into: targetRow + run.output)
                 }
             }
         }
+    }
+}
+
+/// Puts `count` float32 elements of a shuffled chunk back together, from element `first` on: byte `b` of
+/// element `e` is at `planes[b * planeLength + e]`. Whole elements are assembled in registers, so the compiler
+/// vectorises the loop. Shared by the whole-chunk unshuffle and the scatter that unshuffles in place.
+@inline(__always)
+func assembleWords(
+    planes: UnsafePointer<UInt8>, planeLength: Int, from first: Int, count: Int,
+    into words: UnsafeMutablePointer<UInt32>
+) {
+    let (p0, p1, p2, p3) = (
+        planes + first, planes + planeLength + first, planes + 2 * planeLength + first, planes + 3 * planeLength + first
+    )
+    for k in 0..<count {
+        words[k] = UInt32(
+            littleEndian: UInt32(p0[k]) | UInt32(p1[k]) << 8 | UInt32(p2[k]) << 16 | UInt32(p3[k]) << 24)
     }
 }
 

@@ -18,13 +18,7 @@ final class ContiguousReadTests: XCTestCase {
 
     override func setUpWithError() throws {
         scratch = try ScratchDirectory("hdf5-contiguous")
-        let script = TestEnvironment.packageRoot.appendingPathComponent(
-            "Tests/HDF5Tests/Python/write_chunk_layouts.py")
-        guard let python = TestEnvironment.referencePython else {
-            throw XCTSkip("no reference Python venv (run ops/python-env and set SALIENCE_PYTHON)")
-        }
-        let result = try runProcess(python, [script.path, file.path])
-        XCTAssertEqual(result.status, 0, result.stderr)
+        try writeChunkLayouts(to: file)
     }
 
     override func tearDown() { scratch.remove() }

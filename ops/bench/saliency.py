@@ -20,20 +20,25 @@ def log(message):
     print(message, file=sys.stderr, flush=True)
 
 
-def pooled_train(dataset):
-    """h5py read of every clean shard, utterance means of the train split (float64)."""
-    xs, ys = [], []
+def clean_shards(dataset):
+    """Every clean shard of the dataset, opened with h5py (each closed when the caller moves on)."""
     for path in sorted(glob.glob(os.path.join(dataset, "*.h5"))):
         with h5py.File(path, "r") as f:
             condition = f.attrs.get("condition", "clean")
             if isinstance(condition, bytes):
                 condition = condition.decode()
-            if condition != "clean":
-                continue
-            frames = f["embeddings"][:]
-            offsets = f["offsets"][:]
-            split = f["split"][:]
-            labels = f["labels"][:]
+            if condition == "clean":
+                yield f
+
+
+def pooled_train(dataset):
+    """h5py read of every clean shard, utterance means of the train split (float64)."""
+    xs, ys = [], []
+    for f in clean_shards(dataset):
+        frames = f["embeddings"][:]
+        offsets = f["offsets"][:]
+        split = f["split"][:]
+        labels = f["labels"][:]
         means = np.add.reduceat(frames.astype(np.float64), offsets[:-1], axis=0) / np.diff(offsets)[:, None]
         xs.append(means[split == 0])
         ys.append(labels[split == 0].astype(np.float64))
@@ -72,14 +77,8 @@ def h5py_raw_read(dataset):
     """h5py's fastest read of every clean shard's frames: `embeddings[:]`, one call per shard, into numpy
     (what the numpy peer starts from). Returns (bytes, seconds)."""
     total, start = 0, time.perf_counter()
-    for path in sorted(glob.glob(os.path.join(dataset, "*.h5"))):
-        with h5py.File(path, "r") as f:
-            condition = f.attrs.get("condition", "clean")
-            if isinstance(condition, bytes):
-                condition = condition.decode()
-            if condition != "clean":
-                continue
-            total += f["embeddings"][:].astype(np.float32, copy=False).nbytes
+    for f in clean_shards(dataset):
+        total += f["embeddings"][:].astype(np.float32, copy=False).nbytes
     return total, time.perf_counter() - start
 
 
