@@ -155,6 +155,7 @@ extension Coordinator {
         if run.state == .running {
             try ledger.cancelRun(id, now: Coordinator.now())
             run.state = .cancelled
+            tellPlannerEnded(run)
             for task in Array(tasks.values) where task.run == id {
                 for holder in task.leases.keys { workers[holder]?.leases.remove(task.id) }
                 tasks[task.id] = nil

@@ -67,7 +67,7 @@ extension Coordinator {
                 }
                 planning[id] = now
                 let job = PlanningJob(
-                    run: id, name: run.name, spec: run.spec, phase: run.phase,
+                    run: id, name: run.name, spec: run.spec, phase: run.phase, newestCount: counts.done,
                     earlierPhaseCounts: (0..<run.phase).map { run.phases[$0]?.done ?? 0 }, planner: planner,
                     ledger: ledger)
                 let mailbox = plannedPhases
@@ -121,6 +121,8 @@ private struct PlanningJob: @unchecked Sendable {
     var name: String?
     var spec: Payload?
     var phase: Int
+    /// The finished phase's successful results (all of its tasks).
+    var newestCount: Int
     var earlierPhaseCounts: [Int]
     var planner: any RunPlanner
     // GRDB's DatabaseQueue serialises every access, so reading from the planning thread is safe.
@@ -129,28 +131,26 @@ private struct PlanningJob: @unchecked Sendable {
     func plan() -> PlannedPhase {
         let started = Coordinator.now()
         let outcome: PlannedPhase.Outcome
-        do {
-            let run = self.run
-            let ledger = self.ledger
-            let results = try ledger.outcomes(run: run, phase: phase, after: 0, limit: Int.max).map {
+        let (run, ledger, phase) = (self.run, self.ledger, self.phase)
+        // Read only if the planner did not fold them as they arrived.
+        let newest = PhaseResults(count: newestCount) {
+            try ledger.outcomes(run: run, phase: phase, after: 0, limit: Int.max).map {
                 PhaseResult(index: $0.0.index, kind: $0.0.kind, result: $0.1 ?? Payload())
             }
-            let context = RunContext(id: run, name: name, spec: spec, earlierPhaseCounts: earlierPhaseCounts) {
-                phase in
-                try ledger.outcomes(run: run, phase: phase, after: 0, limit: Int.max).compactMap {
-                    $0.0.ok ? PhaseResult(index: $0.0.index, kind: $0.0.kind, result: $0.1 ?? Payload()) : nil
-                }
+        }
+        let context = RunContext(id: run, name: name, spec: spec, earlierPhaseCounts: earlierPhaseCounts) {
+            phase in
+            try ledger.outcomes(run: run, phase: phase, after: 0, limit: Int.max).compactMap {
+                $0.0.ok ? PhaseResult(index: $0.0.index, kind: $0.0.kind, result: $0.1 ?? Payload()) : nil
             }
-            do {
-                outcome = .tasks(try planner.nextPhase(after: phase, of: context, results: results))
-            } catch let error as ClusterError {
-                // The lazy history read failing is the ledger's fault, not the plan's.
-                if case .ledger = error { outcome = .ledgerFailed(error) } else { outcome = .plannerFailed("\(error)") }
-            } catch {
-                outcome = .plannerFailed("\(error)")
-            }
+        }
+        do {
+            outcome = .tasks(try planner.nextPhase(after: phase, of: context, newest: newest))
+        } catch let error as ClusterError {
+            // A lazy read failing is the ledger's fault, not the plan's: planning is tried again.
+            if case .ledger = error { outcome = .ledgerFailed(error) } else { outcome = .plannerFailed("\(error)") }
         } catch {
-            outcome = .ledgerFailed(error)
+            outcome = .plannerFailed("\(error)")
         }
         return PlannedPhase(run: run, phase: phase, outcome: outcome, seconds: Coordinator.now() - started)
     }

@@ -172,6 +172,7 @@ extension Coordinator {
                     run.kinds[task.kind]?.timed += 1
                     run.recordCompletion(now: now)
                     runsToCheck.insert(run.id)
+                    tellPlanner(of: result.payload, task: task, run: run)
                 }
             }
             batch = LedgerBatch()
@@ -276,8 +277,24 @@ extension Coordinator {
         if specs.isEmpty { runsToCheck.insert(run.id) }
     }
 
+    /// Hands an accepted result to its run's planner on the planning thread (after any boundary already
+    /// queued there, before the one its phase will end with), so the planner can fold it while the phase runs.
+    func tellPlanner(of payload: Payload, task: TaskRecord, run: RunRecord) {
+        guard let planner = planners[run.planner] else { return }
+        let (id, phase, result) = (run.id, task.phase, PhaseResult(index: task.index, kind: task.kind, result: payload))
+        planningQueue.async { planner.resultAccepted(run: id, phase: phase, result: result) }
+    }
+
+    /// Tells a run's planner that the run ended, so that it lets go of what it kept for it.
+    func tellPlannerEnded(_ run: RunRecord) {
+        guard let planner = planners[run.planner] else { return }
+        let id = run.id
+        planningQueue.async { planner.runEnded(run: id) }
+    }
+
     func finish(_ run: RunRecord, state: RunState, error: String?, now: Double) throws {
         try ledger.setRunState(run.id, state: state, error: error, now: now)
+        tellPlannerEnded(run)
         run.state = state
         run.error = error
         let done = run.phases.values.reduce(0) { $0 + $1.done }

@@ -67,6 +67,28 @@ public struct PhaseResult: Sendable {
     }
 }
 
+/// The results of the phase just finished, read from the ledger only when a planner asks for them.
+public struct PhaseResults: @unchecked Sendable {
+    /// How many successful results the phase has (every task of the phase: a boundary is planned only
+    /// when none failed), so their indices are `0..<count`.
+    public var count: Int
+    // Called on the planning thread only (hence @unchecked Sendable, as RunContext).
+    private var read: () throws -> [PhaseResult]
+    /// Results that `read` reads (the coordinator's reads its ledger).
+    public init(count: Int, read: @escaping () throws -> [PhaseResult]) {
+        self.count = count
+        self.read = read
+    }
+
+    /// Results already in memory (tests calling a planner directly).
+    public init(_ results: [PhaseResult]) {
+        self.init(count: results.count) { results }
+    }
+
+    /// Every result, in index order.
+    public func load() throws -> [PhaseResult] { try read() }
+}
+
 /// Drives a run through its phases on the coordinator: the first phase's tasks, then, each time a phase
 /// has finished with every task successful, the next phase's tasks computed from its results (for
 /// example: reduce the min/max partials of phase 0, then emit histogram tasks with agreed bin edges).
@@ -80,11 +102,35 @@ public protocol RunPlanner: Sendable {
     /// The tasks of phase `phase + 1`, given every result of `phase` in index order; empty when the run is
     /// complete.
     func nextPhase(after phase: Int, of run: RunContext, results: [PhaseResult]) throws -> [TaskSpec]
+    /// The same, with the results read only if the planner asks for them: what the coordinator calls. A
+    /// planner that folded the phase's results as they arrived (``resultAccepted(run:phase:result:)``)
+    /// plans without reading hundreds of MB back from the ledger. By default it reads them and calls
+    /// ``nextPhase(after:of:results:)``.
+    func nextPhase(after phase: Int, of run: RunContext, newest: PhaseResults) throws -> [TaskSpec]
+    /// Told, on the planning thread, of each successful result of the run's current phase as the ledger
+    /// accepts it (each task once, in acceptance order, before that phase's boundary is planned), so that it
+    /// can fold results while the phase runs instead of all at once at its end. Only a hint: after a
+    /// restart, nothing of the phase so far is told again. By default ignored.
+    func resultAccepted(run: String, phase: Int, result: PhaseResult)
+    /// Told, on the planning thread, that a run ended (completed, failed or cancelled): what it kept for the
+    /// run can go. By default ignored.
+    func runEnded(run: String)
     /// The run's parts with their final task counts, when the planner knows them (nil: per kind, as created).
     func progressGroups(run: String) -> [ProgressGroup]?
 }
 
 extension RunPlanner {
+    /// Reads the results and plans from them.
+    public func nextPhase(after phase: Int, of run: RunContext, newest: PhaseResults) throws -> [TaskSpec] {
+        try nextPhase(after: phase, of: run, results: newest.load())
+    }
+
+    /// Ignored by default.
+    public func resultAccepted(run: String, phase: Int, result: PhaseResult) {}
+
+    /// Ignored by default.
+    public func runEnded(run: String) {}
+
     /// By default the submitted tasks are phase 0.
     public func firstPhase(of run: RunContext, submitted: [TaskSpec]) throws -> [TaskSpec] { submitted }
 

@@ -161,13 +161,29 @@ public struct ScanPlanner: RunPlanner {
 
     /// The next ready tasks, the report, or nothing.
     public func nextPhase(after phase: Int, of run: RunContext, results: [PhaseResult]) throws -> [TaskSpec] {
+        try nextPhase(after: phase, of: run, newest: PhaseResults(results))
+    }
+
+    /// The next ready tasks, the report, or nothing; the newest phase's results are read only if they were
+    /// not all folded as they arrived.
+    public func nextPhase(after phase: Int, of run: RunContext, newest: PhaseResults) throws -> [TaskSpec] {
         func records(_ phase: [PhaseResult]) -> [ScanRecord] {
             phase.map { ScanRecord(kind: $0.kind, result: $0.result) }
         }
         return try memory.plan(
-            run: run.id, counts: run.earlierPhaseCounts + [results.count], newest: records(results)
-        ) { try (run.earlierPhases + [results]).map(records) }
+            run: run.id, counts: run.earlierPhaseCounts + [newest.count],
+            newest: { records(try newest.load()) },
+            history: { try (run.earlierPhases + [newest.load()]).map(records) })
     }
+
+    /// Folds the result into the run's progress now, so the phase's boundary has nothing left to merge.
+    public func resultAccepted(run: String, phase: Int, result: PhaseResult) {
+        memory.accept(
+            run: run, phase: phase, index: result.index, record: ScanRecord(kind: result.kind, result: result.result))
+    }
+
+    /// Forgets the run.
+    public func runEnded(run: String) { memory.forget(run: run) }
 
     /// The tasks to run next given what has finished (every score computed afresh).
     public static func plan(_ progress: ScanProgress, runID: String) throws -> [TaskSpec] {

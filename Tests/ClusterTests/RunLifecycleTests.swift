@@ -187,6 +187,96 @@ final class RunLifecycleTests: XCTestCase {
         XCTAssertEqual(DiagnosticExecutors.words(last.result?.body ?? Data()), [expected])
     }
 
+    /// A planner that keeps what the coordinator tells it as results are accepted, and at each boundary what
+    /// it had been told by then next to what the ledger holds.
+    final class ToldPlanner: RunPlanner, @unchecked Sendable {
+        let lock = NSLock()
+        var told: [(phase: Int, index: Int, body: Data)] = []
+        var boundaries: [(phase: Int, count: Int, toldBefore: [Int: Data], loaded: [Int: Data])] = []
+        var ended: [String] = []
+
+        func resultAccepted(run: String, phase: Int, result: PhaseResult) {
+            lock.withLock { told.append((phase, result.index, result.result.body)) }
+        }
+
+        func runEnded(run: String) { lock.withLock { ended.append(run) } }
+
+        func nextPhase(after phase: Int, of run: RunContext, newest: PhaseResults) throws -> [TaskSpec] {
+            let before = lock.withLock { told.filter { $0.phase == phase } }
+            let loaded = try newest.load()
+            lock.withLock {
+                boundaries.append(
+                    (
+                        phase, newest.count, Dictionary(before.map { ($0.index, $0.body) }) { a, _ in a },
+                        Dictionary(uniqueKeysWithValues: loaded.map { ($0.index, $0.result.body) })
+                    ))
+            }
+            return try nextPhase(after: phase, of: run, results: loaded)
+        }
+
+        func nextPhase(after phase: Int, of run: RunContext, results: [PhaseResult]) throws -> [TaskSpec] {
+            guard phase == 0 else { return [] }
+            return [TaskSpec(kind: "cluster.sleep", payload: Payload(body: DiagnosticExecutors.data([10])))]
+        }
+    }
+
+    /// The planner is told of every accepted result once, before its phase's boundary, with the payload the
+    /// ledger keeps; a straggler copy's late result is not told again; the run's end is told once.
+    func testPlannerIsToldOfEachAcceptedResultOnceBeforeTheBoundary() throws {
+        let harness = try ClusterHarness("told-planner")
+        defer { harness.tearDown() }
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        let planner = ToldPlanner()
+        let coordinator = try Coordinator(
+            configuration: CoordinatorConfiguration(
+                endpoints: [harness.endpoint], stateDirectory: harness.state, planners: ["told": planner]),
+            logger: logger)
+        try coordinator.start()
+        defer {
+            coordinator.stop()
+            coordinator.waitUntilStopped()
+        }
+        var workers: [Worker] = []
+        for _ in 0..<2 {
+            let worker = try Worker(
+                configuration: WorkerConfiguration(
+                    endpoint: harness.endpoint, dataRoot: harness.dataRoot, threads: 1, window: 1),
+                executors: DiagnosticExecutors.all, logger: logger)
+            worker.start()
+            workers.append(worker)
+        }
+        defer {
+            for worker in workers {
+                worker.stop()
+                worker.waitUntilStopped()
+            }
+        }
+        let client = try harness.client()
+        try harness.waitUntil("two workers") { try client.workers().workers.count == 2 }
+        // Short sleeps whose results differ by task, and a long one that is re-issued as a straggler.
+        var tasks = (0..<20).map {
+            TaskSpec(kind: "cluster.sleep", payload: Payload(body: DiagnosticExecutors.data([20 + UInt64($0)])))
+        }
+        tasks.append(TaskSpec(kind: "cluster.sleep", payload: Payload(body: DiagnosticExecutors.data([2500]))))
+        let run = try client.submit(RunSubmission(name: "told", planner: "told", tasks: tasks))
+        XCTAssertEqual(try client.waitForRun(run, timeout: 60).state, .completed)
+        try harness.waitUntil("the late copy's result", timeout: 10) { try client.status().duplicateResults >= 1 }
+        try harness.waitUntil("the run's end told", timeout: 10) { planner.lock.withLock { !planner.ended.isEmpty } }
+        planner.lock.withLock {
+            XCTAssertEqual(planner.ended, [run])
+            XCTAssertEqual(planner.told.filter { $0.phase == 0 }.map(\.index).sorted(), Array(0..<21), "once each")
+            XCTAssertEqual(planner.told.filter { $0.phase == 1 }.map(\.index), [0])
+            XCTAssertEqual(planner.boundaries.map(\.phase), [0, 1])
+            for boundary in planner.boundaries {
+                XCTAssertEqual(boundary.count, boundary.loaded.count, "phase \(boundary.phase)")
+                XCTAssertEqual(
+                    boundary.toldBefore, boundary.loaded, "phase \(boundary.phase): told before its boundary")
+            }
+            XCTAssertEqual(planner.boundaries.first?.loaded.count, 21)
+        }
+    }
+
     /// A planner that holds phase 0's boundary until the test releases it, as merging a speech-scale scan's
     /// statistics partials holds it for seconds.
     final class HeldPlanner: RunPlanner, @unchecked Sendable {

@@ -22,7 +22,7 @@ final class ScanPlannerTests: XCTestCase {
         try SyntheticDataset(configuration: configuration).write(to: scratch.path("syn"))
 
         var spec = ScanSpec(datasetDirectory: "syn", name: "planner")
-        spec.selection.methods = [.ccs, .misHist, .ig, .full]
+        spec.selection.methods = [.ccs, .pca, .misHist, .ig, .full]
         spec.selection.ratios = [0.5]
         spec.selection.thresholds = []
         spec.decoder = ScanSpec.Decoder(
@@ -42,6 +42,11 @@ final class ScanPlannerTests: XCTestCase {
         var records = [ScanRecord]()
         // A planner that remembers its run between phases, asked as the coordinator asks it.
         let remembering = ScanPlanner()
+        // Planners told of each result as the coordinator accepts it: every result, in reverse (each waits for
+        // the ones before it) and twice; every result but the first (nothing can be folded); all but the last.
+        let told = ScanPlanner()
+        let toldButFirst = ScanPlanner()
+        let toldButLast = ScanPlanner()
         var history = [[PhaseResult]]()
         var next = try ScanPlanner().firstPhase(
             of: RunContext(id: "r"),
@@ -83,8 +88,55 @@ final class ScanPlannerTests: XCTestCase {
                 try ScanPlanner().nextPhase(
                     after: phases.count - 1, of: RunContext(id: "r", earlierPhases: history), results: finished),
                 next)
+            // Told of every result (backwards, twice), the planner reads nothing at the boundary after the first
+            // and plans the same tasks to the bit, though the results arrived in the wrong order.
+            let ahead = told.memory.recordsFoldedAhead
+            for result in finished.reversed() + finished {
+                told.resultAccepted(run: "r", phase: phases.count - 1, result: result)
+            }
+            var newestLoads = 0
+            let counted = PhaseResults(count: finished.count) {
+                newestLoads += 1
+                return finished
+            }
+            XCTAssertEqual(
+                try told.nextPhase(
+                    after: phases.count - 1, of: RunContext(id: "r", earlierPhases: history), newest: counted),
+                next, "phase \(phases.count - 1), told")
+            // The merged partials equal those of the whole history folded in order, to the bit.
+            let inOrder = try ScanProgress(records: records)
+            let toldProgress = try XCTUnwrap(told.memory.progress(of: "r"))
+            XCTAssertEqual(toldProgress.moments?.serialized(), inOrder.moments?.serialized())
+            XCTAssertEqual(toldProgress.covariance?.serialized(), inOrder.covariance?.serialized())
+            XCTAssertEqual(toldProgress.histogram?.serialized(), inOrder.histogram?.serialized())
+            if phases.count > 1 {
+                XCTAssertEqual(newestLoads, 0, "phase \(phases.count - 1): folded as the results arrived")
+                XCTAssertEqual(told.memory.recordsFoldedAhead - ahead, finished.count)
+            }
+            // Told of only some, a planner reads the phase (nothing folded) or the whole history (some folded).
+            for (planner, skipped) in [(toldButFirst, 0), (toldButLast, finished.count - 1)] {
+                for result in finished where result.index != skipped {
+                    planner.resultAccepted(run: "r", phase: phases.count - 1, result: result)
+                }
+                let reads = (planner.memory.newestReads, planner.memory.historyReads)
+                XCTAssertEqual(
+                    try planner.nextPhase(
+                        after: phases.count - 1, of: RunContext(id: "r", earlierPhases: history),
+                        newest: PhaseResults(finished)),
+                    next, "phase \(phases.count - 1), all told but \(skipped)")
+                if phases.count > 1 && finished.count > 1 {
+                    XCTAssertEqual(
+                        planner.memory.newestReads - reads.0, skipped == 0 ? 1 : 0, "phase \(phases.count - 1)")
+                    XCTAssertEqual(
+                        planner.memory.historyReads - reads.1, skipped == 0 ? 0 : 1, "phase \(phases.count - 1)")
+                }
+            }
             history.append(finished)
         }
+        // The run's end lets go of it (a failed or cancelled run's memory would otherwise stay).
+        XCTAssertNotNil(told.progressGroups(run: "r"))
+        told.runEnded(run: "r")
+        XCTAssertNil(told.progressGroups(run: "r"))
         XCTAssertEqual(next.map(\.kind), [ScanTaskKind.report])
         func kinds(_ phase: Int) -> [String] { phases[phase].map(\.kind) }
         func trained(_ phase: Int) throws -> [ScanSpec.Method] {
@@ -100,14 +152,14 @@ final class ScanPlannerTests: XCTestCase {
         // Phase 2: histograms and IG beside CCS's grid (CCS does not wait for IG).
         XCTAssertEqual(kinds(2).filter { $0 == ScanTaskKind.statistics }.count, 4)
         XCTAssertEqual(kinds(2).filter { $0 == ScanTaskKind.ig }.count, 4)
-        XCTAssertEqual(try trained(2), [.ccs])
+        XCTAssertEqual(Set(try trained(2)), [.ccs, .pca])
         // Phase 3: the grids that needed the second pass and IG.
         XCTAssertEqual(Set(try trained(3)), [.misHist, .ig])
         let results = try ScanAssembly.results(
             try ScanProgress(records: records), runID: "r", status: .succeeded, failedTasks: [], finishedAt: nil)
-        XCTAssertEqual(Set(results.scoreCurves.map(\.method)), [.ccs, .misHist, .ig])
-        XCTAssertEqual(results.models.count, 4)
-        XCTAssertEqual(results.run.phases.first { $0.name == "grid" }?.tasksTotal, 4)
+        XCTAssertEqual(Set(results.scoreCurves.map(\.method)), [.ccs, .pca, .misHist, .ig])
+        XCTAssertEqual(results.models.count, 5)
+        XCTAssertEqual(results.run.phases.first { $0.name == "grid" }?.tasksTotal, 5)
 
         // The dry run's preview, from the headers alone, counts the tasks the planner handed out.
         let preview = try ScanPreview.make(spec: spec, dataRoot: DataRoot(scratch.url))
