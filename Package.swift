@@ -101,7 +101,11 @@ let package = Package(
             name: "AttributionTests", dependencies: ["Attribution", "Learn", "Shards", "Saliency", "Numerics", "TestSupport"],
             exclude: ["Python"], swiftSettings: optimised),
         .testTarget(
-            name: "ClusterTests", dependencies: ["Cluster", "ZeroMQ", "TestSupport", "salience"], exclude: ["Python"]),
+            name: "ClusterTests",
+            dependencies: [
+                "Cluster", "ZeroMQ", "TestSupport", "salience", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            exclude: ["Python"]),
         .testTarget(
             name: "ScanTests",
             dependencies: ["Scan", "Reports", "Shards", "HDF5", "Saliency", "Cluster", "Numerics", "TestSupport"]),

@@ -36,6 +36,10 @@ public enum ClusterDefaults {
     /// Send/receive high-water marks of cluster sockets (messages per peer): bounded queues everywhere.
     public static let highWaterMark: Int32 = 10_000
 
+    /// How often (ms) the coordinator's loop looks for a finished plan while a phase boundary is being planned
+    /// (otherwise it sleeps up to 100 ms between messages).
+    public static let planningPollMilliseconds = 5
+
     /// Tasks a worker keeps in flight per executor thread (its credit window), so that results and new
     /// tasks overlap the work.
     public static let prefetchPerThread = 2

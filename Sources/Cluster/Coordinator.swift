@@ -245,7 +245,10 @@ public final class Coordinator: @unchecked Sendable {
         var nextTick = Coordinator.now()
         checkRuns()
         while !shouldStop {
-            let wait = max(0, min(100, Int((nextTick - Coordinator.now()) * 1000)))
+            // While a boundary is being planned, look for its plan every few milliseconds: every worker may be
+            // idle until it is applied (at 15 GB up to 100 ms of a 0.7 s pass A -> KSG boundary went here).
+            let ceiling = planning.isEmpty ? 100 : ClusterDefaults.planningPollMilliseconds
+            let wait = max(0, min(ceiling, Int((nextTick - Coordinator.now()) * 1000)))
             do {
                 if try poller.poll(timeoutMilliseconds: wait) > 0 {
                     var count = 0

@@ -113,6 +113,18 @@ public struct CovariancePartial: MergeablePartial, Equatable, Sendable {
         merge.moveMeans(&meanRows, by: deltaRows)
         merge.moveMeans(&meanColumns, by: deltaColumns)
         count += other.count
+        // (w·δi)·δj and (w·δj)·δi may differ in the last bit: keep a diagonal block exactly symmetric, so that
+        // its upper triangle (all that is serialised, and all that PCA's `dsyevd` reads) says everything.
+        if isDiagonal { Self.mirrorUpper(&comoments, size: rows.count) }
+    }
+
+    /// Copies the upper triangle of a row-major `size x size` matrix onto its lower one.
+    private static func mirrorUpper(_ matrix: inout [Double], size: Int) {
+        matrix.withUnsafeMutableBufferPointer { matrix in
+            for row in 1..<max(1, size) {
+                for column in 0..<row { matrix[row * size + column] = matrix[column * size + row] }
+            }
+        }
     }
 
     /// The whole `D × D` partial from merged blocks that together cover every pair of `dimensions` once
@@ -165,7 +177,23 @@ public struct CovariancePartial: MergeablePartial, Equatable, Sendable {
         return whole
     }
 
+    /// A diagonal block is written as its upper triangle (`covariancePacked`): a scan's statistics task
+    /// returns the whole D x D matrix, 8 MB at D = 1024, which the coordinator receives, keeps in its ledger and
+    /// merges, so half the bytes is half of most of what a statistics result weighs.
     public func serialized() -> [UInt8] {
+        if isDiagonal {
+            let size = rows.count
+            var encoder = PartialEncoder(kind: .covariancePacked)
+            encoder.write(rows.lowerBound)
+            encoder.write(size)
+            encoder.write(count)
+            encoder.write(meanRows)
+            var upper = [Double]()
+            upper.reserveCapacity(size * (size + 1) / 2)
+            for row in 0..<size { upper.append(contentsOf: comoments[(row * size + row)..<((row + 1) * size)]) }
+            encoder.write(upper)
+            return encoder.bytes()
+        }
         var encoder = PartialEncoder(kind: Self.kind)
         encoder.write(rows.lowerBound)
         encoder.write(rows.count)
@@ -179,6 +207,10 @@ public struct CovariancePartial: MergeablePartial, Equatable, Sendable {
     }
 
     public init(serialized bytes: [UInt8]) throws {
+        if bytes.count >= 8, UInt16(bytes[6]) | UInt16(bytes[7]) << 8 == PartialKind.covariancePacked.rawValue {
+            self = try Self.unpacked(bytes)
+            return
+        }
         var decoder = try PartialDecoder(bytes, kind: Self.kind)
         let rowStart = try decoder.readCount("first row dimension")
         let rowCount = try decoder.readCount("row dimensions", limit: bytes.count)
@@ -195,5 +227,30 @@ public struct CovariancePartial: MergeablePartial, Equatable, Sendable {
         meanColumns = try decoder.readDoubles(expected: columnCount, field: "meanColumns")
         comoments = try decoder.readDoubles(expected: rowCount * columnCount, field: "comoments")
         try decoder.finish()
+    }
+
+    /// Reads a diagonal block written as its upper triangle.
+    private static func unpacked(_ bytes: [UInt8]) throws -> CovariancePartial {
+        var decoder = try PartialDecoder(bytes, kind: .covariancePacked)
+        let start = try decoder.readCount("first dimension")
+        let size = try decoder.readCount("dimensions", limit: bytes.count / 8)
+        let count = try decoder.readCount("count", limit: Int.max)
+        // size <= bytes / 8 bounds the products below well inside Int.
+        let meanRows = try decoder.readDoubles(expected: size, field: "meanRows")
+        let upper = try decoder.readDoubles(expected: size * (size + 1) / 2, field: "upper comoments")
+        try decoder.finish()
+        var partial = CovariancePartial(dimensions: start..<(start + size))
+        partial.count = count
+        partial.meanRows = meanRows
+        partial.meanColumns = meanRows
+        var offset = 0
+        for row in 0..<size {
+            let width = size - row
+            partial.comoments.replaceSubrange(
+                (row * size + row)..<((row + 1) * size), with: upper[offset..<offset + width])
+            offset += width
+        }
+        mirrorUpper(&partial.comoments, size: size)
+        return partial
     }
 }

@@ -35,8 +35,14 @@ public struct PartialEncoder {
     /// Appends a Double array, count first.
     public mutating func write(_ values: [Double]) {
         write(UInt64(values.count))
-        payload.reserveCapacity(payload.count + values.count * 8)
-        for value in values { write(value.bitPattern) }
+        #if _endian(little)
+            // The bit patterns in memory are already the little-endian bytes: one copy, not one append per
+            // value (serialising a scan's 96 MB of pooled rows into KSG tasks took a fifth of a phase boundary).
+            values.withUnsafeBytes { payload.append(contentsOf: $0) }
+        #else
+            payload.reserveCapacity(payload.count + values.count * 8)
+            for value in values { write(value.bitPattern) }
+        #endif
     }
 
     /// Appends an Int array (as Int64), count first.
@@ -153,12 +159,21 @@ public struct PartialDecoder {
             throw PartialDecodingError.invalidField("\(field) has \(count) values, expected \(expected)")
         }
         try need(expected * 8)
-        var values = [Double](repeating: 0, count: expected)
-        bytes.withUnsafeBytes { raw in
-            for index in 0..<expected {
-                let bits = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset + index * 8, as: UInt64.self))
-                values[index] = Double(bitPattern: bits)
+        let start = offset
+        let values = [Double](unsafeUninitializedCapacity: expected) { buffer, initialized in
+            bytes.withUnsafeBytes { raw in
+                #if _endian(little)
+                    UnsafeMutableRawBufferPointer(buffer).copyMemory(
+                        from: UnsafeRawBufferPointer(rebasing: raw[start..<start + expected * 8]))
+                #else
+                    for index in 0..<expected {
+                        let bits = UInt64(
+                            littleEndian: raw.loadUnaligned(fromByteOffset: start + index * 8, as: UInt64.self))
+                        buffer[index] = Double(bitPattern: bits)
+                    }
+                #endif
             }
+            initialized = expected
         }
         offset += expected * 8
         return values

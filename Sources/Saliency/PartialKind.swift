@@ -14,6 +14,9 @@ public enum PartialKind: UInt16, CaseIterable, Sendable {
     case bootstrapSums = 6
     /// `Observations`: pooled rows carried from the statistics pass to the KSG tasks (not a merge).
     case observations = 7
+    /// `CovariancePartial` of a diagonal block as its upper triangle (`covariance` is still read and still
+    /// written for off-diagonal blocks).
+    case covariancePacked = 8
     /// `AttributionStatistics` (module Attribution); numbered apart from the saliency statistics.
     case attributionStatistics = 256
     /// `AttributionReplicates` (module Attribution): bootstrap replicates of the IG score.

@@ -44,9 +44,10 @@ public struct ScanProgress {
     public private(set) var range: RangePartial?
     /// Merged joint histograms.
     public private(set) var histogram: JointHistogramPartial?
-    /// Pooled train rows of the statistics pieces by task key (serialized `Observations`), kept until every
-    /// KSG block has its scores: the KSG tasks are made from them.
-    public private(set) var pooledRows: [String: Data] = [:]
+    /// Pooled train rows of the statistics pieces by task key, kept until every KSG block has its scores:
+    /// the KSG tasks are made from them. Decoded as they are folded (while the phase runs), not at the
+    /// boundary the KSG tasks wait for.
+    public private(set) var pooledRows: [String: Observations] = [:]
     /// KSG blocks by first dimension.
     public private(set) var ksgBlocks: [Int: DimensionScores] = [:]
     /// KSG subsample replicates by the block's first dimension, `[b][d]` (with `[confidence]`).
@@ -78,10 +79,8 @@ public struct ScanProgress {
     public func pooledRows(of pieces: [String]) throws -> Observations? {
         var batches: [Observations] = []
         for key in pieces {
-            guard let data = pooledRows[key] else { return nil }
-            do { batches.append(try Observations(serialized: [UInt8](data))) } catch {
-                throw ScanError.malformedPayload(what: "scan.statistics result \(key)", reason: "pooled rows: \(error)")
-            }
+            guard let rows = pooledRows[key] else { return nil }
+            batches.append(rows)
         }
         return try Observations.concatenating(batches)
     }
@@ -126,7 +125,11 @@ public struct ScanProgress {
                 case "range": try Self.fold(&range, RangePartial(serialized: bytes)) { try $0.merge($1) }
                 case "histogram":
                     try Self.fold(&histogram, JointHistogramPartial(serialized: bytes)) { try $0.merge($1) }
-                case "pooled-rows" where !ksgComplete: pooledRows[body.key] = data
+                case "pooled-rows" where !ksgComplete:
+                    do { pooledRows[body.key] = try Observations(serialized: bytes) } catch {
+                        throw ScanError.malformedPayload(
+                            what: "scan.statistics result \(body.key)", reason: "pooled rows: \(error)")
+                    }
                 case "pooled-rows": break
                 default:
                     throw ScanError.malformedPayload(what: "scan.statistics result", reason: "unknown partial \(name)")

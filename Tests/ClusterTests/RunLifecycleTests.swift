@@ -1,5 +1,6 @@
 import Cluster
 import Foundation
+import GRDB
 import Logging
 import TestSupport
 import XCTest
@@ -342,11 +343,45 @@ final class RunLifecycleTests: XCTestCase {
         XCTAssertNil(status.planningSeconds)
     }
 
+    /// A ledger an earlier build made with SQLite's default 4 KiB pages opens as it is (in WAL mode the page
+    /// size cannot change), keeps its runs and takes new ones.
+    func testALedgerWithSmallPagesFromAnEarlierBuildStillOpens() throws {
+        let scratch = try ScratchDirectory("ledger-pages")
+        defer { scratch.remove() }
+        let path = scratch.path("ledger.sqlite").path
+        do {
+            let database = try DatabaseQueue(path: path)
+            try database.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA page_size = 4096")
+                try db.execute(sql: "PRAGMA journal_mode = WAL")
+            }
+            try LedgerSchema.migrate(database, path: path)
+            try database.close()
+        }
+        func run(_ id: String) -> LedgerRun {
+            LedgerRun(
+                id: id, name: nil, planner: "flat", spec: nil, leaseSeconds: 10, state: .running, error: nil,
+                phase: 0, created: 0)
+        }
+        let first = try Ledger(directory: scratch.url)
+        XCTAssertEqual(try first.pageSize(), 4096)
+        let ids = try first.createRun(run("old"), tasks: [TaskSpec(kind: "k", payload: Payload(body: Data([1])))])
+        var batch = LedgerBatch()
+        batch.results = [(ids[0], Payload(body: Data([9]), arrays: [Data(repeating: 7, count: 300_000)]), "w1")]
+        XCTAssertEqual(try first.commit(batch, now: 1), [ids[0]])
+        let reopened = try Ledger(directory: scratch.url)
+        XCTAssertEqual(try reopened.pageSize(), 4096)
+        let outcomes = try reopened.outcomes(run: "old", after: 0, limit: 10)
+        XCTAssertEqual(outcomes.map(\.1?.arrays), [[Data(repeating: 7, count: 300_000)]])
+        XCTAssertEqual(try reopened.createRun(run("new"), tasks: []).count, 0)
+    }
+
     func testLedgerIsWALAndAcceptsEachResultOnce() throws {
         let scratch = try ScratchDirectory("ledger")
         defer { scratch.remove() }
         let ledger = try Ledger(directory: scratch.url)
         XCTAssertEqual(try ledger.journalMode().lowercased(), "wal")
+        XCTAssertEqual(try ledger.pageSize(), Ledger.pageSize)
         let ids = try ledger.createRun(
             LedgerRun(
                 id: "r", name: nil, planner: "flat", spec: nil, leaseSeconds: 10, state: .running, error: nil,

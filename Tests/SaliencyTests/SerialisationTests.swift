@@ -41,6 +41,42 @@ final class SerialisationTests: XCTestCase {
         try roundTrip(histogram)
     }
 
+    /// A diagonal covariance block travels as its upper triangle: about half the bytes, the same partial after
+    /// merges (which keep it exactly symmetric), and bytes of the full layout earlier builds wrote still read.
+    func testADiagonalCovarianceBlockTravelsAsItsUpperTriangle() throws {
+        let size = 40
+        var whole = CovariancePartial(dimensions: 0..<size)
+        for seed in 0..<5 {
+            var piece = CovariancePartial(dimensions: 0..<size)
+            try piece.add(
+                try TestData.correlated(count: 30 + 7 * seed, dimensions: size, targets: 1, seed: UInt64(seed)))
+            try whole.merge(piece)
+        }
+        for row in 0..<size {
+            for column in 0..<row {
+                XCTAssertEqual(
+                    whole.comoments[row * size + column].bitPattern, whole.comoments[column * size + row].bitPattern)
+            }
+        }
+        try roundTrip(whole)
+        let packed = whole.serialized()
+        XCTAssertEqual(UInt16(packed[6]) | UInt16(packed[7]) << 8, PartialKind.covariancePacked.rawValue)
+        XCTAssertEqual(packed.count, 16 + 8 * (3 + 1 + size + 1 + size * (size + 1) / 2))
+        // The full layout (kind 4, every entry), as earlier builds wrote diagonal blocks.
+        var encoder = PartialEncoder(kind: .covariance)
+        for value in [whole.rows.lowerBound, size, whole.columns.lowerBound, size, whole.count] { encoder.write(value) }
+        encoder.write(whole.meanRows)
+        encoder.write(whole.meanColumns)
+        encoder.write(whole.comoments)
+        XCTAssertEqual(try CovariancePartial(serialized: encoder.bytes()), whole)
+        // A declared size too large for the bytes is refused before anything is allocated.
+        var hostile = PartialEncoder(kind: .covariancePacked)
+        for value in [0, Int(1) << 40, 10] { hostile.write(value) }
+        XCTAssertThrowsError(try CovariancePartial(serialized: hostile.bytes())) { error in
+            XCTAssertTrue(error is PartialDecodingError, "\(error)")
+        }
+    }
+
     func testAPartialOfAnotherKindIsRefused() throws {
         let data = try TestData.correlated(count: 20, dimensions: 3, targets: 1, seed: 2)
         let bytes = MomentsPartial(data).serialized()
