@@ -52,6 +52,11 @@ public enum ClusterDefaults {
     public static let clientTimeout: TimeInterval = 10
     /// Most results returned by one RESULTS request.
     public static let resultsPageSize = 500
+    /// Result bytes after which a RESULTS page ends (it always holds at least one result). The loop thread
+    /// reads a page from the ledger and holds it until sent: 500 statistics results at D = 1024 are 3.5 GB,
+    /// seconds of reading (more than `peerTimeout`, so every worker would be declared dead) and that much
+    /// memory. Pages of 32 MB keep each request to tens of milliseconds.
+    public static let resultsPageBytes = 32 << 20
     /// Window over which `status` measures throughput.
     public static let throughputWindow: TimeInterval = 10
 

@@ -169,9 +169,11 @@ extension Coordinator {
         let body = try WireDecoder.resultsRequest(message, peer: peer)
         guard let run = runs[body.run] else { throw ClusterError.unknownRun(body.run) }
         let limit = max(1, min(body.limit ?? ClusterDefaults.resultsPageSize, ClusterDefaults.resultsPageSize))
-        let page = try ledger.outcomes(run: body.run, after: body.after ?? 0, limit: limit)
+        let budget = configuration.resultsPageBytes
+        let page = try ledger.outcomes(run: body.run, after: body.after ?? 0, limit: limit, byteLimit: budget)
         let frames = page.flatMap { $0.1?.frames ?? [] }
-        let next = page.count == limit ? page.last?.0.id : nil
+        let bytes = frames.reduce(0) { $0 + $1.count }
+        let next = page.count == limit || bytes >= budget ? page.last?.0.id : nil
         let reply = ResultsPageBody(
             request: body.request, run: body.run, state: run.state, results: page.map(\.0), next: next)
         send(WireMessage(.results, reply, frames: frames), to: identity, on: socket)

@@ -14,6 +14,8 @@ public struct CoordinatorConfiguration: Sendable {
     public var planners: [String: any RunPlanner]
     /// Largest frame accepted from a peer.
     public var maximumMessageBytes: Int64
+    /// Result bytes after which a RESULTS page ends (`ClusterDefaults.resultsPageBytes`).
+    public var resultsPageBytes = ClusterDefaults.resultsPageBytes
 
     /// A configuration binding `endpoints` with its ledger in `stateDirectory`.
     public init(

@@ -316,8 +316,11 @@ final class Ledger {
         }
     }
 
-    /// Finished tasks (done or failed) of `run` with id above `after`, in id order, with their results.
-    func outcomes(run: String, phase: Int? = nil, after: Int64, limit: Int) throws -> [(TaskOutcome, Payload?)] {
+    /// Finished tasks (done or failed) of `run` with id above `after`, in id order, with their results: at
+    /// most `limit`, and none more once their results reach `byteLimit` bytes (at least one is read).
+    func outcomes(
+        run: String, phase: Int? = nil, after: Int64, limit: Int, byteLimit: Int = .max
+    ) throws -> [(TaskOutcome, Payload?)] {
         try read("results of run \(run)") { db in
             var sql =
                 "SELECT id, phase, idx, kind, state, failures, last_error, result FROM tasks WHERE run = ? AND id > ?"
@@ -333,8 +336,9 @@ final class Ledger {
             // task's covariance partial is 8 MB at D = 1024), and `fetchAll` would copy every row before
             // `Payload(blob:)` copies its arrays out again.
             var outcomes: [(TaskOutcome, Payload?)] = []
+            var bytes = 0
             let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
-            while let row = try rows.next() {
+            while bytes < byteLimit, let row = try rows.next() {
                 // Read as an integer: GRDB traps on a value its enum does not know, and the ledger is a file.
                 let ok = (row["state"] as Int) == LedgerTaskState.done.rawValue
                 let payload = ok ? try row.withUnsafeData(named: "result") { $0.flatMap { Payload(blob: $0) } } : nil
@@ -344,6 +348,7 @@ final class Ledger {
                     error: ok ? nil : row["last_error"], arrays: payload?.arrays.count ?? 0,
                     attempts: ok ? failures + 1 : failures)
                 outcomes.append((outcome, payload))
+                bytes += payload.map { $0.body.count + $0.arrays.reduce(0) { $0 + $1.count } } ?? 0
             }
             return outcomes
         }

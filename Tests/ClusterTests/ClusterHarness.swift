@@ -1,5 +1,6 @@
 import Cluster
 import Foundation
+import Logging
 import TestSupport
 import XCTest
 import ZeroMQ
@@ -13,6 +14,9 @@ final class ClusterHarness {
     private(set) var endpoint: String
     private var processes: [String: Process] = [:]
     private var logs: [String: URL] = [:]
+    /// In-process peers (`inProcessCoordinator`, `inProcessWorker`), stopped by `tearDown()`: workers first.
+    private var inProcessWorkers: [Worker] = []
+    private var inProcessCoordinators: [Coordinator] = []
 
     init(_ name: String, endpoint: String? = nil) throws {
         scratch = try ScratchDirectory("cluster-\(name)")
@@ -97,7 +101,44 @@ final class ClusterHarness {
         throw XCTSkip("gave up waiting for \(what)")
     }
 
+    /// A started coordinator in this process on the harness's endpoint and state, for what the command line
+    /// cannot give it (planners, settings); `configure` adjusts its configuration first.
+    func inProcessCoordinator(
+        planners: [String: any RunPlanner] = [:], configure: (inout CoordinatorConfiguration) -> Void = { _ in }
+    ) throws -> Coordinator {
+        var configuration = CoordinatorConfiguration(endpoints: [endpoint], stateDirectory: state, planners: planners)
+        configure(&configuration)
+        let coordinator = try Coordinator(configuration: configuration, logger: Self.quietLogger)
+        try coordinator.start()
+        inProcessCoordinators.append(coordinator)
+        return coordinator
+    }
+
+    /// A started worker in this process with the diagnostic executors.
+    @discardableResult
+    func inProcessWorker(threads: Int, window: Int? = nil) throws -> Worker {
+        let worker = try Worker(
+            configuration: WorkerConfiguration(
+                endpoint: endpoint, dataRoot: dataRoot, threads: threads, window: window),
+            executors: DiagnosticExecutors.all, logger: Self.quietLogger)
+        worker.start()
+        inProcessWorkers.append(worker)
+        return worker
+    }
+
+    private static var quietLogger: Logger {
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        return logger
+    }
+
     func tearDown() {
+        for worker in inProcessWorkers { worker.stop() }
+        for worker in inProcessWorkers { worker.waitUntilStopped() }
+        for coordinator in inProcessCoordinators {
+            coordinator.stop()
+            coordinator.waitUntilStopped()
+        }
         for process in processes.values where process.isRunning {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()

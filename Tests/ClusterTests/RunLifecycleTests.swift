@@ -1,7 +1,6 @@
 import Cluster
 import Foundation
 import GRDB
-import Logging
 import TestSupport
 import XCTest
 
@@ -154,26 +153,8 @@ final class RunLifecycleTests: XCTestCase {
     func testPlannerEmitsNextPhaseFromReducedResults() throws {
         let harness = try ClusterHarness("planner")
         defer { harness.tearDown() }
-        var logger = Logger(label: "test")
-        logger.logLevel = .warning
-        let coordinator = try Coordinator(
-            configuration: CoordinatorConfiguration(
-                endpoints: [harness.endpoint], stateDirectory: harness.state,
-                planners: ["sum-then-spin": SumThenSpinPlanner()]),
-            logger: logger)
-        try coordinator.start()
-        defer {
-            coordinator.stop()
-            coordinator.waitUntilStopped()
-        }
-        let worker = try Worker(
-            configuration: WorkerConfiguration(endpoint: harness.endpoint, dataRoot: harness.dataRoot, threads: 2),
-            executors: DiagnosticExecutors.all, logger: logger)
-        worker.start()
-        defer {
-            worker.stop()
-            worker.waitUntilStopped()
-        }
+        _ = try harness.inProcessCoordinator(planners: ["sum-then-spin": SumThenSpinPlanner()])
+        try harness.inProcessWorker(threads: 2)
         let client = try harness.client()
         let run = try client.submit(
             RunSubmission(name: "phases", planner: "sum-then-spin", tasks: SpinWorkload.tasks(30, iterations: 500)))
@@ -226,33 +207,9 @@ final class RunLifecycleTests: XCTestCase {
     func testPlannerIsToldOfEachAcceptedResultOnceBeforeTheBoundary() throws {
         let harness = try ClusterHarness("told-planner")
         defer { harness.tearDown() }
-        var logger = Logger(label: "test")
-        logger.logLevel = .warning
         let planner = ToldPlanner()
-        let coordinator = try Coordinator(
-            configuration: CoordinatorConfiguration(
-                endpoints: [harness.endpoint], stateDirectory: harness.state, planners: ["told": planner]),
-            logger: logger)
-        try coordinator.start()
-        defer {
-            coordinator.stop()
-            coordinator.waitUntilStopped()
-        }
-        var workers: [Worker] = []
-        for _ in 0..<2 {
-            let worker = try Worker(
-                configuration: WorkerConfiguration(
-                    endpoint: harness.endpoint, dataRoot: harness.dataRoot, threads: 1, window: 1),
-                executors: DiagnosticExecutors.all, logger: logger)
-            worker.start()
-            workers.append(worker)
-        }
-        defer {
-            for worker in workers {
-                worker.stop()
-                worker.waitUntilStopped()
-            }
-        }
+        _ = try harness.inProcessCoordinator(planners: ["told": planner])
+        for _ in 0..<2 { try harness.inProcessWorker(threads: 1, window: 1) }
         let client = try harness.client()
         try harness.waitUntil("two workers") { try client.workers().workers.count == 2 }
         // Short sleeps whose results differ by task, and a long one that is re-issued as a straggler.
@@ -298,26 +255,9 @@ final class RunLifecycleTests: XCTestCase {
     func testHeartbeatsAndClientsAreAnsweredWhilePlanningHoldsAPhaseBoundary() throws {
         let harness = try ClusterHarness("held-planner")
         defer { harness.tearDown() }
-        var logger = Logger(label: "test")
-        logger.logLevel = .warning
         let planner = HeldPlanner()
-        let coordinator = try Coordinator(
-            configuration: CoordinatorConfiguration(
-                endpoints: [harness.endpoint], stateDirectory: harness.state, planners: ["held": planner]),
-            logger: logger)
-        try coordinator.start()
-        defer {
-            coordinator.stop()
-            coordinator.waitUntilStopped()
-        }
-        let worker = try Worker(
-            configuration: WorkerConfiguration(endpoint: harness.endpoint, dataRoot: harness.dataRoot, threads: 1),
-            executors: DiagnosticExecutors.all, logger: logger)
-        worker.start()
-        defer {
-            worker.stop()
-            worker.waitUntilStopped()
-        }
+        _ = try harness.inProcessCoordinator(planners: ["held": planner])
+        try harness.inProcessWorker(threads: 1)
         let client = try harness.client(timeout: 2)
         let run = try client.submit(
             RunSubmission(name: "held", planner: "held", tasks: SpinWorkload.tasks(4, iterations: 100)))
@@ -341,6 +281,46 @@ final class RunLifecycleTests: XCTestCase {
         XCTAssertEqual(status.state, .completed)
         XCTAssertEqual(status.phases.map(\.total), [4, 1])
         XCTAssertNil(status.planningSeconds)
+    }
+
+    /// RESULTS pages end once their results reach the coordinator's byte budget (a result larger than it comes
+    /// alone), so a client collecting a large run never has the loop read gigabytes in one request; paging
+    /// through them still gives every result once, intact.
+    func testResultsPagesAreBoundedInBytes() throws {
+        let harness = try ClusterHarness("results-pages")
+        defer { harness.tearDown() }
+        _ = try harness.inProcessCoordinator { $0.resultsPageBytes = 100_000 }
+        try harness.inProcessWorker(threads: 2)
+        let client = try harness.client()
+        // Nine results of 30,000 bytes and, sixth, one of 250,000 (over the budget by itself).
+        let sizes: [UInt64] = [30_000, 30_000, 30_000, 30_000, 30_000, 250_000, 30_000, 30_000, 30_000, 30_000]
+        let run = try client.submit(
+            RunSubmission(
+                name: "pages",
+                tasks: sizes.map {
+                    TaskSpec(kind: "cluster.fill", payload: Payload(body: DiagnosticExecutors.data([$0])))
+                }
+            ))
+        XCTAssertEqual(try client.waitForRun(run, timeout: 60).state, .completed)
+        var pages: [[Int]] = []
+        var after: Int64 = 0
+        var records: [TaskResultRecord] = []
+        while true {
+            let page = try client.results(run: run, after: after)
+            pages.append(page.records.map { $0.result?.arrays.first?.count ?? -1 })
+            records += page.records
+            guard let next = page.next else { break }
+            after = next
+        }
+        // Each page stops at the first result that takes it to 100,000 bytes (8-byte bodies included).
+        XCTAssertEqual(
+            pages.filter { !$0.isEmpty },
+            [[30_000, 30_000, 30_000, 30_000], [30_000, 250_000], [30_000, 30_000, 30_000, 30_000]])
+        XCTAssertEqual(records.map(\.outcome.index), Array(0..<10))
+        for record in records {
+            let expected = Data((0..<Int(sizes[record.outcome.index])).map { UInt8(truncatingIfNeeded: $0) })
+            XCTAssertEqual(record.result?.arrays, [expected], "task \(record.outcome.index)")
+        }
     }
 
     /// A ledger an earlier build made with SQLite's default 4 KiB pages opens as it is (in WAL mode the page
