@@ -17,10 +17,12 @@ import Foundation
 /// without a user block (so the dataset's address is its offset in the file). Anything else has no plan
 /// and is read through `H5Dread` as before.
 struct ContiguousPlan: Equatable {
-    var rows: Int
-    var columns: Int
+    /// Rows, columns and element size, as checked by `FloatMatrixShape`.
+    var shape: FloatMatrixShape
+    var rows: Int { shape.rows }
+    var columns: Int { shape.columns }
     /// Bytes per stored element: 4 (float32) or 2 (float16).
-    var elementSize: Int
+    var elementSize: Int { shape.elementSize }
     /// Where the first value is, in bytes from the start of the file.
     var address: Int
     /// The file descriptor libhdf5 reads the file through (owned by libhdf5; valid while the file is open).
@@ -53,9 +55,7 @@ struct ContiguousPlan: Equatable {
         guard H5Pget_driver(access) == CHDF5_FD_SEC2() else { return nil }
         var handle: UnsafeMutableRawPointer?
         guard H5Fget_vfd_handle(file, access, &handle) >= 0, let handle else { return nil }
-        return ContiguousPlan(
-            rows: shape.rows, columns: shape.columns, elementSize: shape.elementSize, address: Int(address),
-            descriptor: handle.load(as: Int32.self))
+        return ContiguousPlan(shape: shape, address: Int(address), descriptor: handle.load(as: Int32.self))
     }
 }
 

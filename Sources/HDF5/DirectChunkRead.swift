@@ -14,14 +14,15 @@ import Foundation
 /// gzip, shuffle + gzip, or no filter. Any other layout (other filters, big-endian, other types) has no plan,
 /// and the dataset is read through `H5Dread` as before.
 struct DirectChunkPlan: Equatable {
-    /// Rows and columns of the dataset.
-    var rows: Int
-    var columns: Int
+    /// Rows, columns and element size of the dataset, as checked by `FloatMatrixShape`.
+    var shape: FloatMatrixShape
+    var rows: Int { shape.rows }
+    var columns: Int { shape.columns }
+    /// Bytes per stored element: 4 (float32) or 2 (float16).
+    var elementSize: Int { shape.elementSize }
     /// Rows and columns of one chunk (edge chunks are stored at full size too).
     var chunkRows: Int
     var chunkColumns: Int
-    /// Bytes per stored element: 4 (float32) or 2 (float16).
-    var elementSize: Int
     /// Position of the shuffle and deflate filters in the pipeline (bit `i` of a chunk's filter mask set
     /// means filter `i` was skipped for that chunk), or nil when the filter is absent.
     var shuffleIndex: Int?
@@ -47,8 +48,7 @@ struct DirectChunkPlan: Equatable {
         // Only shuffle then deflate, in the order HDF5 applies them on write.
         let filterCount = Int(H5Pget_nfilters(creation))
         var plan = DirectChunkPlan(
-            rows: shape.rows, columns: shape.columns, chunkRows: chunkRows, chunkColumns: chunkColumns,
-            elementSize: shape.elementSize, shuffleIndex: nil, deflateIndex: nil)
+            shape: shape, chunkRows: chunkRows, chunkColumns: chunkColumns, shuffleIndex: nil, deflateIndex: nil)
         for index in 0..<max(filterCount, 0) {
             var flags: UInt32 = 0
             var valueCount = 8
