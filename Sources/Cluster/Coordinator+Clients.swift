@@ -172,7 +172,7 @@ extension Coordinator {
         let budget = configuration.resultsPageBytes
         let page = try ledger.outcomes(run: body.run, after: body.after ?? 0, limit: limit, byteLimit: budget)
         let frames = page.flatMap { $0.1?.frames ?? [] }
-        let bytes = frames.reduce(0) { $0 + $1.count }
+        let bytes = page.reduce(0) { $0 + ($1.1?.byteCount ?? 0) }
         let next = page.count == limit || bytes >= budget ? page.last?.0.id : nil
         let reply = ResultsPageBody(
             request: body.request, run: body.run, state: run.state, results: page.map(\.0), next: next)

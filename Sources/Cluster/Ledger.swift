@@ -83,7 +83,7 @@ final class Ledger {
             database = try DatabaseQueue(path: path, configuration: configuration)
             try database.writeWithoutTransaction { db in
                 // Before WAL, which fixes the page size of a new file (an existing ledger keeps its own). Results
-                // and task payloads are megabytes (a statistics partial is 11 MB at D = 1024, a KSG task's rows
+                // and task payloads are megabytes (a statistics result is 7 MB at D = 1024, a KSG task's rows
                 // 6 MB): with 4 KiB pages each is thousands of overflow pages, written to the WAL and copied
                 // again at each checkpoint one page per call. 64 KiB pages commit a 96 MB phase 3-4x faster
                 // (0.44-0.68 s -> 0.15-0.17 s here), time the loop thread spends not dispatching.
@@ -333,7 +333,7 @@ final class Ledger {
             sql += " ORDER BY id LIMIT ?"
             arguments += [limit]
             // A cursor, and each result read in place: a phase's results can be hundreds of MB (a statistics
-            // task's covariance partial is 8 MB at D = 1024), and `fetchAll` would copy every row before
+            // task's covariance partial is 4 MB at D = 1024), and `fetchAll` would copy every row before
             // `Payload(blob:)` copies its arrays out again.
             var outcomes: [(TaskOutcome, Payload?)] = []
             var bytes = 0
@@ -348,7 +348,7 @@ final class Ledger {
                     error: ok ? nil : row["last_error"], arrays: payload?.arrays.count ?? 0,
                     attempts: ok ? failures + 1 : failures)
                 outcomes.append((outcome, payload))
-                bytes += payload.map { $0.body.count + $0.arrays.reduce(0) { $0 + $1.count } } ?? 0
+                bytes += payload?.byteCount ?? 0
             }
             return outcomes
         }

@@ -17,6 +17,9 @@ public struct Payload: Sendable, Equatable {
     /// The payload as ZeroMQ frames: body first, then the arrays.
     var frames: [Data] { [body] + arrays }
 
+    /// Bytes of the body and arrays together (what a RESULTS page is budgeted by).
+    var byteCount: Int { arrays.reduce(body.count) { $0 + $1.count } }
+
     /// The payload from `frames` (body first).
     init(frames: ArraySlice<Data>) {
         body = frames.first ?? Data()

@@ -77,11 +77,8 @@ public struct ScanProgress {
     /// The pooled train rows of `pieces` (statistics task keys, in catalog order) as one batch; nil when a
     /// piece's rows are missing.
     public func pooledRows(of pieces: [String]) throws -> Observations? {
-        var batches: [Observations] = []
-        for key in pieces {
-            guard let rows = pooledRows[key] else { return nil }
-            batches.append(rows)
-        }
+        let batches = pieces.compactMap { pooledRows[$0] }
+        guard batches.count == pieces.count else { return nil }
         return try Observations.concatenating(batches)
     }
 
